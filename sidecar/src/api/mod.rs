@@ -1,0 +1,99 @@
+//! The HTTP API: routes, guards and the OpenAPI document. Holds no business logic: handlers
+//! translate between HTTP and the modules below (store, cluster, ai, safety).
+//!
+//! [`app`] builds the whole router from [`AppState`], so tests drive it without a socket.
+
+pub mod error;
+pub mod guard;
+pub mod health;
+pub mod observe;
+pub mod openapi;
+pub mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::Config;
+use crate::store::Store;
+use error::ApiError;
+use guard::GuardConfig;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub guard: GuardConfig,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, store: Arc<dyn Store>, token: &str) -> AppState {
+        let mut allowed_hosts = config.server.allowed_hosts.clone();
+        // A server bound to a specific non-loopback address answers to that address too.
+        let host = config.server.host.trim_matches(|c| c == '[' || c == ']');
+        if !host.is_empty() && host != "0.0.0.0" && host != "::" {
+            allowed_hosts.push(host.to_string());
+        }
+        let guard = GuardConfig {
+            token: Arc::from(token),
+            allowed_hosts: Arc::new(allowed_hosts),
+            max_body_bytes: config.server.max_body_bytes,
+        };
+        AppState { config, store, guard }
+    }
+}
+
+/// The whole API.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/version", get(openapi::version))
+        .route("/settings", get(settings::list))
+        .route("/settings/{key}", get(settings::get).put(settings::put))
+        .route("/audit", get(settings::audit))
+        .fallback(|| async { ApiError::not_found("no such API endpoint; GET /api/v1/openapi.json lists them") })
+        .route_layer(from_fn_with_state(state.guard.clone(), guard::require_token));
+
+    let timeout = Duration::from_secs(state.config.server.request_timeout);
+    Router::new()
+        .route("/health", get(health::health))
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
+        .layer(from_fn_with_state(state.guard.clone(), guard::body_limit))
+        .layer(cors(&state.config))
+        .layer(from_fn_with_state(state.guard.clone(), guard::host_check))
+        .layer(from_fn_with_state(timeout, observe::observe))
+        .with_state(state)
+}
+
+/// CORS for the configured origins only; no origin at all when disabled.
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = if config.cors.enabled {
+        config
+            .cors
+            .origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(observe::REQUEST_ID),
+        ])
+        .expose_headers([HeaderName::from_static(observe::REQUEST_ID)])
+        .max_age(Duration::from_secs(600))
+}

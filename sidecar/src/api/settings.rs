@@ -1,0 +1,85 @@
+//! User settings (theme, last context, window geometry, wizard progress) and the audit log.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::error::{ApiError, ErrorBody, Json, Path, Query};
+use crate::store::{AuditRecord, Setting};
+
+#[derive(Serialize, ToSchema)]
+pub struct SettingList {
+    pub items: Vec<Setting>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SettingValue {
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+fn check_key(key: &str) -> Result<(), ApiError> {
+    let ok = !key.is_empty() && key.len() <= 128 && key.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "setting key '{key}' is not allowed: use 1-128 letters, digits, '.', '_' or '-'"
+        )))
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings", security(("bearer" = [])),
+    responses((status = 200, body = SettingList), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<SettingList>, ApiError> {
+    Ok(Json(SettingList {
+        items: state.store.list_settings().await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/{key}", tag = "settings", security(("bearer" = [])),
+    params(("key" = String, Path, description = "setting key")),
+    responses((status = 200, body = Setting), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, Path(key): Path<String>) -> Result<Json<Setting>, ApiError> {
+    check_key(&key)?;
+    state
+        .store
+        .get_setting(&key)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("there is no setting '{key}'")))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/{key}", tag = "settings", security(("bearer" = [])),
+    params(("key" = String, Path, description = "setting key")), request_body = SettingValue,
+    responses((status = 200, body = Setting), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn put(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Json(body): Json<SettingValue>,
+) -> Result<Json<Setting>, ApiError> {
+    check_key(&key)?;
+    Ok(Json(state.store.put_setting(&key, &body.value).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct Page {
+    /// At most 1000; default 100.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    pub items: Vec<AuditRecord>,
+    pub total: u64,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "safety", security(("bearer" = [])), params(Page),
+    responses((status = 200, body = AuditList)))]
+pub async fn audit(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<AuditList>, ApiError> {
+    let limit = page.limit.unwrap_or(100).min(1000);
+    let (items, total) = state.store.list_audit(limit, page.offset.unwrap_or(0)).await?;
+    Ok(Json(AuditList { items, total }))
+}

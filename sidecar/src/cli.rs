@@ -1,0 +1,105 @@
+//! The `kubilitics` command line. Flags are the top configuration layer (defaults < files <
+//! environment < flags); each maps to one setting key.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubilitics",
+    version,
+    about = "The Kubilitics sidecar: Kubernetes workbench backend and AI investigator"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API (and metrics) until SIGINT or SIGTERM.
+    Serve(ServeFlags),
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeFlags {
+    /// Bind address (server.host).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// API port, 0 for any free one (server.port).
+    #[arg(long)]
+    pub port: Option<String>,
+    /// Serve HTTPS with the self-signed or configured certificate (server.tls.enabled).
+    #[arg(long)]
+    pub tls: bool,
+    /// trace, debug, info, warn or error (logging.level).
+    #[arg(long)]
+    pub log_level: Option<String>,
+    /// json or text (logging.format).
+    #[arg(long)]
+    pub log_format: Option<String>,
+    /// Kubeconfig file (kubernetes.kubeconfig_path).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+impl ServeFlags {
+    /// The flags given, as (setting key, value).
+    pub fn overrides(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut push = |key, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((key, v));
+            }
+        };
+        push("server.host", self.host.clone());
+        push("server.port", self.port.clone());
+        push("server.tls.enabled", self.tls.then(|| "true".to_string()));
+        push("logging.level", self.log_level.clone());
+        push("logging.format", self.log_format.clone());
+        push(
+            "kubernetes.kubeconfig_path",
+            self.kubeconfig.as_ref().map(|p| p.display().to_string()),
+        );
+        out
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Apply migrations up to the latest (default), list them, move to a version, or undo one.
+    Migrate(MigrateArgs),
+    /// Copy the live database to PATH with SQLite's online backup API (safe while serving).
+    Backup { path: PathBuf },
+}
+
+#[derive(Args, Debug)]
+#[group(multiple = false)]
+pub struct MigrateArgs {
+    /// List applied and pending migrations.
+    #[arg(long)]
+    pub status: bool,
+    /// Move the schema up or down to this version (0 removes every table).
+    #[arg(long)]
+    pub version: Option<usize>,
+    /// Undo the newest applied migration.
+    #[arg(long)]
+    pub rollback: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print every effective setting with its source (default, file, env, flag); secrets masked.
+    Show,
+}

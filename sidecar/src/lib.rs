@@ -1,0 +1,15 @@
+//! The Kubilitics sidecar: the whole backend of the Kubilitics Kubernetes workbench.
+//!
+//! Dependencies point one way (see DESIGN.md):
+//! `api` → (`ai`, `safety`) → `cluster` → `store`, with `config`, `telemetry` and `tls` as
+//! leaves. The binary (`main.rs`) only parses the command line and maps errors to exit codes.
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod files;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod tls;

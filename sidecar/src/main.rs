@@ -1,0 +1,92 @@
+//! `kubilitics`: parses the command line, loads the configuration, runs the subcommand, and
+//! turns failures into one clear line and an exit code:
+//! 2 configuration, 3 port in use, 4 database, 1 anything else.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use clap::Parser;
+use kubilitics::cli::{Cli, Command};
+use kubilitics::config::{self, Inputs};
+use kubilitics::server::{self, ServeError};
+use kubilitics::store::StoreError;
+use kubilitics::{commands, tls::TlsError};
+
+const EXIT_CONFIG: u8 = 2;
+const EXIT_PORT: u8 = 3;
+const EXIT_DATABASE: u8 = 4;
+
+fn main() -> ExitCode {
+    // One crypto provider for every TLS user in the process (kube, reqwest, the server).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let flags = match &cli.command {
+        Command::Serve(f) => f.overrides(),
+        _ => Vec::new(),
+    };
+    let loaded = match config::load(&Inputs {
+        env: &env,
+        flags: &flags,
+    }) {
+        Ok(l) => l,
+        Err(e) => return fail(&e.to_string(), EXIT_CONFIG),
+    };
+
+    match cli.command {
+        Command::Serve(_) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(r) => r,
+                Err(e) => return fail(&format!("cannot start the async runtime: {e}"), 1),
+            };
+            match runtime.block_on(server::serve(loaded)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e.to_string(), serve_exit_code(&e)),
+            }
+        }
+        Command::Db { command } => {
+            warn_all(&loaded.warnings);
+            match commands::db(&loaded, &command) {
+                Ok(out) => print_ok(&out),
+                Err(e) => fail(&e.to_string(), store_exit_code(&e)),
+            }
+        }
+        Command::Config { command } => {
+            warn_all(&loaded.warnings);
+            print_ok(&commands::config(&loaded, &command))
+        }
+    }
+}
+
+fn serve_exit_code(e: &ServeError) -> u8 {
+    match e {
+        ServeError::Config(_)
+        | ServeError::Tls(TlsError::HalfConfigured | TlsError::Read { .. } | TlsError::Invalid(_)) => EXIT_CONFIG,
+        ServeError::PortInUse { .. } => EXIT_PORT,
+        ServeError::Store(s) => store_exit_code(s),
+        _ => 1,
+    }
+}
+
+fn store_exit_code(e: &StoreError) -> u8 {
+    match e {
+        StoreError::Unsupported(..) => EXIT_CONFIG,
+        _ => EXIT_DATABASE,
+    }
+}
+
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+fn print_ok(out: &str) -> ExitCode {
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("kubilitics: {message}");
+    ExitCode::from(code)
+}

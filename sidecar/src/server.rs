@@ -1,0 +1,219 @@
+//! `kubilitics serve`: wires the modules together, binds the API and metrics listeners, and
+//! shuts down gracefully on SIGINT/SIGTERM (stop accepting, finish in-flight requests, close
+//! the store, flush the logs).
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+
+use crate::api::{self, AppState};
+use crate::config::{self, ConfigError, Loaded};
+use crate::store::{SqliteStore, Store, StoreError};
+use crate::telemetry::{logging, metrics};
+use crate::tls::{self, TlsError};
+
+/// Why serving stopped or never started; each maps to an exit code (see `main`).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("port {port} is in use on {host}; set {variable} to a free port (or stop the other process)")]
+    PortInUse {
+        host: String,
+        port: u16,
+        variable: &'static str,
+    },
+    #[error("cannot listen on {address}: {reason}; check {variable}")]
+    Bind {
+        address: String,
+        reason: String,
+        variable: &'static str,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
+    let context = context.into();
+    move |source| ServeError::Io { context, source }
+}
+
+pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
+    let Loaded {
+        config, home, warnings, ..
+    } = loaded;
+    config::ensure_home(&home)?;
+    let token = session_token(&config, &home)?;
+    let mut secrets = config.secrets();
+    secrets.push(token.clone());
+    let _log_guards = logging::init(&config.logging, &config.ai.server.log_level, &home, secrets)
+        .map_err(io(format!("cannot start logging in {}", home.display())))?;
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    metrics::init();
+
+    let store = open_store(&config)?;
+    metrics::DB_CONNECTIONS_MAX.set(1);
+    metrics::DB_CONNECTIONS_IDLE.set(1);
+
+    let tls_config = if config.server.tls.enabled {
+        let material = tls::load_or_generate(&config.server.tls, &home)?;
+        tracing::info!(certificate = %material.cert_path.display(), "TLS enabled");
+        Some(RustlsConfig::from_config(material.server_config()?))
+    } else {
+        None
+    };
+
+    let api_listener = bind(&config.server.host, config.server.port, "KUBILITICS_PORT")?;
+    let api_addr = api_listener.local_addr().map_err(io("reading the API address"))?;
+    let metrics_listener = if config.metrics.enabled {
+        Some(bind(
+            &config.server.host,
+            config.metrics.port,
+            "KUBILITICS_METRICS_PORT",
+        )?)
+    } else {
+        None
+    };
+
+    let config = Arc::new(config);
+    let state = AppState::new(config.clone(), store.clone(), &token);
+    let handle = Handle::new();
+    tokio::spawn(shutdown_on_signal(handle.clone()));
+
+    let scheme = if tls_config.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", display_addr(api_addr));
+    if let Some(listener) = metrics_listener {
+        let metrics_addr = listener.local_addr().map_err(io("reading the metrics address"))?;
+        let metrics_url = format!("http://{}{}", display_addr(metrics_addr), config.metrics.path);
+        tracing::info!(metrics_url = %metrics_url, "metrics listening");
+        tokio::spawn(serve_metrics(listener, config.metrics.path.clone(), handle.clone()));
+    }
+    tracing::info!(url = %url, version = env!("CARGO_PKG_VERSION"), "listening");
+
+    let app = api::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = match tls_config {
+        Some(tls) => {
+            axum_server::from_tcp_rustls(api_listener, tls)
+                .map_err(io("starting the TLS listener"))?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::from_tcp(api_listener)
+                .map_err(io("starting the listener"))?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
+    served.map_err(io("serving the API"))?;
+
+    tracing::info!("shutting down: requests finished, closing the store");
+    store.close().await?;
+    Ok(())
+}
+
+fn open_store(config: &config::Config) -> Result<Arc<dyn Store>, ServeError> {
+    match config.database.kind.as_str() {
+        "sqlite" => {
+            let store = SqliteStore::open(&config.database.sqlite)?;
+            tracing::info!(path = %store.path().display(), "database ready");
+            Ok(Arc::new(store))
+        }
+        other => {
+            Err(StoreError::Unsupported("serving", if other == "postgresql" { "postgresql" } else { "unknown" }).into())
+        }
+    }
+}
+
+/// The configured token, or a fresh one written to `session.token` (0600) for local clients.
+fn session_token(config: &config::Config, home: &Path) -> Result<String, ServeError> {
+    if !config.server.api_token.is_empty() {
+        return Ok(config.server.api_token.clone());
+    }
+    let token: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    let path = home.join("session.token");
+    crate::files::write_private(&path, token.as_bytes()).map_err(io(format!("cannot write {}", path.display())))?;
+    Ok(token)
+}
+
+fn bind(host: &str, port: u16, variable: &'static str) -> Result<TcpListener, ServeError> {
+    let host_only = host.trim_matches(|c| c == '[' || c == ']');
+    let address = if host_only.contains(':') {
+        format!("[{host_only}]:{port}")
+    } else {
+        format!("{host_only}:{port}")
+    };
+    let listener = TcpListener::bind(&address).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => ServeError::PortInUse {
+            host: host.to_string(),
+            port,
+            variable,
+        },
+        _ => ServeError::Bind {
+            address: address.clone(),
+            reason: e.to_string(),
+            variable,
+        },
+    })?;
+    listener.set_nonblocking(true).map_err(io("configuring the listener"))?;
+    Ok(listener)
+}
+
+fn display_addr(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => a.to_string(),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    }
+}
+
+async fn serve_metrics(listener: TcpListener, path: String, handle: Handle<SocketAddr>) {
+    let app = Router::new().route(&path, get(|| async { metrics::render() }));
+    let result = match axum_server::from_tcp(listener) {
+        Ok(server) => server.handle(handle).serve(app.into_make_service()).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the metrics listener stopped");
+    }
+}
+
+async fn shutdown_on_signal(handle: Handle<SocketAddr>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("signal received: finishing in-flight requests");
+    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+}

@@ -1,0 +1,4 @@
+//! Telemetry: structured logs and Prometheus metrics. A leaf module.
+
+pub mod logging;
+pub mod metrics;
