@@ -159,10 +159,18 @@ pub fn backup(source: &Path, dest: &Path) -> Result<(), StoreError> {
     {
         let mut dst = Connection::open(&partial).map_err(|e| fail(e.to_string()))?;
         let job = rusqlite::backup::Backup::new(&src, &mut dst).map_err(|e| fail(e.to_string()))?;
-        // All pages in one step: a step that is interrupted by a concurrent writer restarts, so
-        // small steps could chase a busy writer forever.
-        job.run_to_completion(-1, Duration::from_millis(0), None)
-            .map_err(|e| fail(e.to_string()))?;
+        // All pages in one step (-1), inside one read snapshot: a multi-step copy restarts
+        // whenever another connection writes, so it could chase a busy writer forever.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            match job.step(-1).map_err(|e| fail(e.to_string()))? {
+                rusqlite::backup::StepResult::Done => break,
+                _ if std::time::Instant::now() > deadline => {
+                    return Err(fail("the database stayed locked for 60 s; try again".into()));
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
     }
     let check = Connection::open(&partial)
         .and_then(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)))
