@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up and runs Kubilitics: builds the sidecar and serves the API on 127.0.0.1. With no
+# kubeconfig on this machine it serves the built-in sandbox cluster instead, so there is
+# always something to look at. Extra arguments go to `kubilitics serve`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/lib.sh
+
+step "setting up (idempotent)"
+apt_install build-essential pkg-config ca-certificates
+rust_components
+export CARGO_TARGET_DIR="$KUBILITICS_CACHE_DIR/target"
+
+step "building the sidecar (release)"
+cargo build --release -p kubilitics
+bin="$CARGO_TARGET_DIR/release/kubilitics"
+
+args=(serve --tls "$@")
+has_kubeconfig() {
+  [[ -n "${KUBILITICS_KUBECONFIG_PATH:-}" && -f "${KUBILITICS_KUBECONFIG_PATH}" ]] && return 0
+  local f
+  IFS=: read -ra files <<<"${KUBECONFIG:-}"
+  for f in "${files[@]}"; do [[ -n "$f" && -f "$f" ]] && return 0; done
+  [[ -f "$HOME/.kube/config" ]]
+}
+if ! has_kubeconfig && "$bin" serve --help 2>/dev/null | grep -q -- '--sandbox'; then
+  step "no kubeconfig found: serving the built-in sandbox cluster"
+  args+=(--sandbox)
+fi
+
+step "starting: kubilitics ${args[*]}"
+echo "The API token is in ${KUBILITICS_HOME:-$HOME/.kubilitics}/session.token; stop with Ctrl+C." >&2
+exec "$bin" "${args[@]}"
