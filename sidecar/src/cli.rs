@@ -25,6 +25,8 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Print the API's OpenAPI document (the UI's types are generated from it).
+    Openapi,
     /// Configuration.
     Config {
         #[command(subcommand)]

@@ -20,6 +20,9 @@ fn main() -> ExitCode {
     // One crypto provider for every TLS user in the process (kube, reqwest, the server).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        return print_ok(&kubilitics::api::openapi::pretty());
+    }
     let env: HashMap<String, String> = std::env::vars().collect();
     let flags = match &cli.command {
         Command::Serve(f) => f.overrides(),
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string(), store_exit_code(&e)),
             }
         }
+        Command::Openapi => unreachable!("handled before loading the configuration"),
         Command::Config { command } => {
             warn_all(&loaded.warnings);
             print_ok(&commands::config(&loaded, &command))

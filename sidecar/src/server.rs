@@ -105,6 +105,15 @@ pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
         tokio::spawn(serve_metrics(listener, config.metrics.path.clone(), handle.clone()));
     }
     tracing::info!(url = %url, version = env!("CARGO_PKG_VERSION"), "listening");
+    // The login link is a credential: printed for the person at the terminal, never logged.
+    eprintln!(
+        "Open Kubilitics in your browser (single-use link): {url}/login?code={}",
+        state.sessions.new_login_code()
+    );
+    let server_file = home.join("server.json");
+    let server_info = serde_json::json!({ "url": url, "pid": std::process::id() });
+    crate::files::write_private(&server_file, server_info.to_string().as_bytes())
+        .map_err(io(format!("cannot write {}", server_file.display())))?;
 
     let app = api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = match tls_config {
@@ -126,6 +135,7 @@ pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
     served.map_err(io("serving the API"))?;
 
     tracing::info!("shutting down: requests finished, closing the store");
+    let _ = std::fs::remove_file(&server_file);
     store.close().await?;
     Ok(())
 }

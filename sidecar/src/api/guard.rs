@@ -18,11 +18,14 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
+use super::session::Sessions;
 
 /// What the guards check against.
 #[derive(Clone)]
 pub struct GuardConfig {
     pub token: Arc<str>,
+    /// Browser sessions opened through a one-time login link (see `api::session`).
+    pub sessions: Arc<Sessions>,
     pub allowed_hosts: Arc<Vec<String>>,
     pub max_body_bytes: usize,
 }
@@ -66,9 +69,11 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
     loopback || allowed.iter().any(|a| a.eq_ignore_ascii_case(&name))
 }
 
-/// Requires `Authorization: Bearer <token>`.
+/// Requires `Authorization: Bearer <token>`, or a browser session cookie (with the CSRF
+/// token for anything but reads).
 pub async fn require_token(State(g): State<GuardConfig>, req: Request, next: Next) -> Response {
-    if token_matches(req.headers(), &g.token) {
+    let is_write = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    if token_matches(req.headers(), &g.token) || g.sessions.authorizes(req.headers(), is_write) {
         next.run(req).await
     } else {
         ApiError::unauthorized().into_response()

@@ -8,7 +8,9 @@ pub mod guard;
 pub mod health;
 pub mod observe;
 pub mod openapi;
+pub mod session;
 pub mod settings;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +33,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub guard: GuardConfig,
+    pub sessions: Arc<session::Sessions>,
 }
 
 impl AppState {
@@ -41,12 +44,19 @@ impl AppState {
         if !host.is_empty() && host != "0.0.0.0" && host != "::" {
             allowed_hosts.push(host.to_string());
         }
+        let sessions = Arc::new(session::Sessions::default());
         let guard = GuardConfig {
             token: Arc::from(token),
+            sessions: sessions.clone(),
             allowed_hosts: Arc::new(allowed_hosts),
             max_body_bytes: config.server.max_body_bytes,
         };
-        AppState { config, store, guard }
+        AppState {
+            config,
+            store,
+            guard,
+            sessions,
+        }
     }
 }
 
@@ -55,6 +65,8 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/version", get(openapi::version))
+        .route("/session", get(session::info))
+        .route("/session/login-url", axum::routing::post(session::new_login_url))
         .route("/settings", get(settings::list))
         .route("/settings/{key}", get(settings::get).put(settings::put))
         .route("/audit", get(settings::audit))
@@ -64,8 +76,9 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.server.request_timeout);
     Router::new()
         .route("/health", get(health::health))
+        .route("/login", get(session::login))
         .nest("/api/v1", api)
-        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .fallback_service(ui::router(&state.config.server.ui_dir))
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
         .layer(from_fn_with_state(state.guard.clone(), guard::body_limit))
         .layer(cors(&state.config))

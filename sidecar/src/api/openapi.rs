@@ -6,15 +6,17 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{error, health, settings};
+use super::{error, health, session, settings};
 use crate::store;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kubilitics API", description = "The Kubilitics sidecar's HTTP API. Every /api request needs 'Authorization: Bearer <token>'."),
-    paths(health::health, document, version, settings::list, settings::get, settings::put, settings::audit),
+    paths(health::health, document, version, session::info, session::new_login_url, settings::list, settings::get,
+        settings::put, settings::audit),
     components(schemas(error::ErrorBody, error::ErrorDetail, health::Health, health::Dependencies,
-        health::DependencyState, store::Setting, store::AuditRecord, store::NewAuditRecord, Version)),
+        health::DependencyState, store::Setting, store::AuditRecord, store::NewAuditRecord, Version,
+        session::SessionInfo, session::LoginUrl)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -39,6 +41,14 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The document as pretty JSON with a trailing newline, as committed in
+/// `ui/src/api/openapi.json`.
+pub fn pretty() -> String {
+    let mut text = serde_json::to_string_pretty(&spec()).expect("the document serialises");
+    text.push('\n');
+    text
+}
+
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", security(("bearer" = [])),
     responses((status = 200, description = "this document")))]
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
@@ -56,4 +66,20 @@ pub async fn version() -> Json<Version> {
     Json(Version {
         version: env!("CARGO_PKG_VERSION").to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The UI generates its types from the committed copy; it must match what the sidecar
+    /// serves. To refresh it: `cargo run -p kubilitics -- openapi > ui/src/api/openapi.json`.
+    #[test]
+    fn the_committed_openapi_snapshot_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/api/openapi.json");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == super::pretty(),
+            "{} is stale: run `cargo run -p kubilitics -- openapi > ui/src/api/openapi.json`",
+            path.display()
+        );
+    }
 }

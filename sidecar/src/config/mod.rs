@@ -60,6 +60,7 @@ pub struct Server {
     pub allowed_hosts: Vec<String>,
     pub max_body_bytes: usize,
     pub ws_ping_interval: u64,
+    pub ui_dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

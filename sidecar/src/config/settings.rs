@@ -206,6 +206,13 @@ pub const SETTINGS: &[Setting] = &[
         "largest request body accepted",
     ),
     s(
+        "server.ui_dir",
+        &["KUBILITICS_UI_DIR"],
+        Kind::Path,
+        "",
+        "built web UI (ui/dist) served at / in browser mode; empty serves no UI",
+    ),
+    s(
         "server.ws_ping_interval",
         &["KUBILITICS_WS_PING_INTERVAL"],
         Kind::Int { min: 1, max: 3600 },

@@ -34,6 +34,7 @@ pub struct Sidecar {
     pub metrics_url: Option<String>,
     /// Every stdout line so far is also kept in `home/stdout.log` by the reader thread.
     lines: std::sync::Mutex<mpsc::Receiver<String>>,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Sidecar {
@@ -51,6 +52,15 @@ impl Sidecar {
             .spawn()
             .expect("kubilitics starts");
         let stdout = child.stdout.take().unwrap();
+        let stderr_lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let sink = stderr_lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            });
+        }
         let (tx, rx) = mpsc::channel();
         let log_path = home.join("stdout.log");
         std::thread::spawn(move || {
@@ -71,11 +81,8 @@ impl Sidecar {
                 Ok(l) => l,
                 Err(_) => {
                     let status = child.try_wait().ok().flatten();
-                    let mut err = String::new();
-                    if let Some(mut e) = child.stderr.take() {
-                        use std::io::Read;
-                        let _ = e.read_to_string(&mut err);
-                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                    let err = stderr_lines.lock().unwrap().join("\n");
                     panic!("kubilitics did not report listening (exit: {status:?}); stderr: {err}");
                 }
             };
@@ -93,6 +100,7 @@ impl Sidecar {
                     url,
                     metrics_url,
                     lines: std::sync::Mutex::new(rx),
+                    stderr: stderr_lines,
                 };
             }
         }
@@ -101,6 +109,11 @@ impl Sidecar {
     /// The session token the sidecar generated.
     pub fn token(&self) -> String {
         std::fs::read_to_string(self.home.join("session.token")).expect("session.token written")
+    }
+
+    /// What the sidecar printed on stderr so far (the login link goes there).
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
     }
 
     /// Stdout lines printed since the last call (waiting up to `wait` for the first).
@@ -160,11 +173,15 @@ pub fn signal(child: &Child, sig: libc::c_int) {
 
 /// An HTTP client that trusts exactly the sidecar's generated certificate (when TLS is on).
 pub fn client(home: &Path) -> reqwest::blocking::Client {
-    let mut builder = reqwest::blocking::Client::builder()
+    client_builder(home).build().expect("client builds")
+}
+
+/// The builder behind [`client`], for tests that need other options (redirects).
+pub fn client_builder(home: &Path) -> reqwest::blocking::ClientBuilder {
+    reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
-        .tls_backend_preconfigured(rustls_config(home));
-    builder = builder.no_proxy();
-    builder.build().expect("client builds")
+        .tls_backend_preconfigured(rustls_config(home))
+        .no_proxy()
 }
 
 fn rustls_config(home: &Path) -> rustls::ClientConfig {
