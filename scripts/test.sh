@@ -9,6 +9,10 @@ cd "$root"
 source scripts/lib.sh
 
 started=$SECONDS
+# Every stage's output is also kept here, to total the results at the end.
+results="$(mktemp "${TMPDIR:-/tmp}/kubilitics-test.XXXXXX")"
+trap 'rm -f "$results"' EXIT
+record() { "$@" 2>&1 | tee -a "$results"; }
 step "setting up (idempotent)"
 apt_install build-essential pkg-config ca-certificates curl
 rust_components
@@ -21,13 +25,18 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "unit and integration tests (no cluster needed)"
-cargo test --workspace
+record cargo test --workspace
 
 step "tests against the real control plane"
-tests/cluster/with-cluster -- bash -c '
+record tests/cluster/with-cluster -- bash -c '
   set -euo pipefail
   tests/cluster/smoke-test
   cargo test --workspace -- --ignored
 '
 
+# One closing line for the whole run: cargo's per-binary lines and the scripts' own
+# "N passed, M failed" lines, added up.
+totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$results" |
+  awk '{p += $1; f += $2} END {printf "%d passed, %d failed", p, f}')
 printf '\nall test stages passed in %ss\n' "$((SECONDS - started))"
+echo "tests: $totals"
