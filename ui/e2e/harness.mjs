@@ -1,0 +1,88 @@
+// @ts-check
+/** A small sequential test runner: named tests, skips with a reason, a screenshot per step. */
+import { chromium } from 'playwright-core'
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: process.env.E2E_HEADED !== '1',
+    args: CHROMIUM_ARGS,
+  })
+}
+
+/** @typedef {{name: string, needs?: () => Promise<string | null>, fn: (t: {shot: (label: string) => Promise<void>, page: import('playwright-core').Page}) => Promise<void>}} Test */
+
+/** @type {Test[]} */
+const tests = []
+
+/** Registers a test. `needs` returns a reason to skip (a backend that has not landed) or null. */
+export function test(name, fn, needs) {
+  tests.push({ name, fn, needs })
+}
+
+export async function expect(cond, message) {
+  if (!(await cond)) throw new Error(message)
+}
+
+/**
+ * Runs every test in a fresh browser context. `open(page)` signs the page in.
+ * @param {{artifacts: string, open: (page: import('playwright-core').Page) => Promise<void>, only?: string}} o
+ */
+export async function runAll(o) {
+  const browser = await launch()
+  let passed = 0
+  let failed = 0
+  let skipped = 0
+  const failures = []
+  let n = 0
+  for (const t of tests) {
+    if (o.only && !t.name.includes(o.only)) continue
+    n += 1
+    const skip = t.needs ? await t.needs() : null
+    if (skip) {
+      skipped += 1
+      console.log(`SKIP ${t.name} (${skip})`)
+      continue
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    const consoleErrors = []
+    page.on('pageerror', (e) => consoleErrors.push(String(e)))
+    page.setDefaultTimeout(15_000)
+    const slug = `${String(n).padStart(2, '0')}-${t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`
+    let step = 0
+    const shot = async (/** @type {string} */ label) => {
+      step += 1
+      await page.screenshot({ path: `${o.artifacts}/${slug}-${step}-${label.replace(/[^a-z0-9]+/gi, '-')}.png` })
+    }
+    const started = Date.now()
+    try {
+      await o.open(page)
+      await t.fn({ page, shot })
+      if (consoleErrors.length) throw new Error(`uncaught errors in the page: ${consoleErrors.join('; ')}`)
+      passed += 1
+      console.log(`PASS ${t.name} (${Date.now() - started} ms)`)
+    } catch (e) {
+      failed += 1
+      failures.push(t.name)
+      console.log(`FAIL ${t.name}\n  ${String(e instanceof Error ? e.stack ?? e.message : e).split('\n').slice(0, 6).join('\n  ')}`)
+      await shot('failure').catch(() => {})
+    } finally {
+      await context.close()
+    }
+  }
+  await browser.close()
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+  if (failures.length) console.log(`failed: ${failures.join(', ')}`)
+  return failed === 0 && passed > 0
+}
