@@ -319,3 +319,49 @@ fn the_openapi_document_describes_the_api() {
     }
     assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
 }
+
+#[test]
+fn replacing_the_certificate_files_and_restarting_rotates_the_certificate() {
+    let home = home();
+    let first = tls_sidecar(home.path());
+    let first_pem = std::fs::read_to_string(home.path().join("tls.cert")).unwrap();
+    first.terminate();
+    // The operator's rotation: remove (or replace) the files, restart.
+    std::fs::remove_file(home.path().join("tls.cert")).unwrap();
+    std::fs::remove_file(home.path().join("tls.key")).unwrap();
+    let second = tls_sidecar(home.path());
+    let second_pem = std::fs::read_to_string(home.path().join("tls.cert")).unwrap();
+    assert_ne!(first_pem, second_pem);
+    // A client that trusts only the new certificate connects: it is the one served.
+    let response = client(home.path())
+        .get(format!("{}/health", second.url))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[test]
+fn text_logs_for_humans() {
+    let home = home();
+    let mut cmd = command(home.path());
+    cmd.env("KUBILITICS_LOG_FORMAT", "text")
+        .env("KUBILITICS_LOG_LEVEL", "debug");
+    let mut child = cmd.arg("serve").stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first_lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+        .map_while(Result::ok)
+        .take_while(|l| !l.contains("listening"))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        first_lines
+            .iter()
+            .any(|l| l.contains("INFO") && l.contains("database ready")),
+        "{first_lines:?}"
+    );
+    assert!(
+        first_lines.iter().all(|l| !l.starts_with('{')),
+        "not JSON: {first_lines:?}"
+    );
+}
