@@ -10,6 +10,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"sigs.k8s.io/yaml"
 )
 
 func usage() {
@@ -21,6 +23,7 @@ commands:
   kube-apiserver           k8s.io/kubernetes/cmd/kube-apiserver/app
   kube-controller-manager  k8s.io/kubernetes/cmd/kube-controller-manager/app
   kube-scheduler           k8s.io/kubernetes/cmd/kube-scheduler/app
+  yaml2json FILE           print a YAML file as JSON (for scripts: tests/scenarios/check)
 `)
 }
 
@@ -42,6 +45,8 @@ func main() {
 		code = runControllerManager(args)
 	case "kube-scheduler":
 		code = runScheduler(args)
+	case "yaml2json":
+		code = runYAML2JSON(args)
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -50,4 +55,25 @@ func main() {
 		code = 2
 	}
 	os.Exit(code)
+}
+
+// runYAML2JSON lets shell scripts read YAML with jq without depending on a YAML tool that may
+// not be installed.
+func runYAML2JSON(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: testcluster yaml2json FILE")
+		return 2
+	}
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	out, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", args[0], err)
+		return 1
+	}
+	fmt.Println(string(out))
+	return 0
 }

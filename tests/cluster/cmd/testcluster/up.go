@@ -547,7 +547,10 @@ leaderElection:
 	kwokArgs := []string{
 		"--kubeconfig=" + c.kubeconfigPath("kwok"),
 		"--manage-all-nodes=false",
-		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+		// Nodes labelled type=kwok are simulated. A label (not an annotation) selector is served
+		// by the apiserver, so a node that loses the label drops out of KWOK's watch and stops
+		// being kept alive: that is how a scenario makes a kubelet "stop" (NODE_NOT_READY).
+		"--manage-nodes-with-label-selector=type=kwok",
 		// Every simulated node's kubelet endpoint is KWOK's one server on loopback.
 		"--node-ip=127.0.0.1",
 		"--node-port=" + strconv.Itoa(c.ports.kwok),
