@@ -24,17 +24,25 @@ async function open(page) {
   await page.waitForSelector('#root > *')
 }
 
+/** Marks the first-launch wizard done, for tests about other screens. */
+async function finishWizard(page) {
+  await sidecar.api('PUT', '/api/v1/settings/ui.wizard', { value: { step: 'database', finished: true, skipped: [] } })
+  await page.goto(sidecar.url + '/#/settings/general')
+  await page.waitForSelector('.shell')
+}
+
 const needsPath = (prefix) => async () => ((await sidecar.hasPath(prefix)) ? null : `the sidecar has no ${prefix} yet`)
 
 test('first launch on an empty home shows the wizard, and skipping every step is remembered', async ({ page, shot }) => {
   const w = new Wizard(page)
   await page.waitForURL(/#\/welcome/)
-  await expect(w.heading().filter({ hasText: 'Connect a cluster' }).isVisible(), 'the wizard starts at "Connect a cluster"')
+  await w.heading().filter({ hasText: 'Connect a cluster' }).waitFor()
   await shot('connect')
   await w.skip()
   await w.heading().filter({ hasText: 'Safety' }).waitFor()
-  await expect(page.getByText('Level 1: Review before apply').isVisible(), 'the three safety levels are explained')
-  await expect(page.getByText('Level 3: Full autonomy').isVisible(), 'level 3 is listed')
+  for (const level of ['Level 1: Review before apply', 'Level 2: Auto-apply safe operations', 'Level 3: Full autonomy']) {
+    await page.getByText(level).waitFor()
+  }
   await shot('safety')
   await w.skip()
   await w.heading().filter({ hasText: 'AI provider' }).waitFor()
@@ -55,7 +63,7 @@ test('first launch on an empty home shows the wizard, and skipping every step is
 test('the theme is stored in the sidecar and survives a reload', async ({ page, shot }) => {
   const app = new App(page)
   const s = new Settings(page)
-  await s.open('general')
+  await finishWizard(page)
   await s.chooseTheme('Dark')
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
   await shot('dark')
@@ -72,6 +80,7 @@ test('the theme is stored in the sidecar and survives a reload', async ({ page, 
 
 test('About shows the version and a health check of every dependency', async ({ page, shot }) => {
   const s = new Settings(page)
+  await finishWizard(page)
   await s.open('about')
   const version = (await sidecar.api('GET', '/api/v1/version')).body.version
   await page.getByTestId('version').filter({ hasText: version }).waitFor()
@@ -83,7 +92,7 @@ test('About shows the version and a health check of every dependency', async ({ 
 
 test('the command palette opens with Ctrl+K and reaches pages by keyboard', async ({ page, shot }) => {
   const app = new App(page)
-  await page.waitForSelector('.shell')
+  await finishWizard(page)
   const palette = await app.openPalette()
   await palette.waitFor()
   await page.keyboard.type('health')
@@ -95,6 +104,7 @@ test('the command palette opens with Ctrl+K and reaches pages by keyboard', asyn
 
 test('a kubeconfig with a syntax error is refused with the line it is on', async ({ page, shot }) => {
   const s = new Settings(page)
+  await finishWizard(page)
   await s.open('contexts')
   await page.getByLabel('Kubeconfig YAML').fill('apiVersion: v1\nkind: Config\nclusters:\n  - name: a\n    cluster: [unclosed\n')
   await page.getByRole('button', { name: 'Import' }).click()
@@ -117,7 +127,7 @@ test('the wizard on an empty home picks the sandbox and opens its overview', asy
 // Last: it stops the sidecar.
 test('a banner says when the sidecar is unreachable and goes away when it is back', async ({ page, shot }) => {
   const app = new App(page)
-  await page.waitForSelector('.shell')
+  await finishWizard(page)
   await expect(!(await app.banner().isVisible()), 'no banner while connected')
   const port = sidecar.port
   await sidecar.stop()

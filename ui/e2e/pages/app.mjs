@@ -52,7 +52,8 @@ export class Settings {
     await this.page.evaluate((s) => (window.location.hash = `/settings/${s}`), section)
   }
   async chooseTheme(name) {
-    await this.page.getByRole('radio', { name }).check()
+    // A controlled radio: its state follows the stored setting, so click and let it settle.
+    await this.page.getByRole('radio', { name }).click()
   }
   healthRow(label) {
     return this.page.getByTestId('health-table').getByRole('row', { name: new RegExp(label) })

@@ -15,7 +15,7 @@ export function useHealth() {
   return useQuery({
     queryKey: ['health'],
     queryFn: async () => unwrap(await api.GET('/health')),
-    refetchInterval: reachable ? 30_000 : 2_000,
+    refetchInterval: reachable ? 10_000 : 2_000,
     retry: false,
   })
 }
