@@ -4,6 +4,7 @@
 //! `api` → (`ai`, `safety`) → `cluster` → `store`, with `config`, `telemetry` and `tls` as
 //! leaves. The binary (`main.rs`) only parses the command line and maps errors to exit codes.
 
+pub mod ai;
 pub mod api;
 pub mod cli;
 pub mod commands;

@@ -1,0 +1,23 @@
+//! The AI investigator: finds why something in a cluster is broken, shows the evidence, and
+//! proposes typed fixes that the safety gate decides on.
+//!
+//! - [`analyzers`]: deterministic, no LLM; every investigation starts (and, without a provider or
+//!   over budget, ends) with them.
+//! - [`taxonomy`], [`finding`], [`actions`]: the vocabulary: root-cause codes, evidence, typed
+//!   actions (never shell text).
+//! - [`snapshot`]: the evidence gathered from the cluster, as the analyzers read it.
+//!
+//! What this module is not: it does not reach the cluster except through an evidence source, and
+//! it never mutates anything itself: actions go through the safety gate.
+
+pub mod actions;
+pub mod analyzers;
+pub mod finding;
+pub mod snapshot;
+pub mod taxonomy;
+
+pub use actions::{Action, RiskClass};
+pub use analyzers::{Scope, Verdict};
+pub use finding::{Evidence, Finding, ObjectRef, Severity};
+pub use snapshot::Snapshot;
+pub use taxonomy::Code;
