@@ -44,7 +44,7 @@ function send(msg: unknown) {
 }
 
 function subscribeMsg(s: Subscription) {
-  return { type: 'subscribe', context: s.context, kind: s.kind, namespace: s.namespace || undefined }
+  return { type: 'subscribe', id: keyOf(s), context: s.context, kind: s.kind, namespace: s.namespace || undefined }
 }
 
 async function ensureSocket() {
@@ -84,7 +84,11 @@ function scheduleReconnect() {
   }, delay)
 }
 
-/** Routes one server message (a delta, a batch of deltas, a resync or anything else). */
+/**
+ * Routes one server message: `{"type":"deltas","context","events":[{seq,kind,type,namespace,name,row}]}`
+ * (batched by the sidecar over at most 100 ms), `{"type":"resync","context","kind"}`, or anything
+ * else (investigation progress...) for the message listeners.
+ */
 export function dispatch(raw: string) {
   let msg: Record<string, unknown>
   try {
@@ -93,30 +97,38 @@ export function dispatch(raw: string) {
     return
   }
   messageListeners.forEach((l) => l(msg))
-  const batch = Array.isArray(msg.events) ? (msg.events as Record<string, unknown>[]) : Array.isArray(msg) ? (msg as Record<string, unknown>[]) : [msg]
+  const context = msg.context as string | undefined
+  if (msg.type === 'resync') {
+    for (const [k, set] of subs) if (matches(k, context, msg.kind as string | undefined, undefined)) set.forEach((s) => s.onResync())
+    return
+  }
+  if (msg.type !== 'deltas' || !Array.isArray(msg.events)) return
   const byKey = new Map<string, Delta[]>()
-  for (const m of batch) {
-    const type = m.type as string
-    if (type === 'RESYNC' || type === 'resync') {
-      for (const [k, set] of subs) if (matches(k, m)) set.forEach((s) => s.onResync())
-      continue
-    }
-    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') continue
-    const object = (m.object ?? m.row ?? m.item) as Record<string, unknown> | undefined
-    if (!object) continue
+  const resync = new Set<string>()
+  for (const e of msg.events as Record<string, unknown>[]) {
+    const type = e.type as string
+    const kind = e.kind as string | undefined
+    const namespace = (e.namespace as string | null | undefined) ?? undefined
     for (const k of subs.keys()) {
-      if (!matches(k, { ...m, namespace: m.namespace ?? object.namespace })) continue
-      byKey.set(k, [...(byKey.get(k) ?? []), { type, context: m.context as string, kind: m.kind as string, object }])
+      if (!matches(k, context, kind, namespace)) continue
+      if (type === 'RESYNC') {
+        resync.add(k)
+        continue
+      }
+      if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') continue
+      const object = (e.row as Record<string, unknown> | null | undefined) ?? { name: e.name, namespace }
+      byKey.set(k, [...(byKey.get(k) ?? []), { type, context, kind, object }])
     }
   }
   for (const [k, deltas] of byKey) subs.get(k)?.forEach((s) => s.onDeltas(deltas))
+  for (const k of resync) subs.get(k)?.forEach((s) => s.onResync())
 }
 
-function matches(key: string, m: Record<string, unknown>): boolean {
-  const [context, kind, namespace] = key.split('\u0000')
-  if (m.context && m.context !== context) return false
-  if (m.kind && String(m.kind).toLowerCase() !== kind && String(m.kind).toLowerCase() + 's' !== kind) return false
-  if (namespace && m.namespace && m.namespace !== namespace) return false
+function matches(key: string, context: string | undefined, kind: string | undefined, namespace: string | undefined): boolean {
+  const [c, k, ns] = key.split('\u0000')
+  if (context && context !== c) return false
+  if (kind && kind !== '*' && kind !== k) return false
+  if (ns && namespace && namespace !== ns) return false
   return true
 }
 
@@ -133,7 +145,7 @@ export function subscribe(s: Subscription, onDeltas: Sub['onDeltas'], onResync: 
     set.delete(sub)
     if (set.size === 0) {
       subs.delete(key)
-      send({ type: 'unsubscribe', context: s.context, kind: s.kind, namespace: s.namespace || undefined })
+      send({ type: 'unsubscribe', id: key })
     }
   }
 }

@@ -81,21 +81,20 @@ export interface Insight {
   resolved?: boolean
 }
 
-/** One kubeconfig context as /api/v1/clusters lists it. */
+/** One kubeconfig context as /api/v1/clusters lists it (sidecar ContextView). */
 export interface ClusterContext {
   name: string
-  context?: string
   cluster?: string
-  user?: string
+  user?: string | null
   namespace?: string | null
+  server?: string | null
   source?: string
-  reachable?: boolean | null
-  connected?: boolean
+  origin?: string
+  auth?: string
+  plugin?: { plugin: string; command_line: string; sha256: string } | null
+  plugin_approved?: boolean | null
   current?: boolean
-  error?: string | null
-  message?: string | null
-  exec?: { command: string; approved: boolean } | null
-  exec_command?: string | null
-  exec_approved?: boolean
-  sandbox?: boolean
+  connected?: boolean
+  reachable?: boolean | null
+  failure?: { kind: string; message: string } | null
 }

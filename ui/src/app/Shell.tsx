@@ -35,7 +35,7 @@ export function Shell() {
   const current = clusters.data?.items.find((c) => c.name === context)
   const clusterProblem =
     current && current.reachable === false
-      ? `Cluster "${current.name}" is unreachable: ${current.error ?? current.message ?? 'no answer'}. Check your network/VPN and the kubeconfig, or pick another context.`
+      ? `Cluster "${current.name}" is unreachable: ${current.failure?.message ?? 'no answer'}. Check your network/VPN and the kubeconfig, or pick another context.`
       : null
   const allKinds = kinds.data ?? BUILTIN_KINDS
   const c = context ? `/c/${encodeURIComponent(context)}` : null

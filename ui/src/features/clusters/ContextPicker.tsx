@@ -4,10 +4,8 @@ import type { ClusterContext } from '../../api/pending'
 import { SETTING, usePutSetting } from '../settings/useSetting'
 import { useApproveExec, useClusters, useSwitchContext } from './useClusters'
 
-function execOf(c: ClusterContext): { command: string; approved: boolean } | null {
-  if (c.exec) return c.exec
-  if (c.exec_command) return { command: c.exec_command, approved: !!c.exec_approved }
-  return null
+function execOf(c: ClusterContext): { command: string; sha256: string; approved: boolean } | null {
+  return c.plugin ? { command: c.plugin.command_line, sha256: c.plugin.sha256, approved: !!c.plugin_approved } : null
 }
 
 /** Detected contexts with reachability, exec-plugin approval and a button to use one. */
@@ -33,7 +31,7 @@ export function ContextPicker({ onPicked, onRemove }: { onPicked?: (name: string
     <ul className="context-list" aria-label="Kubeconfig contexts">
       {items.map((c) => {
         const exec = execOf(c)
-        const problem = c.error ?? c.message
+        const problem = c.failure?.message
         return (
           <li key={c.name} className="context-item" data-testid={`context-${c.name}`}>
             <div>
@@ -49,14 +47,14 @@ export function ContextPicker({ onPicked, onRemove }: { onPicked?: (name: string
                   This context runs a command to get credentials:
                   <pre>{exec.command}</pre>
                   It will not run until you approve this exact command.
-                  <button type="button" onClick={() => approve.mutate({ context: c.name, command: exec.command })}>
+                  <button type="button" onClick={() => approve.mutate({ context: c.name, sha256: exec.sha256 })}>
                     Approve this command
                   </button>
                 </div>
               )}
             </div>
             <div className="row">
-              {onRemove && c.source?.includes('.kubilitics') && (
+              {onRemove && c.origin === 'imported' && (
                 <button type="button" onClick={() => onRemove(c.name)}>
                   Remove
                 </button>

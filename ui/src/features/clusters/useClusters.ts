@@ -5,12 +5,9 @@ import type { ClusterContext } from '../../api/pending'
 export function useClusters() {
   return useQuery({
     queryKey: ['clusters'],
-    queryFn: () => request<{ items: ClusterContext[]; current?: string | null } | ClusterContext[]>('GET', '/api/v1/clusters'),
-    select: (d) => {
-      const items = (Array.isArray(d) ? d : d.items).map((c) => ({ ...c, name: c.name ?? c.context ?? '' }))
-      const current = Array.isArray(d) ? items.find((c) => c.current)?.name : (d.current ?? items.find((c) => c.current)?.name)
-      return { items, current: current ?? null }
-    },
+    queryFn: () =>
+      request<{ items: ClusterContext[]; current?: string | null; problems?: { path: string; message: string }[] }>('GET', '/api/v1/clusters'),
+    select: (d) => ({ items: d.items, current: d.current ?? d.items.find((c) => c.current)?.name ?? null, problems: d.problems ?? [] }),
     retry: false,
   })
 }
@@ -18,7 +15,7 @@ export function useClusters() {
 export function useImportKubeconfig() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (body: { yaml?: string; path?: string; name?: string }) => request<{ contexts?: string[] }>('POST', '/api/v1/clusters/import', { body }),
+    mutationFn: (body: { yaml?: string; path?: string; name?: string }) => request<{ contexts: string[] }>('POST', '/api/v1/clusters/import', { body }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['clusters'] }),
   })
 }
@@ -26,8 +23,8 @@ export function useImportKubeconfig() {
 export function useApproveExec() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: ({ context, command }: { context: string; command: string }) =>
-      request('POST', `/api/v1/clusters/${encodeURIComponent(context)}/exec-approval`, { body: { command } }),
+    mutationFn: ({ context, sha256 }: { context: string; sha256: string }) =>
+      request('POST', `/api/v1/clusters/${encodeURIComponent(context)}/approve-plugin`, { body: { sha256 } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['clusters'] }),
   })
 }
@@ -35,7 +32,7 @@ export function useApproveExec() {
 export function useSwitchContext() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (context: string) => request('PUT', '/api/v1/clusters/current', { body: { context } }),
+    mutationFn: (context: string) => request('POST', `/api/v1/clusters/${encodeURIComponent(context)}/switch`),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['clusters'] }),
   })
 }

@@ -1,7 +1,109 @@
+import { useDeferredValue, useMemo, useState } from 'react'
+import { useNavigate, useParams, useSearchParams } from 'react-router'
+import { errorMessage } from '../../api/error'
+import { kindByName } from './kinds'
+import { ResourceTable } from './ResourceTable'
+import { columnsFor, filterRows, rowKey, sortRows, type Row, type SortSpec } from './rows'
+import { useNamespaces, useResourceList } from './useResources'
+
+/** Every kind's list: kubectl's columns, sort, filter by namespace, label selector and text. */
 export default function ResourceBrowser() {
+  const { context = '', kind = 'pods' } = useParams()
+  const [params, setParams] = useSearchParams()
+  const navigate = useNavigate()
+  const namespace = params.get('namespace') ?? ''
+  const labelSelector = params.get('labels') ?? ''
+  const [q, setQ] = useState(params.get('q') ?? '')
+  const [labelDraft, setLabelDraft] = useState(labelSelector)
+  const [sort, setSort] = useState<SortSpec>({ col: params.get('sort') ?? 'name', desc: params.get('desc') === '1' })
+  const [selected, setSelected] = useState<string | null>(null)
+  const def = kindByName(kind)
+  const namespaced = def?.namespaced ?? true
+  const list = useResourceList(context, kind, { namespace: namespaced ? namespace || undefined : undefined, labelSelector: labelSelector || undefined })
+  const namespaces = useNamespaces(namespaced ? context : undefined)
+  const deferredQ = useDeferredValue(q)
+
+  const rows = list.data
+  const columns = useMemo(() => columnsFor(kind, rows ?? [], namespaced && !namespace), [kind, rows, namespaced, namespace])
+  const visible = useMemo(() => sortRows(filterRows(rows ?? [], deferredQ), sort), [rows, deferredQ, sort])
+
+  function set(k: string, v: string) {
+    const p = new URLSearchParams(params)
+    if (v) p.set(k, v)
+    else p.delete(k)
+    setParams(p, { replace: true })
+  }
+  function open(r: Row) {
+    navigate(`/c/${encodeURIComponent(context)}/resources/${kind}/${encodeURIComponent(r.namespace ?? '_')}/${encodeURIComponent(r.name)}`)
+  }
+
+  const title = def?.kind ? `${def.kind}s` : kind
   return (
-    <div className="page">
-      <h1>ResourceBrowser</h1>
+    <div className="page page-fill">
+      <div className="row-between">
+        <h1>{title}</h1>
+        <span className="muted" aria-live="polite" data-testid="row-count">
+          {list.isSuccess ? `${visible.length} of ${rows?.length ?? 0}` : ''}
+        </span>
+      </div>
+      <div className="row filters" role="search">
+        {namespaced && (
+          <label>
+            Namespace{' '}
+            <select value={namespace} onChange={(e) => set('namespace', e.target.value)} data-testid="namespace-filter">
+              <option value="">All namespaces</option>
+              {(namespaces.data ?? []).map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <form
+          onSubmit={(e) => {
+            e.preventDefault()
+            set('labels', labelDraft.trim())
+          }}
+        >
+          <label>
+            Labels{' '}
+            <input value={labelDraft} onChange={(e) => setLabelDraft(e.target.value)} placeholder="app=web,tier!=db" aria-describedby="label-help" />
+          </label>
+          <span id="label-help" className="visually-hidden">
+            A label selector as kubectl -l takes it; press Enter to apply.
+          </span>
+        </form>
+        <label>
+          Filter{' '}
+          <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="name, status, node…" data-testid="text-filter" />
+        </label>
+      </div>
+      {list.error ? (
+        <p className="error" role="alert">
+          {errorMessage(list.error)}
+        </p>
+      ) : list.isLoading ? (
+        <p>Loading {title}…</p>
+      ) : (
+        <ResourceTable
+          rows={visible}
+          columns={columns}
+          sort={sort}
+          onSort={(s) => {
+            setSort(s)
+            const p = new URLSearchParams(params)
+            p.set('sort', s.col)
+            if (s.desc) p.set('desc', '1')
+            else p.delete('desc')
+            setParams(p, { replace: true })
+          }}
+          selected={selected && visible.some((r) => rowKey(r) === selected) ? selected : selected}
+          onSelect={setSelected}
+          onOpen={open}
+          label={`${title} in ${namespace || 'all namespaces'}`}
+        />
+      )}
     </div>
   )
 }

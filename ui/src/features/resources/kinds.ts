@@ -46,8 +46,9 @@ interface ApiKind {
   name: string
   kind: string
   group?: string
+  version?: string
   namespaced?: boolean
-  crd?: boolean
+  cached?: boolean
 }
 
 /** Built-in kinds plus what the cluster's discovery adds (CRDs), when the sidecar lists them. */
@@ -57,9 +58,9 @@ export function useKinds(context: string | undefined) {
     enabled: !!context,
     staleTime: 5 * 60_000,
     retry: false,
-    queryFn: () => request<{ items: ApiKind[] } | ApiKind[]>('GET', `/api/v1/clusters/${encodeURIComponent(context ?? '')}/kinds`),
+    queryFn: () => request<{ items: ApiKind[] }>('GET', `/api/v1/clusters/${encodeURIComponent(context ?? '')}/kinds`),
     select: (d): KindDef[] => {
-      const items = Array.isArray(d) ? d : d.items
+      const items = d.items
       const known = new Set(BUILTIN_KINDS.map((k) => k.name))
       const extra = items
         .filter((k) => !known.has(k.name))

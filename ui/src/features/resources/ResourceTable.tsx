@@ -1,0 +1,152 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useLayoutEffect, useRef } from 'react'
+import { cell, header, rowKey, type Row, type SortSpec } from './rows'
+
+const ROW_H = 32
+
+interface Props {
+  rows: Row[]
+  columns: string[]
+  sort: SortSpec
+  onSort: (s: SortSpec) => void
+  selected: string | null
+  onSelect: (key: string) => void
+  onOpen: (row: Row) => void
+  label: string
+}
+
+/**
+ * A virtualised table: only the visible rows are in the DOM, so 10,000 rows scroll smoothly.
+ * Rows have a fixed height and the table keeps the row at the top of the viewport in place when
+ * live updates insert or remove rows above it, so neither scroll position nor selection jumps.
+ */
+export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect, onOpen, label }: Props) {
+  const scroller = useRef<HTMLDivElement>(null)
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12 })
+  const anchor = useRef<{ key: string; offset: number } | null>(null)
+
+  // Keep the first visible row where it was when rows change above it.
+  useLayoutEffect(() => {
+    const el = scroller.current
+    const a = anchor.current
+    if (el && a) {
+      const i = rows.findIndex((r) => rowKey(r) === a.key)
+      if (i >= 0) {
+        const want = i * ROW_H - a.offset
+        if (Math.abs(el.scrollTop - want) >= 1 && el.scrollTop > 0) el.scrollTop = want
+      }
+    }
+  }, [rows])
+
+  function rememberAnchor() {
+    const el = scroller.current
+    if (!el) return
+    const i = Math.floor(el.scrollTop / ROW_H)
+    const r = rows[i]
+    anchor.current = r ? { key: rowKey(r), offset: i * ROW_H - el.scrollTop } : null
+  }
+
+  const selIndex = selected ? rows.findIndex((r) => rowKey(r) === selected) : -1
+  const template = columns.map((c) => (c === 'name' ? 'minmax(220px, 2fr)' : c === 'message' ? 'minmax(240px, 4fr)' : 'minmax(80px, 1fr)')).join(' ')
+
+  function onKeyDown(e: React.KeyboardEvent) {
+    if (rows.length === 0) return
+    let next = selIndex
+    if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, selIndex + 1)
+    else if (e.key === 'ArrowUp') next = Math.max(0, selIndex - 1)
+    else if (e.key === 'PageDown') next = Math.min(rows.length - 1, selIndex + 20)
+    else if (e.key === 'PageUp') next = Math.max(0, selIndex - 20)
+    else if (e.key === 'Home') next = 0
+    else if (e.key === 'End') next = rows.length - 1
+    else if (e.key === 'Enter' && selIndex >= 0) {
+      const r = rows[selIndex]
+      if (r) onOpen(r)
+      return
+    } else return
+    e.preventDefault()
+    const r = rows[next]
+    if (r) {
+      onSelect(rowKey(r))
+      v.scrollToIndex(next, { align: 'auto' })
+    }
+  }
+
+  return (
+    <div className="rtable" role="table" aria-label={label} aria-rowcount={rows.length + 1} data-testid="resource-table">
+      <div role="rowgroup" className="rtable-head">
+        <div role="row" className="rtable-row" style={{ gridTemplateColumns: template }}>
+          {columns.map((c) => {
+            const active = sort.col === c
+            return (
+              <div role="columnheader" key={c} aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+                <button type="button" className="th" onClick={() => onSort({ col: c, desc: active ? !sort.desc : false })}>
+                  {header(c)}
+                  <span aria-hidden="true">{active ? (sort.desc ? ' ▼' : ' ▲') : ''}</span>
+                </button>
+              </div>
+            )
+          })}
+        </div>
+      </div>
+      <div
+        ref={scroller}
+        className="rtable-body"
+        role="rowgroup"
+        tabIndex={0}
+        aria-activedescendant={selIndex >= 0 ? `row-${selIndex}` : undefined}
+        onKeyDown={onKeyDown}
+        onScroll={rememberAnchor}
+      >
+        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+          {v.getVirtualItems().map((vi) => {
+            const r = rows[vi.index]
+            if (!r) return null
+            const k = rowKey(r)
+            return (
+              <div
+                key={k}
+                id={`row-${vi.index}`}
+                role="row"
+                aria-rowindex={vi.index + 2}
+                aria-selected={k === selected}
+                className={`rtable-row ${k === selected ? 'selected' : ''}`}
+                style={{ gridTemplateColumns: template, transform: `translateY(${vi.start}px)` }}
+                onClick={() => onSelect(k)}
+                onDoubleClick={() => onOpen(r)}
+                data-name={r.name}
+              >
+                {columns.map((c) => (
+                  <div role="cell" key={c} className={`c-${c}`} title={cell(r[c])}>
+                    {c === 'name' ? (
+                      <a
+                        href="#"
+                        onClick={(e) => {
+                          e.preventDefault()
+                          onOpen(r)
+                        }}
+                        tabIndex={-1}
+                      >
+                        {r.name}
+                      </a>
+                    ) : c === 'status' ? (
+                      <span className={`status status-${statusTone(cell(r[c]))}`}>{cell(r[c])}</span>
+                    ) : (
+                      cell(r[c])
+                    )}
+                  </div>
+                ))}
+              </div>
+            )
+          })}
+        </div>
+      </div>
+    </div>
+  )
+}
+
+export function statusTone(s: string): 'ok' | 'warn' | 'bad' | 'neutral' {
+  if (/^(Running|Ready|Active|Bound|Complete|Succeeded|Available|True)$/i.test(s)) return 'ok'
+  if (/(Pending|ContainerCreating|Terminating|Unknown|Progressing|SchedulingDisabled)/i.test(s)) return 'warn'
+  if (/(Err|BackOff|Fail|NotReady|OOM|Invalid|Evicted|Lost|Unschedulable|Error)/i.test(s)) return 'bad'
+  return 'neutral'
+}
