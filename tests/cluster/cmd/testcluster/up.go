@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -125,6 +126,16 @@ func runUp(args []string) int {
 
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	// If whoever started us dies without stopping us (kill -9 of with-cluster, a closed
+	// terminal), the kernel sends us SIGTERM and we stop the cluster: no orphaned control plane.
+	ppid := os.Getppid()
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
+		logf("warning: PR_SET_PDEATHSIG: %v", err)
+	}
+	if os.Getppid() != ppid {
+		logf("parent exited before start-up; not starting")
+		return 1
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
