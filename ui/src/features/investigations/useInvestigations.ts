@@ -56,3 +56,20 @@ export function useInsights() {
 export function isActive(state: string): boolean {
   return ACTIVE.has(state)
 }
+
+/** Approve or reject a proposed action (the safety gate's approvals API). */
+export function useDecide(investigationId: string) {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: ({ id, decision, reason }: { id: string; decision: 'approve' | 'reject'; reason?: string }) =>
+      request<{ status?: string; result?: string; message?: string }>('POST', `/api/v1/approvals/${encodeURIComponent(id)}/${decision}`, {
+        body: reason ? { reason } : {},
+      }),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['investigation', investigationId] }),
+  })
+}
+
+export async function exportInvestigations(): Promise<string> {
+  const r = await request<unknown>('GET', '/api/v1/ai/investigations/export')
+  return JSON.stringify(r, null, 2)
+}

@@ -1,7 +1,139 @@
+import { Link, useParams } from 'react-router'
+import { errorMessage } from '../../api/error'
+import { useInsights } from '../investigations/useInvestigations'
+import { cell, statusTone, type Row } from '../resources/rows'
+import { useResourceList } from '../resources/useResources'
+
+/** Nodes, namespaces, workload health, warnings, recent events and insights, all live. */
 export default function Overview() {
+  const { context = '' } = useParams()
+  const pods = useResourceList(context, 'pods', {})
+  const nodes = useResourceList(context, 'nodes', {})
+  const namespaces = useResourceList(context, 'namespaces', {})
+  const deployments = useResourceList(context, 'deployments', {})
+  const events = useResourceList(context, 'events', {})
+  const insights = useInsights()
+  const c = `/c/${encodeURIComponent(context)}`
+
+  const podRows = pods.data ?? []
+  const failing = podRows.filter((p) => statusTone(cell(p.status)) === 'bad' || statusTone(cell(p.status)) === 'warn')
+  const byStatus = countBy(podRows, (p) => cell(p.status) || 'Unknown')
+  const notReadyNodes = (nodes.data ?? []).filter((n) => !/^Ready/.test(cell(n.status)))
+  const unavailable = (deployments.data ?? []).filter((d) => {
+    const [a, b] = cell(d.ready).split('/')
+    return a !== b
+  })
+  const warnings = (events.data ?? []).filter((e) => cell(e.type) === 'Warning').slice(-50).reverse()
+  const firstError = [pods, nodes].find((q) => q.error)?.error
+
   return (
-    <div className="page">
-      <h1>Overview</h1>
+    <div className="page stack">
+      <h1>Overview · {context}</h1>
+      {firstError && <p className="error">{errorMessage(firstError)}</p>}
+      <div className="tiles">
+        <Tile label="Nodes" value={nodes.data?.length} bad={notReadyNodes.length} badLabel="not ready" to={`${c}/resources/nodes`} />
+        <Tile label="Namespaces" value={namespaces.data?.length} to={`${c}/resources/namespaces`} />
+        <Tile label="Pods" value={podRows.length} bad={failing.length} badLabel="not running" to={`${c}/resources/pods`} />
+        <Tile label="Deployments" value={deployments.data?.length} bad={unavailable.length} badLabel="unavailable" to={`${c}/resources/deployments`} />
+        <Tile label="Warnings" value={warnings.length} to={`${c}/resources/events`} />
+      </div>
+      <section className="card" aria-labelledby="problems-title">
+        <h2 id="problems-title">Workloads that need attention</h2>
+        {failing.length === 0 && unavailable.length === 0 ? (
+          <p className="muted">{pods.isLoading ? 'Loading…' : 'Every pod is running.'}</p>
+        ) : (
+          <table className="simple" data-testid="problems">
+            <thead>
+              <tr>
+                <th>Object</th>
+                <th>Namespace</th>
+                <th>Status</th>
+                <th>Restarts</th>
+              </tr>
+            </thead>
+            <tbody>
+              {failing.map((p) => (
+                <tr key={`${p.namespace}/${p.name}`}>
+                  <td>
+                    <Link to={`${c}/resources/pods/${encodeURIComponent(p.namespace ?? '_')}/${encodeURIComponent(p.name)}`}>Pod {p.name}</Link>
+                  </td>
+                  <td>{p.namespace}</td>
+                  <td className={`status-${statusTone(cell(p.status))}`}>{cell(p.status)}</td>
+                  <td>{cell(p.restarts)}</td>
+                </tr>
+              ))}
+              {unavailable.map((d) => (
+                <tr key={`d/${d.namespace}/${d.name}`}>
+                  <td>
+                    <Link to={`${c}/resources/deployments/${encodeURIComponent(d.namespace ?? '_')}/${encodeURIComponent(d.name)}`}>Deployment {d.name}</Link>
+                  </td>
+                  <td>{d.namespace}</td>
+                  <td className="status-warn">{cell(d.ready)} ready</td>
+                  <td />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <div className="two-col">
+        <section className="card" aria-labelledby="status-title">
+          <h2 id="status-title">Pods by status</h2>
+          <ul className="plain">
+            {Object.entries(byStatus)
+              .sort((a, b) => b[1] - a[1])
+              .map(([s, n]) => (
+                <li key={s}>
+                  <span className={`status-${statusTone(s)}`}>{s}</span> {n}
+                </li>
+              ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="insights-title">
+          <h2 id="insights-title">Insights</h2>
+          {insights.error ? (
+            <p className="muted">Insights appear here once the AI engine is running.</p>
+          ) : (
+            <ul className="plain">
+              {(insights.data ?? []).filter((i) => !i.resolved).slice(0, 10).map((i, n) => (
+                <li key={i.id ?? n}>
+                  <code>{i.code}</code> {i.summary ?? i.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+      <section className="card" aria-labelledby="events-title">
+        <h2 id="events-title">Recent warning events</h2>
+        <table className="simple">
+          <tbody>
+            {warnings.slice(0, 20).map((e) => (
+              <tr key={`${e.namespace}/${e.name}`}>
+                <td>{cell(e.reason)}</td>
+                <td>{cell(e.object)}</td>
+                <td>{cell(e.message)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
     </div>
+  )
+}
+
+function countBy(rows: Row[], f: (r: Row) => string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const r of rows) out[f(r)] = (out[f(r)] ?? 0) + 1
+  return out
+}
+
+function Tile({ label, value, bad, badLabel, to }: { label: string; value?: number; bad?: number; badLabel?: string; to: string }) {
+  return (
+    <Link to={to} className="tile">
+      <span className="tile-value">{value ?? '…'}</span>
+      <span className="tile-label">{label}</span>
+      <span className={`small ${bad ? 'status-bad' : 'muted'}`}>{bad ? `${bad} ${badLabel}` : '\u00a0'}</span>
+    </Link>
   )
 }

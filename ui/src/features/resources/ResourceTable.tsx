@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useLayoutEffect, useRef } from 'react'
-import { cell, header, rowKey, type Row, type SortSpec } from './rows'
+import { cell, header, rowKey, statusTone, type Row, type SortSpec } from './rows'
 
 const ROW_H = 32
 
@@ -142,11 +142,4 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
       </div>
     </div>
   )
-}
-
-export function statusTone(s: string): 'ok' | 'warn' | 'bad' | 'neutral' {
-  if (/^(Running|Ready|Active|Bound|Complete|Succeeded|Available|True)$/i.test(s)) return 'ok'
-  if (/(Pending|ContainerCreating|Terminating|Unknown|Progressing|SchedulingDisabled)/i.test(s)) return 'warn'
-  if (/(Err|BackOff|Fail|NotReady|OOM|Invalid|Evicted|Lost|Unschedulable|Error)/i.test(s)) return 'bad'
-  return 'neutral'
 }

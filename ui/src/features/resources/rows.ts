@@ -138,3 +138,11 @@ export function applyDeltas(rows: Row[], deltas: RowDelta[]): Row[] {
   }
   return removed.size ? next.filter((_, i) => !removed.has(i)) : next
 }
+
+/** Colour of a STATUS cell. */
+export function statusTone(s: string): 'ok' | 'warn' | 'bad' | 'neutral' {
+  if (/^(Running|Ready|Active|Bound|Complete|Succeeded|Available|True)$/i.test(s)) return 'ok'
+  if (/(Pending|ContainerCreating|Terminating|Unknown|Progressing|SchedulingDisabled)/i.test(s)) return 'warn'
+  if (/(Err|BackOff|Fail|NotReady|OOM|Invalid|Evicted|Lost|Unschedulable|Error)/i.test(s)) return 'bad'
+  return 'neutral'
+}

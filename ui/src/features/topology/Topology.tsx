@@ -1,7 +1,99 @@
+import { useMemo, useRef, useState } from 'react'
+import { useNavigate, useParams, useSearchParams } from 'react-router'
+import { errorMessage } from '../../api/error'
+import { kindPath } from '../resources/kinds'
+import { layout, NODE_H, NODE_W } from './layout'
+import { useTopology } from './useTopology'
+
+/** The topology graph: automatic layout, zoom and pan, health colours, click through. */
 export default function Topology() {
+  const { context = '' } = useParams()
+  const [params, setParams] = useSearchParams()
+  const namespace = params.get('namespace') ?? ''
+  const root = params.get('root') ?? ''
+  const topo = useTopology(context, { namespace: namespace || undefined, root: root || undefined })
+  const placed = useMemo(() => (topo.data ? layout(topo.data.nodes, topo.data.edges) : null), [topo.data])
+  const [view, setView] = useState({ x: 0, y: 0, k: 1 })
+  const drag = useRef<{ x: number; y: number } | null>(null)
+  const navigate = useNavigate()
+
   return (
-    <div className="page">
-      <h1>Topology</h1>
+    <div className="page page-fill">
+      <div className="row-between">
+        <h1>Topology</h1>
+        <div className="row">
+          <label>
+            Namespace <input value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))} />
+          </label>
+          <label>
+            Root <input value={root} placeholder="Deployment/shop/web" onChange={(e) => setParams((p) => (e.target.value ? p.set('root', e.target.value) : p.delete('root'), p))} />
+          </label>
+          <button type="button" onClick={() => setView((v) => ({ ...v, k: Math.min(3, v.k * 1.2) }))} aria-label="Zoom in">
+            +
+          </button>
+          <button type="button" onClick={() => setView((v) => ({ ...v, k: Math.max(0.2, v.k / 1.2) }))} aria-label="Zoom out">
+            −
+          </button>
+          <button type="button" onClick={() => setView({ x: 0, y: 0, k: 1 })}>
+            Reset
+          </button>
+        </div>
+      </div>
+      {topo.error && <p className="error">{errorMessage(topo.error)}</p>}
+      {topo.isLoading && <p>Loading topology…</p>}
+      {placed && (
+        <svg
+          className="topology"
+          role="img"
+          aria-label={`Topology graph with ${placed.nodes.length} objects`}
+          onWheel={(e) => {
+            const f = e.deltaY < 0 ? 1.1 : 1 / 1.1
+            setView((v) => ({ ...v, k: Math.min(3, Math.max(0.2, v.k * f)) }))
+          }}
+          onPointerDown={(e) => {
+            drag.current = { x: e.clientX - view.x, y: e.clientY - view.y }
+          }}
+          onPointerMove={(e) => {
+            if (drag.current) setView((v) => ({ ...v, x: e.clientX - (drag.current?.x ?? 0), y: e.clientY - (drag.current?.y ?? 0) }))
+          }}
+          onPointerUp={() => (drag.current = null)}
+          onPointerLeave={() => (drag.current = null)}
+        >
+          <defs>
+            <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+              <path d="M 0 0 L 10 5 L 0 10 z" className="edge-head" />
+            </marker>
+          </defs>
+          <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
+            {placed.edges.map((e, i) => (
+              <polyline key={i} className="edge" markerEnd="url(#arrow)" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')}>
+                <title>{e.type}</title>
+              </polyline>
+            ))}
+            {placed.nodes.map((n) => (
+              <g
+                key={n.id}
+                transform={`translate(${n.x},${n.y})`}
+                className={`tnode health-${n.health ?? 'unknown'}`}
+                tabIndex={0}
+                role="link"
+                aria-label={`${n.kind} ${n.name}, ${n.health ?? 'unknown'}${n.reason ? `: ${n.reason}` : ''}`}
+                onClick={() => navigate(`/c/${encodeURIComponent(context)}/resources/${kindPath(n.kind)}/${encodeURIComponent(n.namespace || '_')}/${encodeURIComponent(n.name)}`)}
+                onKeyDown={(e) => e.key === 'Enter' && (e.currentTarget as SVGGElement).dispatchEvent(new MouseEvent('click', { bubbles: true }))}
+              >
+                <rect width={NODE_W} height={NODE_H} rx={6} />
+                <text x={8} y={17} className="tkind">
+                  {n.kind}
+                </text>
+                <text x={8} y={34} className="tname">
+                  {n.name.length > 24 ? n.name.slice(0, 23) + '…' : n.name}
+                </text>
+                {n.reason && <title>{n.reason}</title>}
+              </g>
+            ))}
+          </g>
+        </svg>
+      )}
     </div>
   )
 }

@@ -1,0 +1,90 @@
+import { lazy, Suspense, useState } from 'react'
+import { errorMessage } from '../../api/error'
+import { useObjectYaml, useRunAction } from './useResources'
+
+const YamlEditor = lazy(() => import('./YamlEditor'))
+
+/** View, edit, diff against the live object, server-side dry run, apply. */
+export function YamlTab({ context, kind, namespace, name }: { context: string; kind: string; namespace: string; name: string }) {
+  const live = useObjectYaml(context, kind, namespace, name)
+  const run = useRunAction(context, kind, namespace, name)
+  const [mode, setMode] = useState<'view' | 'edit' | 'diff'>('view')
+  const [draft, setDraft] = useState<string | null>(null)
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null)
+
+  if (live.isLoading) return <p>Loading YAML…</p>
+  if (live.error) return <p className="error">{errorMessage(live.error)}</p>
+  const text = draft ?? live.data ?? ''
+
+  async function apply(dryRun: boolean) {
+    setResult(null)
+    try {
+      const r = await run.mutateAsync({ action: 'apply', params: { yaml: text }, dry_run: dryRun })
+      setResult({
+        ok: true,
+        text: dryRun ? `Server-side dry run passed.${r.diff ? `\n${r.diff}` : ''}` : r.approval_id ? `Waiting for approval (${r.approval_id}).` : 'Applied.',
+      })
+      if (!dryRun && !r.approval_id) {
+        setDraft(null)
+        setMode('view')
+        void live.refetch()
+      }
+    } catch (e) {
+      setResult({ ok: false, text: errorMessage(e) })
+    }
+  }
+
+  return (
+    <div className="stack">
+      <div className="row" role="toolbar" aria-label="YAML">
+        <button type="button" aria-pressed={mode === 'view'} onClick={() => setMode('view')}>
+          View
+        </button>
+        <button
+          type="button"
+          aria-pressed={mode === 'edit'}
+          onClick={() => {
+            setDraft(text)
+            setMode('edit')
+          }}
+        >
+          Edit
+        </button>
+        <button type="button" aria-pressed={mode === 'diff'} disabled={draft === null} onClick={() => setMode('diff')}>
+          Diff against live
+        </button>
+        <span className="spacer" />
+        {draft !== null && (
+          <>
+            <button type="button" onClick={() => apply(true)} disabled={run.isPending}>
+              Dry run
+            </button>
+            <button type="button" className="primary" onClick={() => apply(false)} disabled={run.isPending}>
+              Apply
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setDraft(null)
+                setMode('view')
+                setResult(null)
+              }}
+            >
+              Discard
+            </button>
+          </>
+        )}
+      </div>
+      {result && (
+        <pre role={result.ok ? 'status' : 'alert'} className={result.ok ? 'ok-box' : 'error'} data-testid="apply-result">
+          {result.text}
+        </pre>
+      )}
+      <Suspense fallback={<pre>{text}</pre>}>
+        {mode === 'view' && <YamlEditor key="view" value={live.data ?? ''} readOnly label={`YAML of ${kind} ${name}`} />}
+        {mode === 'edit' && <YamlEditor key="edit" value={text} onChange={setDraft} label={`Edit YAML of ${kind} ${name}`} />}
+        {mode === 'diff' && <YamlEditor key="diff" value={text} original={live.data ?? ''} onChange={setDraft} label={`Edited YAML of ${kind} ${name}`} />}
+      </Suspense>
+    </div>
+  )
+}
