@@ -7,6 +7,8 @@
 import { App, Settings, Wizard } from './pages/app.mjs'
 import { expect, runAll, test } from './harness.mjs'
 import { Sidecar } from './sidecar.mjs'
+import { Detail, ResourceList } from './pages/workbench.mjs'
+import { execFileSync } from 'node:child_process'
 
 const env = (k) => {
   const v = process.env[k]
@@ -30,6 +32,43 @@ async function finishWizard(page) {
   await page.goto(sidecar.url + '/#/settings/general')
   await page.waitForSelector('.shell')
 }
+
+// A second sidecar serving the built-in sandbox cluster, for the cluster screens.
+const hasSandboxFlag = (() => {
+  try {
+    return execFileSync(env('E2E_BIN'), ['serve', '--help'], { encoding: 'utf8' }).includes('--sandbox')
+  } catch {
+    return false
+  }
+})()
+/** @type {Sidecar | null} */
+let sandbox = null
+let sandboxContext = ''
+async function sandboxSidecar() {
+  if (!hasSandboxFlag) return null
+  if (!sandbox) {
+    sandbox = await new Sidecar({ bin: env('E2E_BIN'), uiDir: env('E2E_UI_DIR'), args: ['--sandbox'] }).start()
+    await sandbox.api('PUT', '/api/v1/settings/ui.wizard', { value: { step: 'database', finished: true, skipped: [] } })
+    const list = await sandbox.api('GET', '/api/v1/clusters')
+    sandboxContext = list.body?.current ?? list.body?.items?.[0]?.name ?? ''
+  }
+  return sandbox
+}
+async function openSandbox(page) {
+  const s = await sandboxSidecar()
+  if (!s) throw new Error('no sandbox')
+  const link = await s.api('POST', '/api/v1/session/login-url')
+  await page.goto(s.url + link.body.path)
+  await page.waitForSelector('#root > *')
+  return s
+}
+const podsOf = async (s) => (await s.api('GET', `/api/v1/clusters/${encodeURIComponent(sandboxContext)}/resources/pods`)).body?.items ?? []
+const needsSandbox = (...prefixes) => async () => {
+  if (!hasSandboxFlag) return 'the sidecar has no serve --sandbox yet'
+  for (const p of prefixes) if (!(await sidecar.hasPath(p))) return `the sidecar has no ${p} yet`
+  return null
+}
+const BAD = /(Err|BackOff|Fail|OOM|Invalid|Error|Unschedulable|Pending)/
 
 const needsPath = (prefix) => async () => ((await sidecar.hasPath(prefix)) ? null : `the sidecar has no ${prefix} yet`)
 
@@ -124,6 +163,62 @@ test('the wizard on an empty home picks the sandbox and opens its overview', asy
   await shot('overview')
 }, needsPath('/api/v1/sandbox'))
 
+test('the overview shows the planted faults', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  await page.goto(`${s.url}/#/c/${encodeURIComponent(sandboxContext)}/overview`)
+  const problems = page.getByTestId('problems')
+  await problems.waitFor({ timeout: 30_000 })
+  const failing = (await podsOf(s)).filter((p) => BAD.test(String(p.status)))
+  await expect(failing.length > 0, 'the sandbox has failing pods')
+  for (const p of failing) await problems.getByRole('link', { name: `Pod ${p.name}` }).waitFor()
+  await shot('overview')
+}, needsSandbox('/api/v1/clusters'))
+
+test('the pod table filters and sorts', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const list = new ResourceList(page)
+  await list.open(s.url, sandboxContext, 'pods')
+  const pods = await podsOf(s)
+  await page.getByTestId('row-count').filter({ hasText: `${pods.length} of ${pods.length}` }).waitFor()
+  await shot('all')
+  const target = pods.find((p) => BAD.test(String(p.status))) ?? pods[0]
+  await list.filter(target.name)
+  await page.waitForFunction((n) => [...document.querySelectorAll('[role=row][data-name]')].every((r) => r.getAttribute('data-name')?.includes(n)), target.name)
+  await expect((await list.names()).includes(target.name), `filtering by ${target.name} keeps it`)
+  await shot('filtered')
+  await list.filter('')
+  await list.sortBy('RESTARTS')
+  await list.sortBy('RESTARTS')
+  const most = [...pods].sort((a, b) => Number(b.restarts ?? 0) - Number(a.restarts ?? 0))[0]
+  await page.waitForFunction((r) => document.querySelector('[role=row][data-name] [role=cell].c-restarts')?.textContent === String(r), most.restarts ?? 0)
+  await shot('sorted-by-restarts')
+}, needsSandbox('/api/v1/clusters'))
+
+test("a failing pod's logs show its error", async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const crashing = (await podsOf(s)).find((p) => /CrashLoopBackOff|Error/.test(String(p.status)))
+  await expect(crashing, 'the sandbox has a crash-looping pod')
+  const d = new Detail(page)
+  await d.open(s.url, sandboxContext, 'pods', crashing.namespace, crashing.name)
+  await d.tab('Logs')
+  await page.getByLabel('Previous container').check()
+  await d.logs().filter({ hasText: /error|fatal|panic|exception|refused|not found|missing/i }).waitFor({ timeout: 20_000 })
+  await shot('logs')
+}, needsSandbox('/api/v1/clusters', '/api/v1/clusters/{context}/resources/{kind}/{namespace}/{name}/logs'))
+
+test('an investigation names its root cause', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const crashing = (await podsOf(s)).find((p) => BAD.test(String(p.status)))
+  const d = new Detail(page)
+  await d.open(s.url, sandboxContext, 'pods', crashing.namespace, crashing.name)
+  await page.getByTestId('investigate').click()
+  await page.waitForURL(/#\/investigations\//)
+  const rc = page.getByTestId('root-cause')
+  await rc.waitFor({ timeout: 60_000 })
+  await expect(/[A-Z_]{4,}/.test((await rc.locator('code').textContent()) ?? ''), 'the root cause carries a taxonomy code')
+  await shot('root-cause')
+}, needsSandbox('/api/v1/ai/investigations'))
+
 // Last: it stops the sidecar.
 test('a banner says when the sidecar is unreachable and goes away when it is back', async ({ page, shot }) => {
   const app = new App(page)
@@ -149,5 +244,6 @@ try {
   ok = await runAll({ artifacts: env('E2E_ARTIFACTS'), open, only: process.env.E2E_ONLY })
 } finally {
   await sidecar.stop()
+  await sandbox?.stop()
 }
 process.exit(ok ? 0 : 1)
