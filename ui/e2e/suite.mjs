@@ -219,6 +219,80 @@ test('an investigation names its root cause', async ({ page, shot }) => {
   await shot('root-cause')
 }, needsSandbox('/api/v1/ai/investigations'))
 
+test('approving the proposed fix makes the pod healthy', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const failing = (await podsOf(s)).find((p) => BAD.test(String(p.status)))
+  const d = new Detail(page)
+  await d.open(s.url, sandboxContext, 'pods', failing.namespace, failing.name)
+  await page.getByTestId('investigate').click()
+  const action = page.getByTestId('proposed-action').filter({ has: page.getByRole('button', { name: 'Approve' }) }).first()
+  await action.waitFor({ timeout: 60_000 })
+  await shot('proposed')
+  await action.getByRole('button', { name: 'Approve' }).click()
+  // The fix replaces the failing pod (a new name) or heals it: wait until the workload has no failing pod.
+  const prefix = failing.name.replace(/-[a-z0-9]{5}$/, '').replace(/-[a-z0-9]{8,10}$/, '')
+  for (let i = 0; i < 90; i++) {
+    const now = (await podsOf(s)).filter((p) => p.namespace === failing.namespace && p.name.startsWith(prefix))
+    if (now.length && now.every((p) => /Running|Completed/.test(String(p.status)))) {
+      await shot('healthy')
+      return
+    }
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  throw new Error(`pods of ${prefix} did not become healthy after approval`)
+}, needsSandbox('/api/v1/ai/investigations', '/api/v1/approvals'))
+
+test('a forbidden action is refused with its reason', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const secrets = (await s.api('GET', `/api/v1/clusters/${encodeURIComponent(sandboxContext)}/resources/secrets`)).body?.items ?? []
+  const secret = secrets[0]
+  await expect(secret, 'the sandbox has a Secret')
+  const d = new Detail(page)
+  await d.open(s.url, sandboxContext, 'secrets', secret.namespace, secret.name)
+  const del = page.getByRole('toolbar', { name: 'Actions' }).getByRole('button', { name: /delete/i })
+  await del.waitFor()
+  if (await del.isDisabled()) {
+    const why = page.locator(`#${await del.getAttribute('aria-describedby')}`)
+    await expect(((await why.textContent()) ?? '').length > 10, 'the disabled action says why')
+  } else {
+    page.once('dialog', (dlg) => dlg.accept())
+    await del.click()
+    await page.getByTestId('action-result').filter({ hasText: /forbidden|not allowed|refused/i }).waitFor()
+  }
+  await shot('refused')
+  const still = await s.api('GET', `/api/v1/clusters/${encodeURIComponent(sandboxContext)}/resources/secrets/${secret.namespace}/${secret.name}`)
+  await expect(still.status === 200, 'the Secret is still there')
+}, needsSandbox('/api/v1/clusters/{context}/resources/{kind}/{namespace}/{name}/actions'))
+
+test('the YAML editor applies a change that kubectl then sees', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const base = `/api/v1/clusters/${encodeURIComponent(sandboxContext)}/resources/configmaps`
+  const cm = ((await s.api('GET', base)).body?.items ?? []).find((c) => c.namespace && c.namespace !== 'kube-system')
+  await expect(cm, 'the sandbox has a ConfigMap outside kube-system')
+  const obj = (await s.api('GET', `${base}/${cm.namespace}/${cm.name}`)).body
+  delete obj.metadata.managedFields
+  delete obj.metadata.resourceVersion
+  obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), 'e2e.kubilitics.io/edited': 'yes' }
+  const d = new Detail(page)
+  await d.open(s.url, sandboxContext, 'configmaps', cm.namespace, cm.name)
+  await d.tab('YAML')
+  await page.getByRole('button', { name: 'Edit' }).click()
+  const editor = page.getByRole('textbox', { name: /Edit YAML/ })
+  await editor.click()
+  await page.keyboard.press('Control+a')
+  await page.keyboard.insertText(JSON.stringify(obj, null, 2)) // JSON is YAML
+  await page.getByRole('button', { name: 'Dry run' }).click()
+  await page.getByTestId('apply-result').filter({ hasText: 'dry run passed' }).waitFor()
+  await shot('dry-run')
+  await page.getByRole('button', { name: 'Apply', exact: true }).click()
+  await page.getByTestId('apply-result').filter({ hasText: /Applied/ }).waitFor()
+  await shot('applied')
+  const kubeconfig = execFileSync('bash', ['-c', `grep -rlZ --binary-files=without-match 'kind: Config' ${s.home} 2>/dev/null | xargs -0 -r grep -l kubilitics-sandbox | head -1`], { encoding: 'utf8' }).trim()
+  await expect(kubeconfig, 'the sandbox wrote a kubeconfig kubectl can use')
+  const seen = execFileSync('kubectl', ['--kubeconfig', kubeconfig, '-n', cm.namespace, 'get', 'configmap', cm.name, '-o', 'jsonpath={.metadata.annotations.e2e\\.kubilitics\\.io/edited}'], { encoding: 'utf8' })
+  await expect(seen === 'yes', `kubectl sees the annotation (got "${seen}")`)
+}, needsSandbox('/api/v1/clusters/{context}/resources/{kind}/{namespace}/{name}/actions'))
+
 // Last: it stops the sidecar.
 test('a banner says when the sidecar is unreachable and goes away when it is back', async ({ page, shot }) => {
   const app = new App(page)
