@@ -1,0 +1,39 @@
+//! The shell's and the UI's log: `~/.kubilitics/ui.log` (the runbook's troubleshooting reads it),
+//! one JSON object per line. The sidecar writes its own `kubilitics.log`. Never log the API token,
+//! keyring contents or the sidecar's one-time login link.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+pub const LOG_FILE: &str = "ui.log";
+
+/// Starts logging to `home/ui.log` (and stderr in debug builds). Keep the guard alive.
+pub fn init(home: &Path) -> Option<WorkerGuard> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(home.join(LOG_FILE))
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = EnvFilter::try_from_env("KUBILITICS_UI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let result = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_target(true)
+        .try_init();
+    result.ok().map(|_| guard)
+}
+
+/// A line from the UI (`ui_log` command): its level and message, capped in size.
+pub fn from_ui(level: &str, message: &str) {
+    let message: String = message.chars().take(4000).collect();
+    match level {
+        "error" => tracing::error!(target: "ui", "{message}"),
+        "warn" => tracing::warn!(target: "ui", "{message}"),
+        "debug" => tracing::debug!(target: "ui", "{message}"),
+        _ => tracing::info!(target: "ui", "{message}"),
+    }
+}

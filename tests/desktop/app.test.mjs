@@ -1,0 +1,210 @@
+// Drives the real desktop app (release build) through tauri-driver + WebKitWebDriver under Xvfb.
+// Started by tests/desktop/run.sh, which provides a display, a session bus with an unlocked
+// keyring, an empty HOME and a running tauri-driver. Prints "N passed, M failed" at the end.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { remote } from 'webdriverio'
+
+const app = process.env.KUBILITICS_APP
+const artifacts = process.env.ARTIFACTS
+const home = process.env.HOME
+const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444)
+mkdirSync(artifacts, { recursive: true })
+
+let passed = 0
+let failed = 0
+async function check(name, fn) {
+  const t0 = Date.now()
+  try {
+    await fn()
+    passed++
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`)
+  } catch (e) {
+    failed++
+    console.log(`FAIL ${name}: ${e?.message ?? e}`)
+    await shot(`failed-${name.replace(/\W+/g, '-')}`).catch(() => {})
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg)
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+async function until(what, fn, timeout = 30_000) {
+  const end = Date.now() + timeout
+  let last
+  while (Date.now() < end) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    await sleep(100)
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`)
+}
+/** Calls a Tauri command from inside the page, as the UI does. */
+async function invoke(cmd, args = {}) {
+  const r = await browser.executeAsync(
+    (cmd, args, done) => {
+      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        (v) => done({ ok: true, v }),
+        (e) => done({ ok: false, e }),
+      )
+    },
+    cmd,
+    args,
+  )
+  if (!r.ok) throw new Error(`${cmd}: ${JSON.stringify(r.e)}`)
+  return r.v
+}
+async function shot(name) {
+  const file = join(artifacts, `${name}.png`)
+  await browser.saveScreenshot(file)
+  // The whole X screen too: the window as a user sees it, decorations and all.
+  try {
+    execFileSync('import', ['-window', 'root', join(artifacts, `${name}-screen.png`)])
+  } catch {
+    /* imagemagick's import missing: the webview screenshot is enough */
+  }
+  return file
+}
+/** Sidecar processes that are children of this test's app (by the shell's marker variable). */
+function sidecarPids() {
+  const out = execFileSync('pgrep', ['-u', String(process.getuid()), '-x', 'kubilitics'], { encoding: 'utf8' }).trim()
+  return out ? out.split('\n').map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((kv) => kv === `HOME=${home}`)
+    } catch {
+      return false
+    }
+  }) : []
+}
+function safePids() {
+  try {
+    return sidecarPids()
+  } catch {
+    return [] // pgrep exits 1 when nothing matches
+  }
+}
+
+const started = Date.now()
+const browser = await remote({
+  hostname: '127.0.0.1',
+  port,
+  logLevel: 'error',
+  capabilities: { 'tauri:options': { application: app } },
+})
+globalThis.browser = browser
+
+await check('the window opens and the UI reaches the sidecar', async () => {
+  const conn = await until('sidecar_connection', () => invoke('sidecar_connection'), 60_000)
+  assert(conn.url.startsWith('https://127.0.0.1:'), `url ${conn.url}`)
+  assert(conn.token.length >= 32, 'token too short')
+  assert(conn.cert_pem.includes('BEGIN CERTIFICATE'), 'no certificate')
+  // The page's own fetch succeeds over TLS: the webview trusts the pinned certificate.
+  const health = await browser.executeAsync((url, done) => {
+    fetch(url + '/health').then((r) => done(r.status), (e) => done(String(e)))
+  }, conn.url)
+  assert(health === 200, `page fetch of /health: ${health}`)
+})
+
+await check('first launch created ~/.kubilitics with the logs', async () => {
+  assert(existsSync(join(home, '.kubilitics')), 'no ~/.kubilitics')
+  assert(existsSync(join(home, '.kubilitics', 'ui.log')), 'no ui.log')
+  await until('kubilitics.log', () => existsSync(join(home, '.kubilitics', 'kubilitics.log')), 10_000)
+})
+
+await check('the wizard appears on an empty home', async () => {
+  const h1 = await browser.$('h1.brand-large')
+  await h1.waitForDisplayed({ timeout: 30_000 })
+  assert((await h1.getText()).includes('Welcome'), await h1.getText())
+  console.log(`     cold start to wizard: ${Date.now() - started} ms (includes the WebDriver session)`)
+  await shot('wizard')
+})
+
+await check('choosing the sandbox shows the overview', async () => {
+  const sandbox = await browser.$('[data-testid="try-sandbox"]')
+  await sandbox.waitForClickable({ timeout: 30_000 })
+  await sandbox.click()
+  // Safety, AI provider, database: skip them all.
+  for (let i = 0; i < 3; i++) {
+    const skip = await browser.$('[data-testid="wizard-skip"]')
+    await skip.waitForClickable({ timeout: 30_000 })
+    await skip.click()
+    await sleep(300)
+  }
+  const h1 = await browser.$('h1*=Overview')
+  await h1.waitForDisplayed({ timeout: 30_000 })
+  await sleep(1500) // let the live data arrive for the screenshot
+  await shot('overview')
+})
+
+await check('keyring round-trip through the Tauri commands', async () => {
+  const account = 'llm:desktop-test'
+  await invoke('keyring_delete', { account })
+  assert((await invoke('keyring_get', { account })) === null, 'not empty before')
+  await invoke('keyring_set', { account, secret: 'sk-test-123' })
+  assert((await invoke('keyring_get', { account })) === 'sk-test-123', 'read back differs')
+  await invoke('keyring_delete', { account })
+  assert((await invoke('keyring_get', { account })) === null, 'still there after delete')
+  let refused = false
+  await invoke('keyring_get', { account: 'ssh:id_rsa' }).catch(() => (refused = true))
+  assert(refused, 'an account outside llm: was accepted')
+})
+
+await check('app version and external-link checks', async () => {
+  const v = await invoke('app_version')
+  assert(/^\d+\.\d+\.\d+/.test(v.version), JSON.stringify(v))
+  let refused = false
+  await invoke('open_external', { url: 'file:///etc/passwd' }).catch(() => (refused = true))
+  assert(refused, 'a file: URL was opened')
+})
+
+await check('sidecar crash -> restart with backoff, the UI is told', async () => {
+  const before = await invoke('sidecar_status')
+  assert(before.phase === 'ready' && before.pid, JSON.stringify(before))
+  // Record what the page hears on the sidecar-status event.
+  await browser.execute(() => {
+    window.__heard = []
+    window.__TAURI_INTERNALS__.invoke('plugin:event|listen', {
+      event: 'sidecar-status',
+      target: { kind: 'Any' },
+      handler: window.__TAURI_INTERNALS__.transformCallback((e) => window.__heard.push(e.payload)),
+    })
+  })
+  process.kill(before.pid, 'SIGKILL')
+  const after = await until('a new ready sidecar', async () => {
+    const s = await invoke('sidecar_status')
+    return s.phase === 'ready' && s.pid && s.pid !== before.pid ? s : null
+  }, 30_000)
+  assert(after.restarts === before.restarts + 1, `restarts ${before.restarts} -> ${after.restarts}`)
+  assert(after.url === before.url, `the URL changed: ${before.url} -> ${after.url}`)
+  const heard = await browser.execute(() => window.__heard)
+  assert(heard.some((s) => s.phase === 'restarting' && /restarting in/.test(s.message ?? '')), `events: ${JSON.stringify(heard)}`)
+  assert(heard.some((s) => s.phase === 'ready'), 'no ready event')
+  // And the page reaches the new process with the same connection details.
+  const conn = await invoke('sidecar_connection')
+  const health = await browser.executeAsync((url, done) => {
+    fetch(url + '/health').then((r) => done(r.status), (e) => done(String(e)))
+  }, conn.url)
+  assert(health === 200, `health after restart: ${health}`)
+})
+
+let lastPid
+await check('quit leaves no sidecar behind', async () => {
+  lastPid = (await invoke('sidecar_status')).pid
+  assert(safePids().includes(lastPid), `sidecar ${lastPid} not found before quitting`)
+  // Closing the last window quits the app, as a user would.
+  await browser.closeWindow().catch(() => {})
+  await until('the sidecar to exit', () => safePids().length === 0, 15_000)
+})
+await browser.deleteSession().catch(() => {})
+await sleep(500)
+if (safePids().length) {
+  failed++
+  console.log(`FAIL orphan sidecar processes: ${safePids().join(' ')}`)
+}
+console.log(`${passed} passed, ${failed} failed (desktop app)`)
+process.exit(failed ? 1 : 0)

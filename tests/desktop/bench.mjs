@@ -1,0 +1,99 @@
+// Figures for src-tauri/BENCHMARKS.md (run by tests/desktop/bench.sh through run.sh):
+//   cold start to interactive UI: from asking tauri-driver for a session (which launches the app)
+//   to the wizard's heading being displayed, on an empty HOME, 3 runs, each a fresh HOME's first launch;
+//   idle memory: PSS of the shell, its WebKit processes and the sidecar, 20 s after the overview of
+//   the demo sandbox is shown.
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { remote } from 'webdriverio'
+
+const app = process.env.KUBILITICS_APP
+const home = process.env.HOME
+const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+function pss(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m)
+    return m ? Number(m[1]) : 0
+  } catch {
+    return 0
+  }
+}
+function comm(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+  } catch {
+    return ''
+  }
+}
+function children(pid) {
+  const out = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === pid) out.push(Number(d))
+    } catch {
+      /* gone */
+    }
+  }
+  return out
+}
+function tree(pid) {
+  return [pid, ...children(pid).flatMap(tree)]
+}
+
+async function session() {
+  return remote({ hostname: '127.0.0.1', port, logLevel: 'error', capabilities: { 'tauri:options': { application: app } } })
+}
+
+const starts = []
+for (let run = 0; run < 3; run++) {
+  rmSync(join(home, '.kubilitics'), { recursive: true, force: true })
+  rmSync(join(home, '.local'), { recursive: true, force: true })
+  const t0 = performance.now()
+  const b = await session()
+  await (await b.$('h1.brand-large')).waitForDisplayed({ timeout: 60_000 })
+  starts.push(performance.now() - t0)
+  if (run < 2) {
+    await b.closeWindow().catch(() => {})
+    await b.deleteSession().catch(() => {})
+    await sleep(1500)
+  } else {
+    globalThis.b = b
+  }
+}
+const b = globalThis.b
+await (await b.$('[data-testid="try-sandbox"]')).click()
+for (let i = 0; i < 3; i++) {
+  const skip = await b.$('[data-testid="wizard-skip"]')
+  await skip.waitForClickable({ timeout: 30_000 })
+  await skip.click()
+  await sleep(300)
+}
+await (await b.$('h1*=Overview')).waitForDisplayed({ timeout: 60_000 })
+await sleep(20_000)
+const status = await b.executeAsync((done) => window.__TAURI_INTERNALS__.invoke('sidecar_status').then(done, () => done(null)))
+const shellPid = Number(execFileSync('pgrep', ['-n', '-x', 'kubilitics-desk'], { encoding: 'utf8' }).trim())
+const all = tree(shellPid)
+const sidecar = status?.pid
+const mem = { shell: 0, webkit: 0, sidecar: 0 }
+for (const pid of all) {
+  const kb = pss(pid)
+  if (pid === shellPid) mem.shell += kb
+  else if (pid === sidecar) mem.sidecar += kb
+  else if (/WebKit/i.test(comm(pid))) mem.webkit += kb
+}
+const mb = (kb) => (kb / 1024).toFixed(0)
+const sorted = [...starts].sort((a, b) => a - b)
+const lines = [
+  `cold start to interactive UI (wizard displayed), 3 runs: ${starts.map((s) => (s / 1000).toFixed(2)).join(' s, ')} s; median ${(sorted[1] / 1000).toFixed(2)} s`,
+  `idle memory (PSS) on the demo sandbox: shell ${mb(mem.shell)} MB + WebKit processes ${mb(mem.webkit)} MB + sidecar ${mb(mem.sidecar)} MB = ${mb(mem.shell + mem.webkit + mem.sidecar)} MB`,
+]
+for (const l of lines) console.log(l)
+writeFileSync(join(process.env.ARTIFACTS, 'bench.txt'), lines.join('\n') + '\n')
+await b.closeWindow().catch(() => {})
+await b.deleteSession().catch(() => {})
