@@ -27,6 +27,17 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "unit and integration tests (no cluster needed)"
 record cargo test --workspace
 
+step "UI: lint, unit tests (Vitest), browser end-to-end tests (Debian's Chromium)"
+(
+  cd ui
+  if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run --silent lint
+  npm test
+) 2>&1 | tee -a "$results"
+KUBILITICS_BIN="$CARGO_TARGET_DIR/debug/kubilitics" record ui/e2e/run.sh
+
 step "tests against the real control plane"
 record tests/cluster/with-cluster -- bash -c '
   set -euo pipefail
@@ -36,7 +47,13 @@ record tests/cluster/with-cluster -- bash -c '
 
 # One closing line for the whole run: cargo's per-binary lines and the scripts' own
 # "N passed, M failed" lines, added up.
-totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$results" |
-  awk '{p += $1; f += $2} END {printf "%d passed, %d failed", p, f}')
+# Vitest's summary is "Tests  N passed (N)" or "Tests  M failed | N passed (T)".
+totals=$(
+  {
+    sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$results"
+    sed -nE 's/\x1b\[[0-9;]*m//g; /^ *Tests +/{s/.* ([0-9]+) failed.*/F\1/p; s/.* ([0-9]+) passed.*/P\1/p}' "$results" |
+      awk '/^F/{print "0 " substr($0,2)} /^P/{print substr($0,2) " 0"}'
+  } | awk '{p += $1; f += $2} END {printf "%d passed, %d failed", p, f}'
+)
 printf '\nall test stages passed in %ss\n' "$((SECONDS - started))"
 echo "tests: $totals"
