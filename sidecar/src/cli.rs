@@ -27,6 +27,8 @@ pub enum Command {
     },
     /// Print the API's OpenAPI document (the UI's types are generated from it).
     Openapi,
+    /// Serve a demo Kubernetes cluster (HTTPS on 127.0.0.1) until SIGINT or SIGTERM.
+    Sandbox(SandboxFlags),
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -35,7 +37,29 @@ pub enum Command {
 }
 
 #[derive(Args, Debug, Default)]
+pub struct SandboxFlags {
+    /// Also apply this scenario directory's manifests (repeatable), as tests/cluster/up does.
+    #[arg(long = "scenario", value_name = "DIR")]
+    pub scenarios: Vec<PathBuf>,
+    /// Add synthetic load: `pods=N` running pods in bench-NN namespaces.
+    #[arg(long, value_name = "pods=N")]
+    pub scale: Option<String>,
+    /// Port on 127.0.0.1 (0 or unset: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Where to write the kubeconfig (default: a file in the temp directory, printed at start).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Serve only the scenarios, without the built-in demo shop.
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+#[derive(Args, Debug, Default)]
 pub struct ServeFlags {
+    /// Run against an in-process sandbox cluster with the built-in demo (no cluster needed).
+    #[arg(long)]
+    pub sandbox: bool,
     /// Bind address (server.host).
     #[arg(long)]
     pub host: Option<String>,

@@ -23,6 +23,9 @@ fn main() -> ExitCode {
     if let Command::Openapi = cli.command {
         return print_ok(&kubilitics::api::openapi::pretty());
     }
+    if let Command::Sandbox(flags) = &cli.command {
+        return sandbox(flags);
+    }
     let env: HashMap<String, String> = std::env::vars().collect();
     let flags = match &cli.command {
         Command::Serve(f) => f.overrides(),
@@ -37,10 +40,30 @@ fn main() -> ExitCode {
     };
 
     match cli.command {
-        Command::Serve(_) => {
+        Command::Serve(flags) => {
             let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(r) => r,
                 Err(e) => return fail(&format!("cannot start the async runtime: {e}"), 1),
+            };
+            let mut loaded = loaded;
+            // --sandbox: the backend runs against an in-process demo cluster, reached through an
+            // ordinary kubeconfig, so nothing past this point knows it is not a real cluster.
+            let _sandbox = if flags.sandbox {
+                let path = loaded.home.join("sandbox.kubeconfig");
+                match runtime.block_on(kubilitics_sandbox::run::start_for_serve(&path)) {
+                    Ok(s) => {
+                        eprintln!(
+                            "kubilitics: sandbox cluster at {} (kubeconfig {})",
+                            s.url,
+                            path.display()
+                        );
+                        loaded.config.kubernetes.kubeconfig_path = path.display().to_string();
+                        Some(s)
+                    }
+                    Err(e) => return fail(&e.to_string(), 1),
+                }
+            } else {
+                None
             };
             match runtime.block_on(server::serve(loaded)) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -54,11 +77,39 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string(), store_exit_code(&e)),
             }
         }
-        Command::Openapi => unreachable!("handled before loading the configuration"),
+        Command::Openapi | Command::Sandbox(_) => unreachable!("handled before loading the configuration"),
         Command::Config { command } => {
             warn_all(&loaded.warnings);
             print_ok(&commands::config(&loaded, &command))
         }
+    }
+}
+
+/// `kubilitics sandbox`: needs no configuration, only its flags.
+fn sandbox(flags: &kubilitics::cli::SandboxFlags) -> ExitCode {
+    let scale_pods = match flags.scale.as_deref().map(kubilitics_sandbox::run::parse_scale) {
+        Some(Err(e)) => return fail(&e, EXIT_CONFIG),
+        Some(Ok(n)) => n,
+        None => 0,
+    };
+    let options = kubilitics_sandbox::Options {
+        builtin_demo: !flags.no_demo,
+        scenarios: flags.scenarios.clone(),
+        scale_pods,
+        port: flags.port,
+        ..Default::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}"), 1),
+    };
+    match runtime.block_on(kubilitics_sandbox::run::run_until_signal(
+        options,
+        flags.kubeconfig_out.clone(),
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ kubilitics_sandbox::SandboxError::Bind { .. }) => fail(&e.to_string(), EXIT_PORT),
+        Err(e) => fail(&e.to_string(), 1),
     }
 }
 
