@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up and runs Kubilitics: builds the sidecar and serves the API on 127.0.0.1. With no
-# kubeconfig on this machine it serves the built-in sandbox cluster instead, so there is
-# always something to look at. Extra arguments go to `kubilitics serve`.
+# Sets up and runs Kubilitics: builds the UI and the sidecar and serves both over HTTPS on
+# 127.0.0.1 (browser mode: open the single-use login link it prints). With no kubeconfig on
+# this machine it serves the built-in sandbox cluster instead, so there is always something to
+# look at. Extra arguments go to `kubilitics serve`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,6 +12,16 @@ step "setting up (idempotent)"
 apt_install build-essential pkg-config ca-certificates
 rust_components
 export CARGO_TARGET_DIR="$KUBILITICS_CACHE_DIR/target"
+
+step "building the UI"
+(
+  cd ui
+  if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run --silent build
+)
+export KUBILITICS_UI_DIR="$root/ui/dist"
 
 step "building the sidecar (release)"
 cargo build --release -p kubilitics
@@ -30,5 +41,5 @@ if ! has_kubeconfig && "$bin" serve --help 2>/dev/null | grep -q -- '--sandbox';
 fi
 
 step "starting: kubilitics ${args[*]}"
-echo "The API token is in ${KUBILITICS_HOME:-$HOME/.kubilitics}/session.token; stop with Ctrl+C." >&2
+echo "Open the login link printed below in your browser; API clients use the token in ${KUBILITICS_HOME:-$HOME/.kubilitics}/session.token. Stop with Ctrl+C." >&2
 exec "$bin" "${args[@]}"
