@@ -19,6 +19,8 @@ rust_components
 ensure_kubectl
 ensure_go
 export CARGO_TARGET_DIR="$KUBILITICS_CACHE_DIR/target"
+# The desktop shell (a workspace member) needs WebKitGTK headers to compile.
+scripts/desktop.sh prepare
 
 step "formatting and lints"
 cargo fmt --all -- --check
