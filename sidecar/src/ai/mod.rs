@@ -5,14 +5,28 @@
 //!   over budget, ends) with them.
 //! - [`taxonomy`], [`finding`], [`actions`]: the vocabulary: root-cause codes, evidence, typed
 //!   actions (never shell text).
-//! - [`snapshot`]: the evidence gathered from the cluster, as the analyzers read it.
+//! - [`snapshot`]: the evidence gathered from the cluster, as the analyzers read it;
+//!   [`evidence`]: the source it is read from and the tools (shared with the LLM);
+//!   [`kube_source`]: that source over kube-rs.
+//! - [`engine`]: the investigation lifecycle (queue, states, timeout, cancel, export/import);
+//!   [`investigation`]: the stored document; [`similar`]: past incidents.
+//! - [`gate`]: proposals meet the safety policy; [`mask`]: credentials never leave or persist.
 //!
 //! What this module is not: it does not reach the cluster except through an evidence source, and
 //! it never mutates anything itself: actions go through the safety gate.
 
 pub mod actions;
 pub mod analyzers;
+pub mod budget;
+pub mod engine;
+pub mod evidence;
 pub mod finding;
+pub mod gate;
+pub mod investigation;
+pub mod kube_source;
+pub mod mask;
+pub mod service;
+pub mod similar;
 pub mod snapshot;
 pub mod taxonomy;
 

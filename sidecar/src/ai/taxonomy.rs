@@ -91,9 +91,11 @@ impl Code {
             ConfigMissingConfigmap | ConfigMissingSecret | ConfigMissingKey | ContainerCommandInvalid => 1,
             InitContainerFailing => 2,
             QuotaExceeded | AdmissionDenied => 2,
-            PvcStorageclassMissing | PvcNoMatchingPv => 2,
             UnschedulableResources | UnschedulableTaint | UnschedulableAffinity | UnschedulablePvc => 3,
             VolumeMultiAttach | VolumeFull => 3,
+            // Below the pod's UNSCHEDULABLE_PVC: a workload's answer is its pods' symptom; the
+            // claim investigated on its own answers with these.
+            PvcStorageclassMissing | PvcNoMatchingPv => 4,
             OomKilled | StartupProbeFailing | LivenessProbeFailing => 4,
             CrashloopMissingEnv | CrashloopDependency | RbacForbidden | DnsFailure => 4,
             NetworkPolicyBlocking | ServicePortMismatch => 4,

@@ -3,6 +3,7 @@
 //!
 //! [`app`] builds the whole router from [`AppState`], so tests drive it without a socket.
 
+pub mod ai;
 pub mod error;
 pub mod guard;
 pub mod health;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub guard: GuardConfig,
     pub sessions: Arc<session::Sessions>,
+    /// The AI investigator (`/api/v1/ai/*`); its progress broadcast feeds the WebSocket.
+    pub ai: crate::ai::service::Ai,
 }
 
 impl AppState {
@@ -51,11 +54,13 @@ impl AppState {
             allowed_hosts: Arc::new(allowed_hosts),
             max_body_bytes: config.server.max_body_bytes,
         };
+        let ai = crate::ai::service::Ai::from_config(&config, store.clone());
         AppState {
             config,
             store,
             guard,
             sessions,
+            ai,
         }
     }
 }
@@ -70,6 +75,12 @@ pub fn app(state: AppState) -> Router {
         .route("/settings", get(settings::list))
         .route("/settings/{key}", get(settings::get).put(settings::put))
         .route("/audit", get(settings::audit))
+        .route("/ai/status", get(ai::status))
+        .route("/ai/investigations", get(ai::list).post(ai::start))
+        .route("/ai/investigations/export", get(ai::export))
+        .route("/ai/investigations/import", axum::routing::post(ai::import))
+        .route("/ai/investigations/{id}", get(ai::get))
+        .route("/ai/investigations/{id}/cancel", axum::routing::post(ai::cancel))
         .fallback(|| async { ApiError::not_found("no such API endpoint; GET /api/v1/openapi.json lists them") })
         .route_layer(from_fn_with_state(state.guard.clone(), guard::require_token));
 

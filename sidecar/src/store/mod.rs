@@ -4,6 +4,7 @@
 //! trait implementation: SQLite here ([`sqlite`]), PostgreSQL for the in-cluster deployment.
 //! Nothing SQL-dialect specific crosses this boundary: values are JSON, times RFC 3339.
 
+pub mod ai;
 pub mod migrations;
 pub mod sqlite;
 
@@ -100,7 +101,7 @@ pub struct AuditRecord {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: ai::AiStore + Send + Sync {
     /// A cheap round trip, for /health.
     async fn ping(&self) -> Result<(), StoreError>;
 

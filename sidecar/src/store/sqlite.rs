@@ -17,6 +17,8 @@ use super::{AuditRecord, MigrationStatus, NewAuditRecord, Setting, Store, StoreE
 use crate::config;
 use crate::telemetry::metrics;
 
+mod ai;
+
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,

@@ -30,6 +30,30 @@ fn resolve<'a>(s: &'a Snapshot, ns: &str, host: &str) -> Option<(String, String,
     Some((sns, sname, svc))
 }
 
+/// A Service of the pod's namespace that the line names as a host (`http://payments-api/`,
+/// `payments-api:80`, `"payments-api"`): names are what programs log reliably, addresses vary.
+fn mentioned_service<'a>(s: &'a Snapshot, ns: &str, line: &str) -> Option<(String, String, Option<&'a Service>)> {
+    s.services
+        .iter()
+        .filter(|svc| namespace(&svc.metadata) == ns)
+        .find(|svc| {
+            let n = name(&svc.metadata);
+            [
+                format!("//{n}/"),
+                format!("//{n}:"),
+                format!("//{n}\""),
+                format!("{n}:"),
+                format!("\"{n}\""),
+                format!("{n}.{ns}"),
+                format!(" {n} "),
+            ]
+            .iter()
+            .any(|p| line.contains(p.as_str()))
+                || line.ends_with(&format!("//{n}"))
+        })
+        .map(|svc| (ns.to_string(), name(&svc.metadata).to_string(), Some(svc)))
+}
+
 /// Turns what a log line shows into a finding for `pod`. `crashing` says whether the pod is in
 /// a crash loop (dependency and config problems only count then).
 pub fn from_log_cause(
@@ -38,6 +62,7 @@ pub fn from_log_cause(
     r: &ObjectRef,
     cause: &LogCause,
     line: &str,
+    context: &[&str],
     crashing: bool,
 ) -> Option<Finding> {
     let ns = namespace(&pod.metadata);
@@ -86,7 +111,31 @@ pub fn from_log_cause(
         }
         LogCause::Refused { host } | LogCause::Timeout { host } => {
             let timeout = matches!(cause, LogCause::Timeout { .. });
-            let (sns, sname, svc) = host.as_deref().and_then(|h| resolve(s, ns, h))?;
+            // The failing line names the peer, or an earlier line does ("connecting to db:5432").
+            let peer = mentioned_service(s, ns, line)
+                .or_else(|| host.as_deref().and_then(|h| resolve(s, ns, h)))
+                .or_else(|| context.iter().find_map(|l| mentioned_service(s, ns, l)))
+                .or_else(|| {
+                    context
+                        .iter()
+                        .filter_map(|l| super::logs::host_of(l))
+                        .find_map(|h: String| {
+                            resolve(s, ns, &h).filter(|(_, _, svc)| svc.is_some() || h.contains(".svc"))
+                        })
+                });
+            let Some((sns, sname, svc)) = peer else {
+                return crashing.then(|| {
+                    Finding::new(
+                        Code::CrashloopDependency,
+                        r.clone(),
+                        format!("the application exits because a peer it calls does not answer: {line}"),
+                    )
+                    .confidence(0.6)
+                    .action(Action::Manual {
+                        description: "find which dependency the application calls and bring it up".into(),
+                    })
+                });
+            };
             let Some(svc) = svc else {
                 return crashing.then(|| missing_service(r, &sns, &sname));
             };

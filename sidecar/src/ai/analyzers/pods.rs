@@ -180,23 +180,17 @@ fn scheduling(s: &Snapshot, pod: &Pod, r: &ObjectRef, message: &str, ev: Option<
     }
     let code = scheduling_code(message);
     let ns = namespace(&pod.metadata);
+    // The pod's symptom is the answer for the pod and its workload; the claim's own state
+    // (investigated as the claim) names the deeper cause, quoted here.
+    let mut deeper = None;
     if code == Code::UnschedulablePvc {
-        // The claim's own state names the deeper cause.
         for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
             let Some(c) = &v.persistent_volume_claim else { continue };
-            let pvc_ref = ObjectRef::namespaced("PersistentVolumeClaim", ns, &c.claim_name);
             if let Some(pvc) = s.pvc(ns, &c.claim_name)
                 && let Some(f) = storage::pvc_finding(s, pvc)
             {
-                return Finding::new(
-                    f.code,
-                    r.clone(),
-                    format!("the pod waits for claim {}: {}", c.claim_name, f.summary),
-                )
-                .involving(pvc_ref)
-                .evidence(evidence)
-                .evidence(f.evidence)
-                .confidence(f.confidence);
+                evidence.extend(f.evidence.iter().cloned());
+                deeper = Some((ObjectRef::namespaced("PersistentVolumeClaim", ns, &c.claim_name), f));
             }
         }
     }
@@ -227,8 +221,18 @@ fn scheduling(s: &Snapshot, pod: &Pod, r: &ObjectRef, message: &str, ev: Option<
             "read the FailedScheduling message",
         ),
     };
-    Finding::new(code, r.clone(), format!("{summary}: {message}"))
-        .confidence(if code == Code::Unknown { 0.3 } else { 0.9 })
+    let summary = match &deeper {
+        Some((claim, f)) => format!(
+            "{summary}: claim {} is unbound because {} ({})",
+            claim.name, f.summary, f.code
+        ),
+        None => format!("{summary}: {message}"),
+    };
+    let mut f = Finding::new(code, r.clone(), summary);
+    if let Some((claim, _)) = deeper {
+        f = f.involving(claim);
+    }
+    f.confidence(if code == Code::Unknown { 0.3 } else { 0.9 })
         .evidence(evidence)
         .action(Action::Manual {
             description: action.into(),
@@ -616,7 +620,8 @@ fn container_finding(
         );
     };
     let log_ev = Evidence::log(r, c.clone(), line.clone());
-    let f = deps::from_log_cause(s, pod, r, &cause, &line, true)
+    let context: Vec<&str> = lines.iter().map(|(_, l)| *l).collect();
+    let f = deps::from_log_cause(s, pod, r, &cause, &line, &context, true)
         .unwrap_or_else(|| {
             Finding::new(
                 Code::CrashloopAppError,
@@ -709,7 +714,8 @@ fn log_only_finding(s: &Snapshot, pod: &Pod, r: &ObjectRef) -> Option<Finding> {
         .find(|(_, l)| l.trim() == line)
         .map(|(c, _)| c.to_string())
         .unwrap_or_default();
-    let f = deps::from_log_cause(s, pod, r, &cause, &line, false)?;
+    let context: Vec<&str> = lines.iter().map(|(_, l)| *l).collect();
+    let f = deps::from_log_cause(s, pod, r, &cause, &line, &context, false)?;
     Some(f.evidence([Evidence::log(r, container, line)]))
 }
 

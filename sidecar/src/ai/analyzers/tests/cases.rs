@@ -459,7 +459,9 @@ fn pvc_storageclass_missing() {
         &investigate(&s, "PersistentVolumeClaim", "data"),
         Code::PvcStorageclassMissing,
     );
-    expect(&investigate(&s, "Deployment", "api"), Code::PvcStorageclassMissing);
+    let v = investigate(&s, "Deployment", "api");
+    expect(&v, Code::UnschedulablePvc);
+    assert!(v.summary.contains("PVC_STORAGECLASS_MISSING"), "{}", v.summary);
 }
 
 #[test]

@@ -1,0 +1,128 @@
+//! The AI investigator as the API sees it: the engine, the reasoner (LLM) if configured, and the
+//! status the runbook documents. Built once from the configuration in `AppState::new`.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::budget::{Budget, PriceTable};
+
+use super::engine::{Engine, Reasoner};
+use super::evidence::EvidenceSource;
+use super::gate::{ActionGate, ClosedGate};
+use super::kube_source::KubeSource;
+use crate::config::Config;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct Ai {
+    pub engine: Engine,
+    pub config: Arc<crate::config::Ai>,
+    pub store: Arc<dyn Store>,
+    /// The provider in use, when one is configured.
+    pub provider: Option<ProviderInfo>,
+    pub budget: Budget,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderInfo {
+    pub name: String,
+    pub model: String,
+}
+
+impl Ai {
+    /// From the configuration: evidence from the configured kubeconfig, the closed gate, no LLM
+    /// unless `ai.llm.provider` names one.
+    pub fn from_config(config: &Config, store: Arc<dyn Store>) -> Ai {
+        let source: Arc<dyn EvidenceSource> = Arc::new(KubeSource::new(&config.kubernetes.kubeconfig_path));
+        let prices = PriceTable::load(&crate::config::home_dir(&std::env::vars().collect()));
+        let budget = Budget::new(config.ai.budget.clone(), store.clone(), prices);
+        Ai::new(config.ai.clone(), store, source, budget, None, None)
+    }
+
+    /// With explicit parts (tests swap the source, the gate and the reasoner).
+    pub fn new(
+        config: crate::config::Ai,
+        store: Arc<dyn Store>,
+        source: Arc<dyn EvidenceSource>,
+        budget: Budget,
+        gate: Option<Arc<dyn ActionGate>>,
+        reasoner: Option<(ProviderInfo, Arc<dyn Reasoner>)>,
+    ) -> Ai {
+        let gate = gate.unwrap_or_else(|| {
+            Arc::new(ClosedGate {
+                policy: config.safety_policy.clone(),
+                store: store.clone(),
+            })
+        });
+        let (provider, reasoner) = match reasoner {
+            Some((info, r)) => (Some(info), Some(r)),
+            None => (None, None),
+        };
+        let engine = Engine::new(config.clone(), store.clone(), source, gate, reasoner);
+        Ai {
+            engine,
+            config: Arc::new(config),
+            store,
+            provider,
+            budget,
+        }
+    }
+
+    pub async fn status(&self) -> AiStatus {
+        let token_usage = self.budget.usage().await;
+        let (name, model, connectivity) = match &self.provider {
+            None => ("none".to_string(), None, "not_configured".to_string()),
+            Some(p) => {
+                let c = if token_usage.exhausted && self.config.budget.hard_limit {
+                    "over_budget"
+                } else {
+                    "healthy"
+                };
+                (p.name.clone(), Some(p.model.clone()), c.to_string())
+            }
+        };
+        let degraded = self.provider.is_some() && connectivity != "healthy";
+        AiStatus {
+            status: if degraded { "degraded" } else { "operational" }.into(),
+            llm_provider: LlmProviderStatus {
+                name,
+                model,
+                connectivity,
+            },
+            token_usage,
+            investigations: InvestigationCounts {
+                queued: self.engine.queue_length(),
+                max_concurrent: self.config.investigations.max_concurrent,
+                timeout_seconds: self.config.investigations.timeout_seconds,
+            },
+        }
+    }
+}
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LlmProviderStatus {
+    /// OpenAI, Anthropic, Azure OpenAI, an OpenAI-compatible base URL, or "none".
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// healthy, unreachable, not_configured, over_budget.
+    pub connectivity: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InvestigationCounts {
+    pub queued: i64,
+    pub max_concurrent: u32,
+    pub timeout_seconds: u64,
+}
+
+/// `/api/v1/ai/status` as the runbook shows it, plus the monthly budget and the queue.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AiStatus {
+    /// operational (analyzers always work), degraded (the LLM is configured but unusable).
+    pub status: String,
+    pub llm_provider: LlmProviderStatus,
+    pub token_usage: crate::ai::budget::TokenUsage,
+    pub investigations: InvestigationCounts,
+}

@@ -1,0 +1,113 @@
+//! What the AI investigator persists (tables from migration 0003): investigations as whole
+//! JSON documents with the columns lists filter on, insights deduplicated by fingerprint, chat
+//! messages, and the LLM usage ledger the budget reads.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::StoreError;
+
+/// The columns of an investigation lists filter on, beside its JSON document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestigationRow {
+    pub id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub context: String,
+    pub target_kind: Option<String>,
+    pub target_namespace: Option<String>,
+    pub target_name: Option<String>,
+    pub question: Option<String>,
+    pub state: String,
+    pub root_cause_code: Option<String>,
+    pub document: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InvestigationFilter {
+    pub state: Option<String>,
+    pub namespace: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// One insight, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InsightRow {
+    pub id: String,
+    pub fingerprint: String,
+    pub context: String,
+    pub code: String,
+    pub severity: String,
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub summary: String,
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub resolved_at: Option<String>,
+}
+
+/// One LLM call, as the budget counts it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageRecord {
+    pub at: String,
+    pub provider: String,
+    pub model: String,
+    pub operation: String,
+    pub investigation_id: Option<String>,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// Tokens and cost summed over a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UsageTotals {
+    pub tokens: u64,
+    pub cost_usd: f64,
+    pub calls: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatMessageRow {
+    pub conversation_id: String,
+    pub at: String,
+    pub role: String,
+    pub context: Option<String>,
+    pub content: String,
+}
+
+#[async_trait]
+pub trait AiStore: Send + Sync {
+    /// Inserts or replaces an investigation.
+    async fn put_investigation(&self, row: &InvestigationRow) -> Result<(), StoreError>;
+    async fn get_investigation(&self, id: &str) -> Result<Option<InvestigationRow>, StoreError>;
+    /// Newest first, with the total matching the filter.
+    async fn list_investigations(
+        &self,
+        filter: &InvestigationFilter,
+    ) -> Result<(Vec<InvestigationRow>, u64), StoreError>;
+
+    /// Inserts a new insight or refreshes `last_seen` (and reopens it) by fingerprint.
+    async fn upsert_insight(&self, row: &InsightRow) -> Result<(), StoreError>;
+    /// Marks open insights of `context` not in `seen` as resolved at `at`.
+    async fn resolve_insights_except(&self, context: &str, seen: &[String], at: &str) -> Result<u64, StoreError>;
+    async fn list_insights(
+        &self,
+        include_resolved: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<InsightRow>, u64), StoreError>;
+
+    async fn append_chat(&self, row: &ChatMessageRow) -> Result<(), StoreError>;
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn chat_history(&self, conversation_id: &str, limit: u32) -> Result<Vec<ChatMessageRow>, StoreError>;
+
+    async fn record_usage(&self, row: &UsageRecord) -> Result<(), StoreError>;
+    /// Usage since `since` (RFC 3339).
+    async fn usage_since(&self, since: &str) -> Result<UsageTotals, StoreError>;
+}

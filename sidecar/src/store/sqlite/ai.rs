@@ -1,0 +1,384 @@
+//! [`AiStore`] for SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{SqliteStore, json_value};
+use crate::store::StoreError;
+use crate::store::ai::{
+    AiStore, ChatMessageRow, InsightRow, InvestigationFilter, InvestigationRow, UsageRecord, UsageTotals,
+};
+
+const INVESTIGATION_COLUMNS: &str = "id, created_at, updated_at, context, target_kind, target_namespace, target_name, question, state, root_cause_code, document";
+
+fn investigation(r: &Row<'_>) -> rusqlite::Result<InvestigationRow> {
+    Ok(InvestigationRow {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        updated_at: r.get(2)?,
+        context: r.get(3)?,
+        target_kind: r.get(4)?,
+        target_namespace: r.get(5)?,
+        target_name: r.get(6)?,
+        question: r.get(7)?,
+        state: r.get(8)?,
+        root_cause_code: r.get(9)?,
+        document: json_value(r.get(10)?).unwrap_or_default(),
+    })
+}
+
+const INSIGHT_COLUMNS: &str = "id, fingerprint, context, code, severity, kind, namespace, name, summary, evidence, first_seen, last_seen, resolved_at";
+
+fn insight(r: &Row<'_>) -> rusqlite::Result<InsightRow> {
+    Ok(InsightRow {
+        id: r.get(0)?,
+        fingerprint: r.get(1)?,
+        context: r.get(2)?,
+        code: r.get(3)?,
+        severity: r.get(4)?,
+        kind: r.get(5)?,
+        namespace: r.get(6)?,
+        name: r.get(7)?,
+        summary: r.get(8)?,
+        evidence: json_value(r.get(9)?).unwrap_or_default(),
+        first_seen: r.get(10)?,
+        last_seen: r.get(11)?,
+        resolved_at: r.get(12)?,
+    })
+}
+
+#[async_trait]
+impl AiStore for SqliteStore {
+    async fn put_investigation(&self, row: &InvestigationRow) -> Result<(), StoreError> {
+        let row = row.clone();
+        self.with("put_investigation", move |c| {
+            c.execute(
+                &format!("INSERT OR REPLACE INTO investigations ({INVESTIGATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                params![
+                    row.id,
+                    row.created_at,
+                    row.updated_at,
+                    row.context,
+                    row.target_kind,
+                    row.target_namespace,
+                    row.target_name,
+                    row.question,
+                    row.state,
+                    row.root_cause_code,
+                    row.document.to_string()
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_investigation(&self, id: &str) -> Result<Option<InvestigationRow>, StoreError> {
+        let id = id.to_string();
+        self.with("get_investigation", move |c| {
+            c.query_row(
+                &format!("SELECT {INVESTIGATION_COLUMNS} FROM investigations WHERE id = ?1"),
+                params![id],
+                investigation,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_investigations(&self, f: &InvestigationFilter) -> Result<(Vec<InvestigationRow>, u64), StoreError> {
+        let f = f.clone();
+        self.with("list_investigations", move |c| {
+            // NULL parameters match everything: one statement for every filter combination.
+            let filter = "(?1 IS NULL OR state = ?1) AND (?2 IS NULL OR target_namespace = ?2)";
+            let total: i64 = c.query_row(
+                &format!("SELECT COUNT(*) FROM investigations WHERE {filter}"),
+                params![f.state, f.namespace],
+                |r| r.get(0),
+            )?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {INVESTIGATION_COLUMNS} FROM investigations WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt
+                .query_map(params![f.state, f.namespace, f.limit, f.offset], investigation)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((rows, total as u64))
+        })
+        .await
+    }
+
+    async fn upsert_insight(&self, row: &InsightRow) -> Result<(), StoreError> {
+        let row = row.clone();
+        self.with("upsert_insight", move |c| {
+            c.execute(
+                &format!(
+                    "INSERT INTO insights ({INSIGHT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)
+                     ON CONFLICT(fingerprint) DO UPDATE SET last_seen = excluded.last_seen, summary = excluded.summary,
+                     severity = excluded.severity, evidence = excluded.evidence, resolved_at = NULL"
+                ),
+                params![
+                    row.id,
+                    row.fingerprint,
+                    row.context,
+                    row.code,
+                    row.severity,
+                    row.kind,
+                    row.namespace,
+                    row.name,
+                    row.summary,
+                    row.evidence.to_string(),
+                    row.first_seen,
+                    row.last_seen
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn resolve_insights_except(&self, context: &str, seen: &[String], at: &str) -> Result<u64, StoreError> {
+        let (context, seen, at) = (
+            context.to_string(),
+            serde_json::to_string(seen).unwrap_or_default(),
+            at.to_string(),
+        );
+        self.with("resolve_insights", move |c| {
+            let n = c.execute(
+                "UPDATE insights SET resolved_at = ?3 WHERE context = ?1 AND resolved_at IS NULL
+                 AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
+                params![context, seen, at],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn list_insights(
+        &self,
+        include_resolved: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<InsightRow>, u64), StoreError> {
+        self.with("list_insights", move |c| {
+            let filter = if include_resolved {
+                "1 = 1"
+            } else {
+                "resolved_at IS NULL"
+            };
+            let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM insights WHERE {filter}"), [], |r| {
+                r.get(0)
+            })?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {INSIGHT_COLUMNS} FROM insights WHERE {filter} ORDER BY last_seen DESC, id LIMIT ?1 OFFSET ?2"
+            ))?;
+            let rows = stmt
+                .query_map(params![limit, offset], insight)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((rows, total as u64))
+        })
+        .await
+    }
+
+    async fn append_chat(&self, row: &ChatMessageRow) -> Result<(), StoreError> {
+        let row = row.clone();
+        self.with("append_chat", move |c| {
+            c.execute(
+                "INSERT INTO chat_messages (conversation_id, at, role, context, content) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![row.conversation_id, row.at, row.role, row.context, row.content],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn chat_history(&self, conversation_id: &str, limit: u32) -> Result<Vec<ChatMessageRow>, StoreError> {
+        let id = conversation_id.to_string();
+        self.with("chat_history", move |c| {
+            let mut stmt = c.prepare(
+                "SELECT conversation_id, at, role, context, content FROM
+                 (SELECT * FROM chat_messages WHERE conversation_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+            )?;
+            stmt.query_map(params![id, limit], |r| {
+                Ok(ChatMessageRow {
+                    conversation_id: r.get(0)?,
+                    at: r.get(1)?,
+                    role: r.get(2)?,
+                    context: r.get(3)?,
+                    content: r.get(4)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn record_usage(&self, row: &UsageRecord) -> Result<(), StoreError> {
+        let row = row.clone();
+        self.with("record_usage", move |c| {
+            c.execute(
+                "INSERT INTO llm_usage (at, provider, model, operation, investigation_id, prompt_tokens, completion_tokens, cost_usd)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    row.at,
+                    row.provider,
+                    row.model,
+                    row.operation,
+                    row.investigation_id,
+                    row.prompt_tokens as i64,
+                    row.completion_tokens as i64,
+                    row.cost_usd
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn usage_since(&self, since: &str) -> Result<UsageTotals, StoreError> {
+        let since = since.to_string();
+        self.with("usage_since", move |c| {
+            c.query_row(
+                "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0), COALESCE(SUM(cost_usd), 0.0), COUNT(*)
+                 FROM llm_usage WHERE at >= ?1",
+                params![since],
+                |r| {
+                    Ok(UsageTotals {
+                        tokens: r.get::<_, i64>(0)? as u64,
+                        cost_usd: r.get(1)?,
+                        calls: r.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = crate::config::Sqlite {
+            path: dir.path().join("t.db").display().to_string(),
+            journal_mode: "wal".into(),
+            cache_size: -2000,
+            busy_timeout: 5000,
+            synchronous: "normal".into(),
+        };
+        (dir, SqliteStore::open(&cfg).unwrap())
+    }
+
+    fn row(id: &str, at: &str, state: &str, ns: &str) -> InvestigationRow {
+        InvestigationRow {
+            id: id.into(),
+            created_at: at.into(),
+            updated_at: at.into(),
+            context: "c".into(),
+            target_kind: Some("Pod".into()),
+            target_namespace: Some(ns.into()),
+            target_name: Some("p".into()),
+            question: None,
+            state: state.into(),
+            root_cause_code: None,
+            document: serde_json::json!({"investigation_id": id}),
+        }
+    }
+
+    #[tokio::test]
+    async fn investigations_filter_page_and_count() {
+        let (_d, s) = store();
+        s.put_investigation(&row("a", "2026-01-01T00:00:00Z", "concluded", "shop"))
+            .await
+            .unwrap();
+        s.put_investigation(&row("b", "2026-01-02T00:00:00Z", "failed", "shop"))
+            .await
+            .unwrap();
+        s.put_investigation(&row("c", "2026-01-03T00:00:00Z", "concluded", "web"))
+            .await
+            .unwrap();
+        let all = InvestigationFilter {
+            limit: 10,
+            ..Default::default()
+        };
+        let (items, total) = s.list_investigations(&all).await.unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(items[0].id, "c");
+        let f = InvestigationFilter {
+            state: Some("concluded".into()),
+            namespace: Some("shop".into()),
+            limit: 10,
+            offset: 0,
+        };
+        let (items, total) = s.list_investigations(&f).await.unwrap();
+        assert_eq!((items.len(), total), (1, 1));
+        let page = InvestigationFilter {
+            limit: 1,
+            offset: 1,
+            ..Default::default()
+        };
+        assert_eq!(s.list_investigations(&page).await.unwrap().0[0].id, "b");
+        assert_eq!(
+            s.get_investigation("a").await.unwrap().unwrap().document["investigation_id"],
+            "a"
+        );
+    }
+
+    #[tokio::test]
+    async fn insights_dedup_and_resolve() {
+        let (_d, s) = store();
+        let mut i = InsightRow {
+            id: "1".into(),
+            fingerprint: "F".into(),
+            context: "c".into(),
+            code: "OOM_KILLED".into(),
+            severity: "critical".into(),
+            kind: None,
+            namespace: None,
+            name: None,
+            summary: "s".into(),
+            evidence: serde_json::json!([]),
+            first_seen: "t1".into(),
+            last_seen: "t1".into(),
+            resolved_at: None,
+        };
+        s.upsert_insight(&i).await.unwrap();
+        i.id = "2".into();
+        i.last_seen = "t2".into();
+        s.upsert_insight(&i).await.unwrap();
+        let (items, total) = s.list_insights(false, 10, 0).await.unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(
+            (items[0].first_seen.as_str(), items[0].last_seen.as_str()),
+            ("t1", "t2")
+        );
+        assert_eq!(s.resolve_insights_except("c", &[], "t3").await.unwrap(), 1);
+        assert_eq!(s.list_insights(false, 10, 0).await.unwrap().1, 0);
+        assert_eq!(
+            s.list_insights(true, 10, 0).await.unwrap().0[0].resolved_at.as_deref(),
+            Some("t3")
+        );
+    }
+
+    #[tokio::test]
+    async fn usage_sums_since() {
+        let (_d, s) = store();
+        for (at, t) in [("2026-01-01T00:00:00Z", 10), ("2026-02-01T00:00:00Z", 20)] {
+            s.record_usage(&UsageRecord {
+                at: at.into(),
+                provider: "openai".into(),
+                model: "m".into(),
+                operation: "investigate".into(),
+                investigation_id: None,
+                prompt_tokens: t,
+                completion_tokens: 1,
+                cost_usd: 0.5,
+            })
+            .await
+            .unwrap();
+        }
+        let u = s.usage_since("2026-01-15T00:00:00Z").await.unwrap();
+        assert_eq!((u.tokens, u.calls), (21, 1));
+    }
+}
