@@ -100,6 +100,11 @@ func runUp(args []string) int {
 		fmt.Fprintln(os.Stderr, "up: --nodes must be at least 1")
 		return 2
 	}
+	if podCap, err := strconv.Atoi(o.nodePods); err == nil && o.pods > o.nodes*podCap {
+		fmt.Fprintf(os.Stderr, "up: --pods %d cannot fit on --nodes %d with --node-pods %d; add nodes (e.g. --nodes %d)\n",
+			o.pods, o.nodes, podCap, (o.pods+podCap-1)/podCap)
+		return 2
+	}
 	if o.readyTimeout == 0 {
 		o.readyTimeout = 2*time.Minute + time.Duration(o.pods/100)*time.Second + time.Duration(o.nodes/10)*time.Second
 	}
