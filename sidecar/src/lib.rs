@@ -7,9 +7,11 @@
 pub mod ai;
 pub mod api;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod files;
+pub mod safety;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -92,7 +92,8 @@ pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
     };
 
     let config = Arc::new(config);
-    let state = AppState::new(config.clone(), store.clone(), &token);
+    let clusters = crate::cluster::ClusterManager::start(&config, store.clone(), &home);
+    let state = AppState::new(config.clone(), store.clone(), &token).with_clusters(clusters);
     let handle = Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
 

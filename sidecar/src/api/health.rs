@@ -36,6 +36,9 @@ pub struct Health {
     /// RFC 3339.
     pub timestamp: String,
     pub dependencies: Dependencies,
+    /// Per connected context, each cached kind's state (syncing, synced, stale, forbidden, error).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kubernetes: Vec<super::clusters::ContextHealth>,
 }
 
 #[utoipa::path(get, path = "/health", tag = "system",
@@ -46,8 +49,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         _ => DependencyState::Unhealthy,
     };
     let dependencies = Dependencies {
-        // The cluster module reports here once it connects clusters.
-        kubernetes_api: DependencyState::NotConfigured,
+        kubernetes_api: super::clusters::kubernetes_state(&state),
         database,
         ai_service: ai_state(&state),
         redis_cache: redis_state(&state).await,
@@ -60,6 +62,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             status,
             timestamp,
             dependencies,
+            kubernetes: super::clusters::context_health(&state),
         }),
     )
 }

@@ -4,14 +4,18 @@
 //! [`app`] builds the whole router from [`AppState`], so tests drive it without a socket.
 
 pub mod ai;
+pub mod clusters;
 pub mod error;
 pub mod guard;
 pub mod health;
 pub mod observe;
 pub mod openapi;
+pub mod resources;
 pub mod session;
 pub mod settings;
 pub mod ui;
+pub mod workbench;
+pub mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +27,9 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::cluster::ClusterManager;
 use crate::config::Config;
+use crate::safety::Gate;
 use crate::store::Store;
 use error::ApiError;
 use guard::GuardConfig;
@@ -37,6 +43,11 @@ pub struct AppState {
     pub sessions: Arc<session::Sessions>,
     /// The AI investigator (`/api/v1/ai/*`); its progress broadcast feeds the WebSocket.
     pub ai: crate::ai::service::Ai,
+    /// Kubeconfigs, connections and watch caches.
+    pub clusters: Arc<ClusterManager>,
+    /// The one safety gate every mutation passes.
+    pub gate: Arc<Gate>,
+    pub tickets: Arc<ws::Tickets>,
 }
 
 impl AppState {
@@ -55,13 +66,24 @@ impl AppState {
             max_body_bytes: config.server.max_body_bytes,
         };
         let ai = crate::ai::service::Ai::from_config(&config, store.clone());
+        let clusters = Arc::new(ClusterManager::empty(store.clone()));
+        let gate = Arc::new(Gate::new(&config.ai.safety_policy));
         AppState {
             config,
             store,
             guard,
             sessions,
             ai,
+            clusters,
+            gate,
+            tickets: Arc::default(),
         }
+    }
+
+    /// The same state with `clusters` serving the kubeconfigs found at start-up.
+    pub fn with_clusters(mut self, clusters: Arc<ClusterManager>) -> AppState {
+        self.clusters = clusters;
+        self
     }
 }
 
@@ -81,6 +103,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ai/investigations/import", axum::routing::post(ai::import))
         .route("/ai/investigations/{id}", get(ai::get))
         .route("/ai/investigations/{id}/cancel", axum::routing::post(ai::cancel))
+        .merge(workbench::routes())
         .fallback(|| async { ApiError::not_found("no such API endpoint; GET /api/v1/openapi.json lists them") })
         .route_layer(from_fn_with_state(state.guard.clone(), guard::require_token));
 
@@ -88,6 +111,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/login", get(session::login))
+        // Authenticates itself (one-time ticket or bearer header): browsers cannot send headers.
+        .route("/api/v1/ws", get(ws::upgrade))
         .nest("/api/v1", api)
         .fallback_service(ui::router(&state.config.server.ui_dir))
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))

@@ -39,6 +39,7 @@ impl Modify for BearerAuth {
 /// The document with this build's version.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    doc.merge(super::workbench::WorkbenchDoc::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     doc
 }

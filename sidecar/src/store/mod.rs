@@ -7,6 +7,7 @@
 pub mod ai;
 pub mod migrations;
 pub mod sqlite;
+pub mod workbench;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use sqlite::SqliteStore;
+pub use workbench::{ActionRecord, ApprovalRecord, ExecApproval, WorkbenchStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -101,7 +103,7 @@ pub struct AuditRecord {
 }
 
 #[async_trait]
-pub trait Store: ai::AiStore + Send + Sync {
+pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     /// A cheap round trip, for /health.
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -18,6 +18,7 @@ use crate::config;
 use crate::telemetry::metrics;
 
 mod ai;
+mod workbench;
 
 #[derive(Clone)]
 pub struct SqliteStore {

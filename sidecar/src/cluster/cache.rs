@@ -1,0 +1,573 @@
+//! The watch cache of one connected context: a kube-runtime watcher → reflector store per kind,
+//! each reporting syncing / synced / stale / forbidden / error, and a numbered stream of
+//! ADDED / MODIFIED / DELETED deltas (with a short replay buffer) for live updates.
+//!
+//! What it is not: a proxy. Reads are answered from these stores; the API server sees one
+//! list and one watch per kind. Objects lose `managedFields` on the way in, and Secrets are
+//! watched through the metadata API, so their data never enters this process.
+
+use std::collections::VecDeque;
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::core::PartialObjectMeta;
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use utoipa::ToSchema;
+
+use super::events::EventCache;
+use super::kinds::{self, KindInfo, Row, Summary};
+use crate::telemetry::metrics;
+
+/// How far a kind's cache is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Syncing,
+    Synced,
+    /// Was synced; the watch is failing and being retried, so data may be old.
+    Stale,
+    /// The credentials may not list or watch this kind.
+    Forbidden,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KindStatus {
+    pub kind: String,
+    pub state: SyncState,
+    /// RFC 3339: when it became synced or stale.
+    pub since: Option<String>,
+    pub message: Option<String>,
+    pub items: usize,
+}
+
+/// Reports a kind's progress; shared by its watch task and readers.
+#[derive(Debug)]
+pub struct StatusCell {
+    inner: Mutex<(SyncState, Option<String>, Option<String>)>,
+}
+
+impl StatusCell {
+    pub fn new() -> StatusCell {
+        StatusCell {
+            inner: Mutex::new((SyncState::Syncing, None, None)),
+        }
+    }
+
+    pub fn get(&self) -> (SyncState, Option<String>, Option<String>) {
+        self.inner.lock().expect("status lock").clone()
+    }
+
+    pub fn synced(&self) {
+        let mut g = self.inner.lock().expect("status lock");
+        if g.0 != SyncState::Synced {
+            *g = (SyncState::Synced, Some(now()), None);
+        }
+    }
+
+    pub fn failed(&self, err: &watcher::Error) {
+        let forbidden = matches!(err,
+            watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+            | watcher::Error::WatchFailed(kube::Error::Api(s)) if s.code == 403);
+        let message = super::credentials::chain(err);
+        let mut g = self.inner.lock().expect("status lock");
+        *g = match (g.0, forbidden) {
+            (_, true) => (SyncState::Forbidden, Some(now()), Some(message)),
+            (SyncState::Synced, _) => (SyncState::Stale, Some(now()), Some(message)),
+            (SyncState::Stale, _) => (SyncState::Stale, g.1.clone(), Some(message)),
+            _ => (SyncState::Error, Some(now()), Some(message)),
+        };
+    }
+}
+
+impl Default for StatusCell {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeltaType {
+    Added,
+    Modified,
+    Deleted,
+    /// The kind was relisted (after a watch gap); refetch it.
+    Resync,
+}
+
+/// One change, numbered per context.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Delta {
+    pub seq: u64,
+    pub kind: &'static str,
+    #[serde(rename = "type")]
+    pub kind_of_change: DeltaType,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The new summary row (absent for DELETED and RESYNC).
+    pub row: Option<Row>,
+}
+
+/// The numbered delta stream of a context, with the last [`Deltas::KEEP`] kept for replay.
+pub struct Deltas {
+    tx: broadcast::Sender<Arc<Delta>>,
+    seq: AtomicU64,
+    recent: Mutex<VecDeque<Arc<Delta>>>,
+}
+
+impl Deltas {
+    pub const KEEP: usize = 10_000;
+
+    pub fn new() -> Deltas {
+        Deltas {
+            tx: broadcast::channel(16_384).0,
+            seq: AtomicU64::new(0),
+            recent: Mutex::new(VecDeque::with_capacity(1024)),
+        }
+    }
+
+    pub fn emit(&self, kind: &'static str, t: DeltaType, namespace: Option<String>, name: String, row: Option<Row>) {
+        let mut recent = self.recent.lock().expect("deltas lock");
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let d = Arc::new(Delta {
+            seq,
+            kind,
+            kind_of_change: t,
+            namespace,
+            name,
+            row,
+        });
+        if recent.len() == Self::KEEP {
+            recent.pop_front();
+        }
+        recent.push_back(d.clone());
+        let _ = self.tx.send(d);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delta>> {
+        self.tx.subscribe()
+    }
+
+    /// The last sequence number handed out.
+    pub fn last(&self) -> u64 {
+        self.seq.load(Ordering::SeqCst)
+    }
+
+    /// Everything after `seq`, or None when some of it is no longer kept (the client must resync).
+    pub fn since(&self, seq: u64) -> Option<Vec<Arc<Delta>>> {
+        let recent = self.recent.lock().expect("deltas lock");
+        let oldest = recent.front().map(|d| d.seq).unwrap_or(self.last() + 1);
+        if seq + 1 < oldest && seq < self.last() {
+            return None;
+        }
+        Some(recent.iter().filter(|d| d.seq > seq).cloned().collect())
+    }
+}
+
+impl Default for Deltas {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Which objects a list wants.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub namespace: Option<String>,
+    pub label_selector: Option<String>,
+    /// Case-insensitive substring of the name (or namespace/name).
+    pub q: Option<String>,
+}
+
+impl Filter {
+    pub fn accepts(&self, meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> bool {
+        if let Some(ns) = &self.namespace
+            && meta.namespace.as_deref() != Some(ns.as_str())
+        {
+            return false;
+        }
+        if let Some(q) = self.q.as_deref().filter(|q| !q.is_empty()) {
+            let q = q.to_lowercase();
+            let name = meta.name.as_deref().unwrap_or("").to_lowercase();
+            let full = format!("{}/{name}", meta.namespace.as_deref().unwrap_or("").to_lowercase());
+            if !name.contains(&q) && !full.contains(&q) {
+                return false;
+            }
+        }
+        self.label_selector
+            .as_deref()
+            .is_none_or(|s| kinds::matches_selector(meta, s))
+    }
+}
+
+/// What the API needs from any cached kind.
+pub trait KindCache: Send + Sync {
+    fn info(&self) -> &'static KindInfo;
+    fn status(&self) -> KindStatus;
+    fn rows(&self, filter: &Filter) -> Vec<Row>;
+    /// The object as JSON (`apiVersion` and `kind` set).
+    fn get(&self, namespace: Option<&str>, name: &str) -> Option<Value>;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+struct Typed<K: Resource<DynamicType = ()> + Clone + 'static> {
+    info: &'static KindInfo,
+    store: Store<K>,
+    status: Arc<StatusCell>,
+}
+
+impl<K> KindCache for Typed<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Serialize + Summary + Send + Sync + 'static,
+{
+    fn info(&self) -> &'static KindInfo {
+        self.info
+    }
+
+    fn status(&self) -> KindStatus {
+        let (state, since, message) = self.status.get();
+        KindStatus {
+            kind: self.info.name.to_string(),
+            state,
+            since,
+            message,
+            items: self.store.len(),
+        }
+    }
+
+    fn rows(&self, filter: &Filter) -> Vec<Row> {
+        let now = chrono::Utc::now();
+        self.store
+            .state()
+            .iter()
+            .filter(|o| filter.accepts(o.meta()))
+            .map(|o| kinds::row(o.as_ref(), now))
+            .collect()
+    }
+
+    fn get(&self, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let mut r = ObjectRef::<K>::new(name);
+        if let Some(ns) = namespace.filter(|_| self.info.namespaced) {
+            r = r.within(ns);
+        }
+        let obj = self.store.get(&r)?;
+        let mut v = serde_json::to_value(obj.as_ref()).ok()?;
+        let api_version = if self.info.group.is_empty() {
+            self.info.version.to_string()
+        } else {
+            format!("{}/{}", self.info.group, self.info.version)
+        };
+        if let Some(m) = v.as_object_mut() {
+            m.insert("apiVersion".into(), Value::String(api_version));
+            m.insert("kind".into(), Value::String(self.info.kind.to_string()));
+        }
+        Some(v)
+    }
+
+    fn len(&self) -> usize {
+        self.store.len()
+    }
+}
+
+/// The typed stores, for code that needs the objects themselves (topology, actions).
+#[derive(Clone)]
+pub struct Stores {
+    pub pods: Store<Pod>,
+    pub nodes: Store<Node>,
+    pub namespaces: Store<Namespace>,
+    pub services: Store<Service>,
+    pub endpointslices: Store<EndpointSlice>,
+    pub deployments: Store<Deployment>,
+    pub replicasets: Store<ReplicaSet>,
+    pub statefulsets: Store<StatefulSet>,
+    pub daemonsets: Store<DaemonSet>,
+    pub jobs: Store<Job>,
+    pub cronjobs: Store<CronJob>,
+    pub configmaps: Store<ConfigMap>,
+    pub secrets: Store<PartialObjectMeta<Secret>>,
+    pub pvcs: Store<PersistentVolumeClaim>,
+    pub pvs: Store<PersistentVolume>,
+    pub storageclasses: Store<StorageClass>,
+    pub ingresses: Store<Ingress>,
+    pub hpas: Store<HorizontalPodAutoscaler>,
+    pub pdbs: Store<PodDisruptionBudget>,
+    pub networkpolicies: Store<NetworkPolicy>,
+}
+
+/// Everything cached for one context. Dropping it stops every watch.
+pub struct ContextCache {
+    pub kinds: Vec<Arc<dyn KindCache>>,
+    pub stores: Stores,
+    pub events: Arc<EventCache>,
+    pub deltas: Arc<Deltas>,
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Drop for ContextCache {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl ContextCache {
+    /// Starts one watch per kind on `client`. Returns at once; see [`ContextCache::statuses`].
+    pub fn start(client: &Client) -> ContextCache {
+        let deltas = Arc::new(Deltas::new());
+        let mut b = Builder {
+            client: client.clone(),
+            deltas: deltas.clone(),
+            kinds: Vec::new(),
+            tasks: Vec::new(),
+        };
+        let stores = Stores {
+            pods: b.typed("pods"),
+            nodes: b.typed("nodes"),
+            namespaces: b.typed("namespaces"),
+            services: b.typed("services"),
+            endpointslices: b.typed("endpointslices"),
+            deployments: b.typed("deployments"),
+            replicasets: b.typed("replicasets"),
+            statefulsets: b.typed("statefulsets"),
+            daemonsets: b.typed("daemonsets"),
+            jobs: b.typed("jobs"),
+            cronjobs: b.typed("cronjobs"),
+            configmaps: b.typed("configmaps"),
+            secrets: b.secrets(),
+            pvcs: b.typed("persistentvolumeclaims"),
+            pvs: b.typed("persistentvolumes"),
+            storageclasses: b.typed("storageclasses"),
+            ingresses: b.typed("ingresses"),
+            hpas: b.typed("horizontalpodautoscalers"),
+            pdbs: b.typed("poddisruptionbudgets"),
+            networkpolicies: b.typed("networkpolicies"),
+        };
+        let events = Arc::new(EventCache::new(kinds::find("events").expect("events kind")));
+        b.tasks
+            .push(tokio::spawn(events.clone().run(client.clone(), deltas.clone())).abort_handle());
+        b.kinds.push(events.clone());
+        ContextCache {
+            kinds: b.kinds,
+            stores,
+            events,
+            deltas,
+            tasks: b.tasks,
+        }
+    }
+
+    pub fn kind(&self, name: &str) -> Option<&Arc<dyn KindCache>> {
+        let info = kinds::find(name)?;
+        self.kinds.iter().find(|k| k.info().name == info.name)
+    }
+
+    pub fn statuses(&self) -> Vec<KindStatus> {
+        self.kinds.iter().map(|k| k.status()).collect()
+    }
+
+    pub fn all_synced(&self) -> bool {
+        self.kinds
+            .iter()
+            .all(|k| matches!(k.status().state, SyncState::Synced | SyncState::Forbidden))
+    }
+
+    pub fn items(&self) -> usize {
+        self.kinds.iter().map(|k| k.len()).sum()
+    }
+}
+
+struct Builder {
+    client: Client,
+    deltas: Arc<Deltas>,
+    kinds: Vec<Arc<dyn KindCache>>,
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Builder {
+    fn typed<K>(&mut self, name: &str) -> Store<K>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Serialize + Debug + Summary + Send + Sync + 'static,
+    {
+        let api: Api<K> = Api::all(self.client.clone());
+        let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
+        self.spawn(name, stream)
+    }
+
+    /// Secrets through the metadata API: their data and type never reach this process.
+    fn secrets(&mut self) -> Store<PartialObjectMeta<Secret>> {
+        let api: Api<PartialObjectMeta<Secret>> = Api::all(self.client.clone());
+        let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
+        self.spawn("secrets", stream)
+    }
+
+    fn spawn<K, S>(&mut self, name: &str, stream: S) -> Store<K>
+    where
+        K: Resource<DynamicType = ()> + Clone + Serialize + Debug + Summary + Send + Sync + 'static,
+        S: Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+    {
+        let info = kinds::find(name).expect("a known kind");
+        let (reader, writer) = reflector::store::<K>();
+        let status = Arc::new(StatusCell::new());
+        let task = tokio::spawn(run(
+            info,
+            stream,
+            reader.clone(),
+            writer,
+            status.clone(),
+            self.deltas.clone(),
+        ));
+        self.tasks.push(task.abort_handle());
+        self.kinds.push(Arc::new(Typed {
+            info,
+            store: reader.clone(),
+            status,
+        }));
+        reader
+    }
+}
+
+async fn run<K, S>(
+    info: &'static KindInfo,
+    stream: S,
+    reader: Store<K>,
+    mut writer: reflector::store::Writer<K>,
+    status: Arc<StatusCell>,
+    deltas: Arc<Deltas>,
+) where
+    K: Resource<DynamicType = ()> + Clone + Debug + Summary + Send + Sync + 'static,
+    S: Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+{
+    let counted = AtomicI64::new(0);
+    let mut first_sync = true;
+    let mut stream = std::pin::pin!(stream);
+    while let Some(item) = stream.next().await {
+        let event = match item {
+            Ok(e) => e.modify(|o| o.meta_mut().managed_fields = None),
+            Err(e) => {
+                tracing::warn!(kind = info.name, error = %super::credentials::chain(&e), "watch failed; retrying with backoff");
+                metrics::K8S_API_FAILURES.with_label_values(&[info.name]).inc();
+                status.failed(&e);
+                continue;
+            }
+        };
+        match &event {
+            watcher::Event::Apply(o) => {
+                let existed = reader.get(&ObjectRef::from_obj(o)).is_some();
+                writer.apply_watcher_event(&event);
+                let t = if existed { DeltaType::Modified } else { DeltaType::Added };
+                let meta = o.meta();
+                deltas.emit(
+                    info.name,
+                    t,
+                    meta.namespace.clone(),
+                    meta.name.clone().unwrap_or_default(),
+                    Some(kinds::row(o, chrono::Utc::now())),
+                );
+                status.synced_if_stale();
+            }
+            watcher::Event::Delete(o) => {
+                writer.apply_watcher_event(&event);
+                let meta = o.meta();
+                deltas.emit(
+                    info.name,
+                    DeltaType::Deleted,
+                    meta.namespace.clone(),
+                    meta.name.clone().unwrap_or_default(),
+                    None,
+                );
+            }
+            watcher::Event::Init | watcher::Event::InitApply(_) => writer.apply_watcher_event(&event),
+            watcher::Event::InitDone => {
+                writer.apply_watcher_event(&event);
+                status.synced();
+                if !first_sync {
+                    deltas.emit(info.name, DeltaType::Resync, None, String::new(), None);
+                }
+                first_sync = false;
+            }
+        }
+        let n = reader.len() as i64;
+        let before = counted.swap(n, Ordering::Relaxed);
+        metrics::CACHED_ITEMS.add(n - before);
+    }
+}
+
+impl StatusCell {
+    /// A watch that delivers again after a failure is current again.
+    fn synced_if_stale(&self) {
+        let mut g = self.inner.lock().expect("status lock");
+        if g.0 == SyncState::Stale {
+            *g = (SyncState::Synced, Some(now()), None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_replay_what_was_missed_or_ask_for_a_resync() {
+        let d = Deltas::new();
+        for i in 0..5 {
+            d.emit("pods", DeltaType::Added, Some("ns".into()), format!("p{i}"), None);
+        }
+        let missed = d.since(2).unwrap();
+        assert_eq!(missed.iter().map(|x| x.seq).collect::<Vec<_>>(), [3, 4, 5]);
+        assert!(d.since(5).unwrap().is_empty());
+        for i in 0..Deltas::KEEP {
+            d.emit("pods", DeltaType::Modified, None, format!("q{i}"), None);
+        }
+        assert!(d.since(2).is_none(), "seq 3.. fell out of the buffer: resync");
+        assert_eq!(d.since(d.last() - 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_failing_watch_goes_stale_after_sync_and_forbidden_on_403() {
+        let s = StatusCell::new();
+        let err = watcher::Error::NoResourceVersion;
+        s.failed(&err);
+        assert_eq!(s.get().0, SyncState::Error);
+        s.synced();
+        assert_eq!(s.get().0, SyncState::Synced);
+        s.failed(&err);
+        let (state, since, _) = s.get();
+        assert_eq!(state, SyncState::Stale);
+        s.failed(&err);
+        assert_eq!(s.get().1, since, "stale since the first failure");
+        s.synced_if_stale();
+        assert_eq!(s.get().0, SyncState::Synced);
+        let forbidden = watcher::Error::InitialListFailed(kube::Error::Api(Box::new(kube::core::Status {
+            code: 403,
+            ..Default::default()
+        })));
+        s.failed(&forbidden);
+        assert_eq!(s.get().0, SyncState::Forbidden);
+    }
+}

@@ -1,0 +1,168 @@
+//! Building a client for one context: the exec-approval check comes first, then kube's own
+//! kubeconfig handling (token, client certificate, proxy-url, exec), then a tower layer that
+//! counts and times every Kubernetes API call for `/metrics`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use http::{Request, Response};
+use kube::client::{Body, ClientBuilder};
+use kube::config::KubeConfigOptions;
+use kube::{Client, Config};
+use tower::{Layer, Service};
+
+use super::credentials::{self, Failure, FailureKind, PluginCommand};
+use super::kubeconfig::Merged;
+use crate::store::Store;
+use crate::telemetry::metrics;
+
+/// Why a context has no client.
+#[derive(Debug, Clone)]
+pub enum NoClient {
+    /// Its credentials run a command the user has not approved (this exact one).
+    NeedsApproval(PluginCommand),
+    Failed(Failure),
+}
+
+/// The command a context would run and whether this exact one is approved.
+pub async fn plugin_state(merged: &Merged, context: &str, store: &dyn Store) -> Option<(PluginCommand, bool)> {
+    let entry = merged.context(context)?;
+    let user = entry
+        .user
+        .as_deref()
+        .and_then(|u| merged.user(u))
+        .and_then(|u| u.auth_info.as_ref());
+    let cmd = credentials::plugin_command(user)?;
+    let source = entry.source.display().to_string();
+    let approved = matches!(store.exec_approval(context, &source, &cmd.sha256).await, Ok(Some(_)));
+    Some((cmd, approved))
+}
+
+/// A client for `context`, or why not. Never runs a plugin command that is not approved.
+pub async fn build(
+    merged: &Merged,
+    context: &str,
+    store: &dyn Store,
+    timeout: Duration,
+) -> Result<(Client, String), NoClient> {
+    let fail = |kind, message: String| NoClient::Failed(Failure { kind, message });
+    let Some(kc) = merged.single(context) else {
+        return Err(fail(
+            FailureKind::Config,
+            format!("no context named '{context}' in the kubeconfigs found"),
+        ));
+    };
+    if let Some((cmd, approved)) = plugin_state(merged, context, store).await
+        && !approved
+    {
+        return Err(NoClient::NeedsApproval(cmd));
+    }
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| {
+        fail(
+            FailureKind::Config,
+            format!(
+                "the kubeconfig entry for '{context}' cannot be used: {}",
+                credentials::chain(&e)
+            ),
+        )
+    })?;
+    config.connect_timeout = Some(timeout);
+    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let builder = ClientBuilder::try_from(config).map_err(|e| {
+        fail(
+            FailureKind::Config,
+            format!("cannot set up a client for '{context}': {}", credentials::chain(&e)),
+        )
+    })?;
+    Ok((builder.with_layer(&MetricsLayer).build(), server))
+}
+
+/// Counts and times every call by resource (`kubilitics_kubernetes_api_*`).
+#[derive(Clone, Copy)]
+pub struct MetricsLayer;
+
+impl<S> Layer<S> for MetricsLayer {
+    type Service = MetricsService<S>;
+    fn layer(&self, inner: S) -> MetricsService<S> {
+        MetricsService { inner }
+    }
+}
+
+pub struct MetricsService<S> {
+    inner: S,
+}
+
+/// `/api/v1/namespaces/x/pods/y/log` → `pods`; `/apis/apps/v1/deployments` → `deployments`.
+pub fn resource_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let rest = match parts.first() {
+        Some(&"api") => parts.get(2..),
+        Some(&"apis") => parts.get(3..),
+        _ => None,
+    }
+    .unwrap_or(&[]);
+    let rest = if rest.first() == Some(&"namespaces") && rest.len() > 2 {
+        &rest[2..]
+    } else {
+        rest
+    };
+    rest.first()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "discovery".into())
+}
+
+impl<S, B> Service<Request<Body>> for MetricsService<S>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let resource = resource_of(req.uri().path());
+        let started = Instant::now();
+        let fut = self.inner.call(req);
+        Box::pin(async move {
+            let out = fut.await;
+            metrics::K8S_API_CALLS.with_label_values(&[&resource]).inc();
+            metrics::K8S_API_LATENCY
+                .with_label_values(&[&resource])
+                .observe(started.elapsed().as_secs_f64());
+            match &out {
+                Ok(r) if r.status().is_client_error() || r.status().is_server_error() => {
+                    metrics::K8S_API_FAILURES.with_label_values(&[&resource]).inc();
+                }
+                Err(_) => metrics::K8S_API_FAILURES.with_label_values(&[&resource]).inc(),
+                _ => {}
+            }
+            out
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn api_paths_name_their_resource() {
+        use super::resource_of;
+        assert_eq!(resource_of("/api/v1/pods"), "pods");
+        assert_eq!(resource_of("/api/v1/namespaces/a/pods/b/log"), "pods");
+        assert_eq!(resource_of("/apis/apps/v1/namespaces/a/deployments"), "deployments");
+        assert_eq!(resource_of("/api/v1/namespaces"), "namespaces");
+        assert_eq!(resource_of("/api/v1/namespaces/x"), "namespaces");
+        assert_eq!(resource_of("/version"), "discovery");
+    }
+}

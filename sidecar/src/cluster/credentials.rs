@@ -1,0 +1,262 @@
+//! Credentials of a context: what kind they are, which command (if any) they would run, and
+//! what a failed connection means for the user.
+//!
+//! Threat model: a kubeconfig is often pasted from a chat or downloaded from a wiki, and its
+//! `exec` / `auth-provider` entries name a program that kubectl runs with the user's rights on
+//! every connection. Kubilitics runs such a program only after the user approved that exact
+//! command line (program, arguments, environment) for that context and kubeconfig file; the
+//! approval is keyed by a SHA-256 of the canonical command, so any change needs a new one.
+//! Reading, listing and importing kubeconfigs never runs anything.
+
+use kube::config::AuthInfo;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// How a context authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    Token,
+    TokenFile,
+    ClientCertificate,
+    Basic,
+    Exec,
+    AuthProvider,
+    None,
+}
+
+/// A command a context's credentials would run, as shown to the user for approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PluginCommand {
+    /// `exec` or `auth-provider:<name>`.
+    pub plugin: String,
+    /// The whole command line, shell-quoted for display.
+    pub command_line: String,
+    /// SHA-256 (hex) of the canonical command; an approval is for exactly this value.
+    pub sha256: String,
+}
+
+pub fn auth_kind(user: Option<&AuthInfo>) -> AuthKind {
+    let Some(u) = user else { return AuthKind::None };
+    if u.exec.is_some() {
+        AuthKind::Exec
+    } else if u.auth_provider.is_some() {
+        AuthKind::AuthProvider
+    } else if u.client_certificate.is_some() || u.client_certificate_data.is_some() {
+        AuthKind::ClientCertificate
+    } else if u.token.is_some() {
+        AuthKind::Token
+    } else if u.token_file.is_some() {
+        AuthKind::TokenFile
+    } else if u.username.is_some() {
+        AuthKind::Basic
+    } else {
+        AuthKind::None
+    }
+}
+
+/// The command that connecting with `user` would run, if any.
+pub fn plugin_command(user: Option<&AuthInfo>) -> Option<PluginCommand> {
+    let u = user?;
+    if let Some(exec) = &u.exec {
+        let mut argv = vec![exec.command.clone().unwrap_or_default()];
+        argv.extend(exec.args.clone().unwrap_or_default());
+        let mut env: Vec<String> = exec
+            .env
+            .iter()
+            .flatten()
+            .map(|e| {
+                format!(
+                    "{}={}",
+                    e.get("name").map(String::as_str).unwrap_or(""),
+                    e.get("value").map(String::as_str).unwrap_or("")
+                )
+            })
+            .collect();
+        env.sort();
+        let canonical = serde_json::json!({"plugin": "exec", "argv": argv, "env": env, "apiVersion": exec.api_version});
+        let mut line: Vec<String> = env.iter().map(|e| quote(e)).collect();
+        line.extend(argv.iter().map(|a| quote(a)));
+        return Some(PluginCommand {
+            plugin: "exec".into(),
+            command_line: line.join(" "),
+            sha256: sha256_hex(canonical.to_string().as_bytes()),
+        });
+    }
+    if let Some(ap) = &u.auth_provider {
+        // Only some providers run a program (gcp's cmd-path), but any of them acts with the
+        // user's identity provider: approve them all the same way.
+        let cmd = ap.config.get("cmd-path").cloned().unwrap_or_default();
+        let args = ap.config.get("cmd-args").cloned().unwrap_or_default();
+        let canonical = serde_json::json!({"plugin": "auth-provider", "name": ap.name, "cmd": cmd, "args": args});
+        let command_line = if cmd.is_empty() {
+            format!(
+                "(auth-provider '{}' runs no program; it refreshes tokens with its identity provider)",
+                ap.name
+            )
+        } else {
+            format!("{} {}", quote(&cmd), args).trim().to_string()
+        };
+        return Some(PluginCommand {
+            plugin: format!("auth-provider:{}", ap.name),
+            command_line,
+            sha256: sha256_hex(canonical.to_string().as_bytes()),
+        });
+    }
+    None
+}
+
+fn quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why a context could not be reached, in words that say what to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Unreachable,
+    Tls,
+    Unauthorized,
+    Forbidden,
+    Timeout,
+    ExecNotApproved,
+    Config,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// Turns a client error into what the user should check. `server` is the cluster URL.
+pub fn classify(err: &kube::Error, server: &str) -> Failure {
+    if let kube::Error::Api(status) = err {
+        return match status.code {
+            401 => Failure {
+                kind: FailureKind::Unauthorized,
+                message: format!(
+                    "{server} rejected the credentials (401): the token or client certificate is wrong or expired; refresh them in the kubeconfig (or log in again with your provider's tool)"
+                ),
+            },
+            403 => Failure {
+                kind: FailureKind::Forbidden,
+                message: format!(
+                    "{server} accepted the credentials but refused the request (403: {}); ask a cluster admin for RBAC read access",
+                    status.message
+                ),
+            },
+            code => Failure {
+                kind: FailureKind::Other,
+                message: format!("{server} answered {code}: {}", status.message),
+            },
+        };
+    }
+    let text = chain(err);
+    let lower = text.to_lowercase();
+    let (kind, message) = if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        (
+            FailureKind::Tls,
+            format!(
+                "TLS with {server} failed ({text}); check the cluster's certificate-authority data, that the server name matches its certificate, and the system clock"
+            ),
+        )
+    } else if lower.contains("timed out") || lower.contains("elapsed") || lower.contains("timeout") {
+        (
+            FailureKind::Timeout,
+            format!(
+                "{server} did not answer in time; check VPN, firewall or proxy settings and that the cluster is up"
+            ),
+        )
+    } else if lower.contains("refused")
+        || lower.contains("dns")
+        || lower.contains("connect")
+        || lower.contains("unreachable")
+    {
+        (
+            FailureKind::Unreachable,
+            format!(
+                "cannot reach {server} ({text}); check that the cluster is running, the server address in the kubeconfig, and VPN or proxy-url"
+            ),
+        )
+    } else {
+        (FailureKind::Other, format!("talking to {server} failed: {text}"))
+    };
+    Failure { kind, message }
+}
+
+/// The error and its causes on one line.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = e.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(yaml: &str) -> AuthInfo {
+        serde_norway::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn exec_commands_are_described_and_any_change_changes_the_hash() {
+        let a = user(
+            "exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token, --cluster-name, prod]}",
+        );
+        let b = user(
+            "exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token, --cluster-name, prod2]}",
+        );
+        let c = user(
+            "exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token, --cluster-name, prod], env: [{name: AWS_PROFILE, value: x}]}",
+        );
+        let pa = plugin_command(Some(&a)).unwrap();
+        assert_eq!(pa.command_line, "aws eks get-token --cluster-name prod");
+        assert_eq!(pa.plugin, "exec");
+        let pb = plugin_command(Some(&b)).unwrap();
+        let pc = plugin_command(Some(&c)).unwrap();
+        assert_ne!(pa.sha256, pb.sha256);
+        assert_ne!(pa.sha256, pc.sha256);
+        assert_eq!(pc.command_line, "AWS_PROFILE=x aws eks get-token --cluster-name prod");
+        assert_eq!(pa.sha256, plugin_command(Some(&a)).unwrap().sha256, "stable");
+    }
+
+    #[test]
+    fn odd_arguments_are_quoted_so_the_user_sees_them_exactly() {
+        let u = user("exec: {command: sh, args: [-c, 'touch /tmp/x; echo hi']}");
+        assert_eq!(
+            plugin_command(Some(&u)).unwrap().command_line,
+            "sh -c 'touch /tmp/x; echo hi'"
+        );
+    }
+
+    #[test]
+    fn auth_providers_need_approval_too_and_tokens_do_not() {
+        let gcp =
+            user("auth-provider: {name: gcp, config: {cmd-path: /usr/bin/gcloud, cmd-args: config config-helper}}");
+        assert_eq!(plugin_command(Some(&gcp)).unwrap().plugin, "auth-provider:gcp");
+        assert_eq!(auth_kind(Some(&gcp)), AuthKind::AuthProvider);
+        let tok = user("token: abc");
+        assert!(plugin_command(Some(&tok)).is_none());
+        assert_eq!(auth_kind(Some(&tok)), AuthKind::Token);
+    }
+}

@@ -1,0 +1,90 @@
+use super::*;
+
+fn pod(yaml: &str) -> Pod {
+    serde_norway::from_str(yaml).unwrap()
+}
+
+#[test]
+fn kinds_are_found_by_plural_alias_and_kind() {
+    assert_eq!(find("pods").unwrap().kind, "Pod");
+    assert_eq!(find("po").unwrap().kind, "Pod");
+    assert_eq!(find("Deployment").unwrap().name, "deployments");
+    assert_eq!(find("hpa").unwrap().group, "autoscaling");
+    assert!(find("widgets").is_none());
+    assert!(!find("nodes").unwrap().namespaced);
+}
+
+#[test]
+fn pod_rows_have_kubectls_columns() {
+    let p = pod("
+metadata: {name: web-1, namespace: shop, creationTimestamp: '2026-01-01T00:00:00Z'}
+spec:
+  nodeName: node-a
+  containers: [{name: a, image: x}, {name: b, image: y}]
+status:
+  phase: Running
+  podIP: 10.0.0.7
+  containerStatuses:
+  - {name: a, ready: true, restartCount: 3, image: x, imageID: '', state: {running: {}}}
+  - {name: b, ready: false, restartCount: 2, image: y, imageID: '', state: {waiting: {reason: CrashLoopBackOff}}}
+");
+    let now = "2026-01-01T00:10:00Z".parse().unwrap();
+    let r = row(&p, now);
+    assert_eq!(r.name, "web-1");
+    assert_eq!(r.namespace.as_deref(), Some("shop"));
+    assert_eq!(r.age, "10m");
+    assert_eq!(r.columns["ready"], "1/2");
+    assert_eq!(r.columns["status"], "CrashLoopBackOff");
+    assert_eq!(r.columns["restarts"], 5);
+    assert_eq!(r.columns["node"], "node-a");
+    assert_eq!(r.columns["ip"], "10.0.0.7");
+}
+
+#[test]
+fn pod_status_follows_kubectl_for_init_terminating_and_completed() {
+    let init = pod("
+metadata: {name: p}
+spec: {containers: [{name: a}], initContainers: [{name: i}]}
+status:
+  phase: Pending
+  initContainerStatuses: [{name: i, ready: false, restartCount: 0, image: '', imageID: '', state: {running: {}}}]
+");
+    assert_eq!(pod_status(&init), "Init:0/1");
+    let done = pod("
+metadata: {name: p}
+spec: {containers: [{name: a}]}
+status:
+  phase: Succeeded
+  containerStatuses: [{name: a, ready: false, restartCount: 0, image: '', imageID: '', state: {terminated: {exitCode: 0, reason: Completed}}}]
+");
+    assert_eq!(pod_status(&done), "Completed");
+    let deleting = pod("
+metadata: {name: p, deletionTimestamp: '2026-01-01T00:00:00Z'}
+spec: {containers: [{name: a}]}
+status: {phase: Running}
+");
+    assert_eq!(pod_status(&deleting), "Terminating");
+}
+
+#[test]
+fn label_selectors_support_equality_sets_and_existence() {
+    let p = pod("metadata: {name: p, labels: {app: web, tier: front}}");
+    let m = &p.metadata;
+    assert!(matches_selector(m, "app=web"));
+    assert!(matches_selector(m, "app==web,tier=front"));
+    assert!(!matches_selector(m, "app=db"));
+    assert!(matches_selector(m, "app!=db"));
+    assert!(matches_selector(m, "tier in (front, back)"));
+    assert!(!matches_selector(m, "tier notin (front)"));
+    assert!(matches_selector(m, "app,!legacy"));
+    assert!(!matches_selector(m, "legacy"));
+    assert!(matches_selector(m, ""));
+}
+
+#[test]
+fn ages_read_like_kubectl() {
+    assert_eq!(short_duration(59), "59s");
+    assert_eq!(short_duration(600), "10m");
+    assert_eq!(short_duration(5 * 3600), "5h");
+    assert_eq!(short_duration(3 * 86_400), "3d");
+}

@@ -1,0 +1,134 @@
+use super::*;
+
+fn policy(level: u8) -> SafetyPolicy {
+    SafetyPolicy {
+        autonomy_level: level,
+        protected_namespaces: vec!["kube-system".into(), "payments".into()],
+        forbidden_operations: vec!["delete_pvc".into(), "delete_secret".into(), "delete_namespace".into()],
+        require_approval: crate::config::RequireApproval {
+            delete_pod: true,
+            modify_rbac: true,
+            scale_to_zero: true,
+            modify_network_policy: true,
+        },
+    }
+}
+
+fn target(kind: &str, ns: Option<&str>, name: &str) -> Target {
+    Target {
+        context: "c".into(),
+        kind: kind.into(),
+        namespace: ns.map(str::to_string),
+        name: name.into(),
+    }
+}
+
+fn user() -> Actor {
+    Actor::User("local".into())
+}
+
+fn ai() -> Actor {
+    Actor::Ai("inv-1".into())
+}
+
+#[test]
+fn forbidden_operations_never_run_at_any_level_for_anyone() {
+    for level in 1..=3 {
+        let g = Gate::new(&policy(level));
+        for actor in [user(), ai()] {
+            let d = g.evaluate(
+                "delete_persistent_volume_claim",
+                &target("PersistentVolumeClaim", Some("shop"), "data"),
+                &actor,
+            );
+            assert!(
+                matches!(d, Decision::Refused(ref r) if r.contains("forbidden")),
+                "{d:?}"
+            );
+            let d = g.evaluate("delete_namespace", &target("Namespace", None, "shop"), &actor);
+            assert!(matches!(d, Decision::Refused(_)), "{d:?}");
+        }
+    }
+}
+
+#[test]
+fn protected_namespaces_always_need_approval_even_at_level_3_and_for_people() {
+    let g = Gate::new(&policy(3));
+    for actor in [user(), ai()] {
+        let d = g.evaluate(
+            "scale_deployment",
+            &target("Deployment", Some("payments"), "api"),
+            &actor,
+        );
+        assert!(
+            matches!(d, Decision::NeedsApproval(ref r) if r.contains("payments")),
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn unknown_operations_are_refused() {
+    let g = Gate::new(&policy(3));
+    let d = g.evaluate("rm_rf", &target("Pod", Some("shop"), "p"), &user());
+    assert!(matches!(d, Decision::Refused(ref r) if r.contains("rm_rf")), "{d:?}");
+}
+
+#[test]
+fn require_approval_flags_apply_to_people_and_the_ai() {
+    let g = Gate::new(&policy(3));
+    for actor in [user(), ai()] {
+        assert!(matches!(
+            g.evaluate("delete_pod", &target("Pod", Some("shop"), "p"), &actor),
+            Decision::NeedsApproval(_)
+        ));
+        assert!(matches!(
+            g.evaluate("scale_to_zero", &target("Deployment", Some("shop"), "d"), &actor),
+            Decision::NeedsApproval(_)
+        ));
+    }
+    let mut p = policy(3);
+    p.require_approval.delete_pod = false;
+    assert_eq!(
+        Gate::new(&p).evaluate("delete_pod", &target("Pod", Some("shop"), "p"), &user()),
+        Decision::Allowed
+    );
+}
+
+#[test]
+fn autonomy_levels_bound_what_the_ai_applies_on_its_own() {
+    let t = target("Deployment", Some("shop"), "web");
+    let l1 = Gate::new(&policy(1));
+    assert!(matches!(
+        l1.evaluate("scale_deployment", &t, &ai()),
+        Decision::NeedsApproval(_)
+    ));
+    assert_eq!(l1.evaluate("scale_deployment", &t, &user()), Decision::Allowed);
+    let l2 = Gate::new(&policy(2));
+    assert_eq!(l2.evaluate("restart_rollout", &t, &ai()), Decision::Allowed);
+    assert!(matches!(
+        l2.evaluate("rollback_deployment", &t, &ai()),
+        Decision::NeedsApproval(_)
+    ));
+    let l3 = Gate::new(&policy(3));
+    assert_eq!(l3.evaluate("rollback_deployment", &t, &ai()), Decision::Allowed);
+}
+
+#[test]
+fn an_out_of_range_level_means_the_most_careful_one() {
+    let g = Gate::new(&policy(9));
+    assert!(matches!(
+        g.evaluate("restart_rollout", &target("Deployment", Some("shop"), "web"), &ai()),
+        Decision::NeedsApproval(_)
+    ));
+}
+
+#[test]
+fn aliases_name_the_same_operations_and_every_operation_has_a_risk() {
+    assert_eq!(canonical("delete_pvc"), Some("delete_persistent_volume_claim"));
+    for op in OPERATIONS {
+        assert!(risk(op).is_some(), "{op}");
+    }
+    assert_eq!(risk("delete_pod"), Some(Risk::High));
+    assert_eq!(risk("cordon_node"), Some(Risk::Low));
+}

@@ -1,0 +1,274 @@
+//! [`WorkbenchStore`] for SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{SqliteStore, json_value, now};
+use crate::store::StoreError;
+use crate::store::workbench::{ActionRecord, ApprovalRecord, ExecApproval, WorkbenchStore};
+
+const ACTION_COLUMNS: &str = "id, created_at, updated_at, origin, investigation_id, operation, context, kind, namespace, name, params, risk, state, result";
+
+fn action(r: &Row<'_>, at: usize) -> rusqlite::Result<ActionRecord> {
+    Ok(ActionRecord {
+        id: r.get(at)?,
+        created_at: r.get(at + 1)?,
+        updated_at: r.get(at + 2)?,
+        origin: r.get(at + 3)?,
+        investigation_id: r.get(at + 4)?,
+        operation: r.get(at + 5)?,
+        context: r.get(at + 6)?,
+        kind: r.get(at + 7)?,
+        namespace: r.get(at + 8)?,
+        name: r.get(at + 9)?,
+        params: json_value(r.get(at + 10)?).unwrap_or_default(),
+        risk: r.get(at + 11)?,
+        state: r.get(at + 12)?,
+        result: json_value(r.get(at + 13)?),
+    })
+}
+
+fn approval(r: &Row<'_>) -> rusqlite::Result<ApprovalRecord> {
+    Ok(ApprovalRecord {
+        id: r.get(0)?,
+        action_id: r.get(1)?,
+        requested_at: r.get(2)?,
+        decided_at: r.get(3)?,
+        decision: r.get(4)?,
+        decided_by: r.get(5)?,
+        reason: r.get(6)?,
+    })
+}
+
+#[async_trait]
+impl WorkbenchStore for SqliteStore {
+    async fn exec_approval(&self, context: &str, path: &str, sha256: &str) -> Result<Option<ExecApproval>, StoreError> {
+        let (context, path, sha) = (context.to_string(), path.to_string(), sha256.to_string());
+        self.with("exec_approval", move |c| {
+            c.query_row(
+                "SELECT context, kubeconfig_path, command_sha256, command_line, approved_at FROM exec_approvals
+                 WHERE context = ?1 AND kubeconfig_path = ?2 AND command_sha256 = ?3",
+                params![context, path, sha],
+                |r| {
+                    Ok(ExecApproval {
+                        context: r.get(0)?,
+                        kubeconfig_path: r.get(1)?,
+                        command_sha256: r.get(2)?,
+                        command_line: r.get(3)?,
+                        approved_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn approve_exec(&self, a: &ExecApproval) -> Result<(), StoreError> {
+        let a = a.clone();
+        self.with("approve_exec", move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO exec_approvals (context, kubeconfig_path, command_sha256, command_line, approved_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![a.context, a.kubeconfig_path, a.command_sha256, a.command_line, a.approved_at],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn insert_action(&self, a: &ActionRecord) -> Result<(), StoreError> {
+        let a = a.clone();
+        self.with("insert_action", move |c| {
+            c.execute(
+                &format!("INSERT INTO actions ({ACTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+                params![
+                    a.id,
+                    a.created_at,
+                    a.updated_at,
+                    a.origin,
+                    a.investigation_id,
+                    a.operation,
+                    a.context,
+                    a.kind,
+                    a.namespace,
+                    a.name,
+                    a.params.to_string(),
+                    a.risk,
+                    a.state,
+                    a.result.as_ref().map(|v| v.to_string())
+                ],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn get_action(&self, id: &str) -> Result<Option<ActionRecord>, StoreError> {
+        let id = id.to_string();
+        self.with("get_action", move |c| {
+            c.query_row(
+                &format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id = ?1"),
+                [id],
+                |r| action(r, 0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn set_action_state(
+        &self,
+        id: &str,
+        state: &str,
+        result: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        let (id, state, result) = (id.to_string(), state.to_string(), result.map(|v| v.to_string()));
+        self.with("set_action_state", move |c| {
+            c.execute(
+                "UPDATE actions SET state = ?2, result = COALESCE(?3, result), updated_at = ?4 WHERE id = ?1",
+                params![id, state, result, now()],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn request_approval(&self, action_id: &str) -> Result<String, StoreError> {
+        let action_id = action_id.to_string();
+        let id = format!("apr-{}", uuid::Uuid::new_v4().simple());
+        let out = id.clone();
+        self.with("request_approval", move |c| {
+            c.execute(
+                "INSERT INTO approvals (id, action_id, requested_at) VALUES (?1, ?2, ?3)",
+                params![id, action_id, now()],
+            )
+        })
+        .await?;
+        Ok(out)
+    }
+
+    async fn pending_approvals(&self) -> Result<Vec<(ApprovalRecord, ActionRecord)>, StoreError> {
+        self.with("pending_approvals", |c| {
+            let cols: String = ACTION_COLUMNS
+                .split(", ")
+                .map(|k| format!("a.{k}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut stmt = c.prepare(&format!(
+                "SELECT p.id, p.action_id, p.requested_at, p.decided_at, p.decision, p.decided_by, p.reason, {cols}
+                 FROM approvals p JOIN actions a ON a.id = p.action_id
+                 WHERE p.decision IS NULL ORDER BY p.requested_at, p.id"
+            ))?;
+            let rows = stmt.query_map([], |r| Ok((approval(r)?, action(r, 7)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>, StoreError> {
+        let id = id.to_string();
+        self.with("get_approval", move |c| {
+            c.query_row(
+                "SELECT id, action_id, requested_at, decided_at, decision, decided_by, reason FROM approvals WHERE id = ?1",
+                [id],
+                approval,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn decide_approval(
+        &self,
+        id: &str,
+        decision: &str,
+        by: &str,
+        reason: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (id, decision, by, reason) = (
+            id.to_string(),
+            decision.to_string(),
+            by.to_string(),
+            reason.map(str::to_string),
+        );
+        self.with("decide_approval", move |c| {
+            c.execute(
+                "UPDATE approvals SET decision = ?2, decided_by = ?3, reason = ?4, decided_at = ?5
+                 WHERE id = ?1 AND decision IS NULL",
+                params![id, decision, by, reason, now()],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &std::path::Path) -> SqliteStore {
+        let cfg = crate::config::Sqlite {
+            path: dir.join("t.db").display().to_string(),
+            journal_mode: "wal".into(),
+            cache_size: -2000,
+            busy_timeout: 5000,
+            synchronous: "normal".into(),
+        };
+        SqliteStore::open(&cfg).unwrap()
+    }
+
+    #[tokio::test]
+    async fn exec_approvals_are_per_exact_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let a = ExecApproval {
+            context: "prod".into(),
+            kubeconfig_path: "/k".into(),
+            command_sha256: "aa".into(),
+            command_line: "aws eks get-token".into(),
+            approved_at: now(),
+        };
+        s.approve_exec(&a).await.unwrap();
+        assert_eq!(s.exec_approval("prod", "/k", "aa").await.unwrap(), Some(a));
+        assert_eq!(s.exec_approval("prod", "/k", "bb").await.unwrap(), None);
+        assert_eq!(s.exec_approval("dev", "/k", "aa").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn an_approval_is_decided_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let a = ActionRecord {
+            id: "act-1".into(),
+            created_at: now(),
+            updated_at: now(),
+            origin: "user".into(),
+            investigation_id: None,
+            operation: "delete_pod".into(),
+            context: "c".into(),
+            kind: "Pod".into(),
+            namespace: Some("kube-system".into()),
+            name: "p".into(),
+            params: serde_json::json!({}),
+            risk: "high".into(),
+            state: "pending_approval".into(),
+            result: None,
+        };
+        s.insert_action(&a).await.unwrap();
+        let id = s.request_approval("act-1").await.unwrap();
+        let pending = s.pending_approvals().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].1, a);
+        assert!(s.decide_approval(&id, "rejected", "me", Some("not now")).await.unwrap());
+        assert!(!s.decide_approval(&id, "approved", "me", None).await.unwrap());
+        assert!(s.pending_approvals().await.unwrap().is_empty());
+        assert_eq!(
+            s.get_approval(&id).await.unwrap().unwrap().reason.as_deref(),
+            Some("not now")
+        );
+        s.set_action_state("act-1", "rejected", None).await.unwrap();
+        assert_eq!(s.get_action("act-1").await.unwrap().unwrap().state, "rejected");
+    }
+}

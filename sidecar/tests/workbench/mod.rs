@@ -1,0 +1,166 @@
+//! Helpers for the workbench's integration tests: a sidecar pointed at a kubeconfig, JSON
+//! requests, polling the cache until it shows what kubectl did, and kubectl itself.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{self, Sidecar};
+
+/// The kubeconfig of the real control plane (set by tests/cluster/with-cluster).
+pub fn test_kubeconfig() -> PathBuf {
+    PathBuf::from(
+        std::env::var("KUBILITICS_TEST_KUBECONFIG").expect(
+            "KUBILITICS_TEST_KUBECONFIG is not set: run inside tests/cluster/with-cluster (scripts/test.sh does)",
+        ),
+    )
+}
+
+/// A namespace name no other test uses.
+pub fn unique_ns(prefix: &str) -> String {
+    format!("wb-{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// Runs kubectl against `kubeconfig`; panics with its output on failure.
+pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub struct Workbench {
+    pub sidecar: Sidecar,
+    pub token: String,
+    pub client: reqwest::blocking::Client,
+    _home: tempfile::TempDir,
+}
+
+impl Workbench {
+    /// A sidecar whose kubeconfig is `kubeconfig`; `config_yaml` goes to its config.yaml.
+    pub fn start(kubeconfig: &Path, config_yaml: &[(&str, &str)]) -> Workbench {
+        Self::start_with(kubeconfig, config_yaml, &[])
+    }
+
+    pub fn start_with(kubeconfig: &Path, config_yaml: &[(&str, &str)], env: &[(&str, &str)]) -> Workbench {
+        let home = common::home();
+        let text: String = config_yaml.iter().map(|(a, b)| format!("{a}{b}")).collect();
+        if !text.is_empty() {
+            std::fs::write(home.path().join("config.yaml"), text).unwrap();
+        }
+        let mut cmd = common::command(home.path());
+        cmd.env("KUBILITICS_KUBECONFIG_PATH", kubeconfig);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let sidecar = Sidecar::start(cmd);
+        let token = sidecar.token();
+        let client = common::client(home.path());
+        Workbench {
+            sidecar,
+            token,
+            client,
+            _home: home,
+        }
+    }
+
+    pub fn request(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        raw_request(&self.sidecar.url, &self.token, &self.sidecar.home, method, path, body)
+    }
+
+    /// GET that must succeed.
+    pub fn get(&self, path: &str) -> Value {
+        let (s, v) = self.request("GET", path, None);
+        assert_eq!(s, 200, "GET {path}: {v}");
+        v
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.request("POST", path, Some(body))
+    }
+
+    pub fn get_text(&self, path: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.sidecar.url))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("request sent");
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.text().unwrap()
+    }
+
+    pub fn health(&self) -> Value {
+        self.client
+            .get(format!("{}/health", self.sidecar.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    /// Polls `path` until `ok` holds (30 s at most), returning the last answer.
+    pub fn wait_for(&self, path: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (s, v) = self.request("GET", path, None);
+            if s == 200 && ok(&v) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("GET {path} never showed what was expected; last answer ({s}): {v}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+pub fn raw_request(url: &str, token: &str, home: &Path, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let client = common::client(home);
+    let mut req = client
+        .request(method.parse().unwrap(), format!("{url}{path}"))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().expect("request sent");
+    let status = r.status().as_u16();
+    let text = r.text().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// A CA certificate (base64 PEM) that signed nothing the test cluster serves.
+pub fn other_ca_pem() -> String {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["elsewhere".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    base64(cert.pem().as_bytes())
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
