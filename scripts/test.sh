@@ -44,6 +44,7 @@ step "tests against the real control plane"
 record tests/cluster/with-cluster -- bash -c '
   set -euo pipefail
   tests/cluster/smoke-test
+  tests/scenarios/check
   cargo test --workspace -- --ignored
 '
 
