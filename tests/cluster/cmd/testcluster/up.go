@@ -117,6 +117,19 @@ func runUp(args []string) int {
 	// A stale file would tell a caller waiting for it that the cluster is ready.
 	_ = os.Remove(o.kubeconfig)
 
+	// If whoever started us dies without stopping us (kill -9 of with-cluster, a closed
+	// terminal), the kernel sends us SIGTERM and we stop the cluster: no orphaned control plane.
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	ppid := os.Getppid()
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
+		logf("warning: PR_SET_PDEATHSIG: %v", err)
+	}
+	if os.Getppid() != ppid {
+		logf("parent exited before start-up; not starting")
+		return 1
+	}
+
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "up: %v\n", err)
@@ -129,29 +142,14 @@ func runUp(args []string) int {
 	}
 	c := &cluster{opts: o, self: self, work: work, exited: make(chan *child, 16), started: time.Now()}
 
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	// If whoever started us dies without stopping us (kill -9 of with-cluster, a closed
-	// terminal), the kernel sends us SIGTERM and we stop the cluster: no orphaned control plane.
-	ppid := os.Getppid()
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
-		logf("warning: PR_SET_PDEATHSIG: %v", err)
-	}
-	if os.Getppid() != ppid {
-		logf("parent exited before start-up; not starting")
-		return 1
-	}
-
+	// One goroutine owns the signals for the whole run: the first one cancels ctx, which
+	// aborts a start-up in progress or ends the wait below.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		// A signal during start-up cancels it; c.start then returns and we shut down below.
-		select {
-		case s := <-sig:
-			logf("got %v during start-up, stopping", s)
-			cancel()
-		case <-ctx.Done():
-		}
+		s := <-sig
+		logf("got %v, stopping", s)
+		cancel()
 	}()
 
 	code := 0
@@ -163,12 +161,8 @@ func runUp(args []string) int {
 			code = 130
 		}
 	} else {
-		cancel() // stop the start-up signal watcher; the loop below owns signals now
-		// time.Sleep lets the watcher goroutine exit before we read sig again.
-		time.Sleep(10 * time.Millisecond)
 		select {
-		case s := <-sig:
-			logf("got %v, stopping", s)
+		case <-ctx.Done():
 		case ch := <-c.exited:
 			logf("ERROR: %s exited unexpectedly (%v); its log: %s", ch.name, ch.err, ch.log)
 			printTail(ch.log, 20)
