@@ -30,7 +30,9 @@ pub fn run() {
     if let Err(e) = home::ensure(&home) {
         eprintln!("kubilitics: cannot create {}: {e}", home.display());
     }
-    let _log_guard = logging::init(&home);
+    if !logging::init(&home) {
+        eprintln!("kubilitics: cannot write {}", home.join(logging::LOG_FILE).display());
+    }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), home = %home.display(), "desktop shell starting");
     secrets::init();
 

@@ -4,27 +4,28 @@
 
 use std::path::Path;
 
-use tracing_appender::non_blocking::WorkerGuard;
+use std::sync::Mutex;
+
 use tracing_subscriber::EnvFilter;
 
 pub const LOG_FILE: &str = "ui.log";
 
-/// Starts logging to `home/ui.log` (and stderr in debug builds). Keep the guard alive.
-pub fn init(home: &Path) -> Option<WorkerGuard> {
+/// Starts logging to `home/ui.log`. Writes are synchronous (a few lines a minute): Tauri ends the
+/// process right after the exit handlers, and a background writer would lose the last lines.
+pub fn init(home: &Path) -> bool {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(home.join(LOG_FILE))
-        .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+        .open(home.join(LOG_FILE));
+    let Ok(file) = file else { return false };
     let filter = EnvFilter::try_from_env("KUBILITICS_UI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let result = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
-        .with_writer(writer)
+        .with_writer(Mutex::new(file))
         .with_target(true)
         .try_init();
-    result.ok().map(|_| guard)
+    result.is_ok()
 }
 
 /// A line from the UI (`ui_log` command): its level and message, capped in size.
