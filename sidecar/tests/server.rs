@@ -267,26 +267,10 @@ fn metrics_name_every_runbook_metric_and_count_requests() {
     }
     let metrics_url = sidecar.metrics_url.clone().expect("metrics listening");
     let text = http.get(&metrics_url).send().unwrap().text().unwrap();
-    for name in [
-        "kubilitics_requests_total",
-        "kubilitics_request_duration_seconds",
-        "kubilitics_database_query_duration_seconds",
-        "kubilitics_kubernetes_api_calls_total",
-        "kubilitics_kubernetes_api_latency_seconds",
-        "kubilitics_active_websockets",
-        "kubilitics_cached_items_total",
-        "kubilitics_cache_hit_ratio",
-        "kubilitics_investigation_duration_seconds",
-        "kubilitics_investigation_success_total",
-        "kubilitics_investigation_failure_total",
-        "kubilitics_database_connections_active",
-        "kubilitics_database_connections_idle",
-        "ai_llm_requests_total",
-        "ai_token_budget_remaining",
-        "ai_token_cost_usd",
-        "ai_investigation_queue_length",
-        "process_resident_memory_bytes",
-    ] {
+    let names = kubilitics::telemetry::metrics::RUNBOOK_METRICS
+        .iter()
+        .chain(&["process_resident_memory_bytes"]);
+    for name in names {
         assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing");
     }
     let health_count = text

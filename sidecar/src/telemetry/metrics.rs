@@ -142,44 +142,45 @@ fn labelled() -> [(&'static dyn Collector, &'static str); 8] {
     ]
 }
 
+/// Every metric name of the runbook's tables and alert rules.
+pub const RUNBOOK_METRICS: &[&str] = &[
+    "kubilitics_requests_total",
+    "kubilitics_request_duration_seconds",
+    "kubilitics_database_query_duration_seconds",
+    "kubilitics_kubernetes_api_calls_total",
+    "kubilitics_kubernetes_api_latency_seconds",
+    "kubilitics_active_websockets",
+    "kubilitics_cached_items_total",
+    "kubilitics_cache_hit_ratio",
+    "kubilitics_investigation_duration_seconds",
+    "kubilitics_investigation_success_total",
+    "kubilitics_investigation_failure_total",
+    "kubilitics_database_connections_active",
+    "kubilitics_database_connections_idle",
+    "kubilitics_database_connections_max",
+    "kubilitics_kubernetes_api_failures_total",
+    "kubilitics_investigation_timeout_total",
+    "ai_llm_requests_total",
+    "ai_llm_latency_seconds",
+    "ai_tokens_used_total",
+    "ai_token_budget_remaining",
+    "ai_token_budget_limit",
+    "ai_token_cost_usd",
+    "ai_vector_store_operations_total",
+    "ai_vector_store_latency_seconds",
+    "ai_investigation_queue_length",
+    "ai_investigation_duration_seconds",
+    "ai_insight_generation_duration_seconds",
+];
+
 #[cfg(test)]
 mod tests {
-    /// Every metric name of the runbook's tables and alert rules.
-    pub const RUNBOOK_METRICS: &[&str] = &[
-        "kubilitics_requests_total",
-        "kubilitics_request_duration_seconds",
-        "kubilitics_database_query_duration_seconds",
-        "kubilitics_kubernetes_api_calls_total",
-        "kubilitics_kubernetes_api_latency_seconds",
-        "kubilitics_active_websockets",
-        "kubilitics_cached_items_total",
-        "kubilitics_cache_hit_ratio",
-        "kubilitics_investigation_duration_seconds",
-        "kubilitics_investigation_success_total",
-        "kubilitics_investigation_failure_total",
-        "kubilitics_database_connections_active",
-        "kubilitics_database_connections_idle",
-        "kubilitics_database_connections_max",
-        "kubilitics_kubernetes_api_failures_total",
-        "kubilitics_investigation_timeout_total",
-        "ai_llm_requests_total",
-        "ai_llm_latency_seconds",
-        "ai_tokens_used_total",
-        "ai_token_budget_remaining",
-        "ai_token_budget_limit",
-        "ai_token_cost_usd",
-        "ai_vector_store_operations_total",
-        "ai_vector_store_latency_seconds",
-        "ai_investigation_queue_length",
-        "ai_investigation_duration_seconds",
-        "ai_insight_generation_duration_seconds",
-    ];
 
     #[test]
     fn the_first_scrape_names_every_runbook_metric_and_process_metrics() {
         super::init();
         let text = super::render();
-        for name in RUNBOOK_METRICS {
+        for name in super::RUNBOOK_METRICS {
             assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing");
         }
         #[cfg(target_os = "linux")]
