@@ -3,6 +3,7 @@
 //!
 //! [`app`] builds the whole router from [`AppState`], so tests drive it without a socket.
 
+pub mod actions;
 pub mod ai;
 pub mod clusters;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod openapi;
 pub mod resources;
 pub mod session;
 pub mod settings;
+pub mod topology;
 pub mod ui;
 pub mod workbench;
 pub mod ws;

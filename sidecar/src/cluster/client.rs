@@ -73,6 +73,9 @@ pub async fn build(
         )
     })?;
     config.connect_timeout = Some(timeout);
+    // kube retries 429/503 by default; an eviction refused by a PodDisruptionBudget answers
+    // 429 and must come back to the user at once. Watches have their own backoff.
+    config.default_retry = false;
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let builder = ClientBuilder::try_from(config).map_err(|e| {
         fail(

@@ -12,7 +12,9 @@ pub mod events;
 pub mod kinds;
 pub mod kubeconfig;
 pub mod manager;
+pub mod ops;
 pub mod overview;
+pub mod topology;
 
 use std::path::PathBuf;
 

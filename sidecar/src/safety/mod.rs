@@ -19,6 +19,8 @@
 //! What it is not: authorization. Kubernetes RBAC (checked with SelfSubjectAccessReview before
 //! an action is offered) still applies to whatever the gate lets through.
 
+pub mod actions;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,0 +1,312 @@
+//! Actions through the safety gate against the real control plane: what runs, what waits for
+//! approval, what never runs, and the audit trail of each.
+
+mod common;
+#[path = "workbench/mod.rs"]
+mod workbench;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use workbench::*;
+
+fn audit_for(w: &Workbench, action_id: &str) -> Vec<Value> {
+    let log = w.get("/api/v1/audit?limit=200");
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action_id"] == action_id)
+        .cloned()
+        .collect()
+}
+
+fn replicas(kc: &std::path::Path, ns: &str, name: &str) -> String {
+    kubectl(
+        kc,
+        &["-n", ns, "get", "deployment", name, "-o", "jsonpath={.spec.replicas}"],
+    )
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn actions_run_wait_for_approval_or_are_refused_and_each_is_audited() {
+    let kc = test_kubeconfig();
+    let ns = unique_ns("act");
+    kubectl(&kc, &["create", "namespace", &ns]);
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            &ns,
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx",
+            "--replicas=1",
+        ],
+    );
+    // restart_rollout is forbidden here, on top of the defaults.
+    let w = Workbench::start_with(
+        &kc,
+        &[],
+        &[("AI_SAFETY_FORBIDDEN_OPERATIONS", "delete_secret,restart_rollout")],
+    );
+    let actions = "/api/v1/clusters/kubilitics-test/actions";
+    w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}"),
+        |v| v["total"] == 1 && v["items"][0]["status"] == "Running",
+    );
+
+    // Offered actions carry what RBAC and the policy say.
+    let offered = w.get(&format!(
+        "/api/v1/clusters/kubilitics-test/resources/deployments/{ns}/web/actions"
+    ));
+    let scale = offered["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["operation"] == "scale_deployment")
+        .unwrap();
+    assert_eq!(scale["allowed_by_rbac"], true);
+    assert_eq!(scale["policy"]["decision"], "allowed");
+    let restart = offered["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["operation"] == "restart_rollout")
+        .unwrap();
+    assert_eq!(restart["policy"]["decision"], "refused");
+    let (s, ro) = w.request("POST", "/api/v1/clusters/kubilitics-test-readonly/connect", None);
+    assert_eq!(s, 200, "{ro}");
+    let ro = w.get(&format!(
+        "/api/v1/clusters/kubilitics-test-readonly/resources/deployments/{ns}/web/actions"
+    ));
+    assert!(
+        ro["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["allowed_by_rbac"] == false),
+        "view cannot change anything: {ro}"
+    );
+
+    // Allowed: runs now, audited with before/after and the request id.
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "deployment", "namespace": ns, "name": "web", "action": {"type": "scale", "replicas": 3}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "applied");
+    assert_eq!(replicas(&kc, &ns, "web"), "3");
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["decision"], "allowed");
+    assert_eq!(audit[0]["operation"], "scale_deployment");
+    assert_eq!(audit[0]["actor"], "user:local");
+    assert_eq!(audit[0]["before"]["replicas"], 1);
+    assert_eq!(audit[0]["after"]["replicas"], 3);
+    assert!(audit[0]["request_id"].as_str().unwrap().starts_with("req-"));
+    assert!(audit[0]["result"].as_str().unwrap().starts_with("applied"));
+
+    // Forbidden: never runs.
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "Deployment", "namespace": ns, "name": "web", "action": {"type": "rollout_restart"}}),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(r["state"], "refused", "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("forbidden"));
+    let annotations = kubectl(
+        &kc,
+        &[
+            "-n",
+            &ns,
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.metadata.annotations}",
+        ],
+    );
+    assert!(!annotations.contains("restartedAt"), "a refused restart ran");
+    assert_eq!(
+        audit_for(&w, r["action_id"].as_str().unwrap())[0]["decision"],
+        "refused"
+    );
+
+    // Needs approval (delete_pod): waits; a rejection with a reason leaves the pod.
+    let pods = w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}"),
+        |v| v["total"] == 3,
+    );
+    let pod = pods["items"][0]["name"].as_str().unwrap().to_string();
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "pod", "namespace": ns, "name": pod, "action": {"type": "delete_pod"}}),
+    );
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(r["state"], "pending_approval");
+    let approval = r["approval_id"].as_str().unwrap().to_string();
+    let pending = w.get("/api/v1/approvals");
+    assert!(
+        pending["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["approval"]["id"] == approval.as_str() && p["action"]["name"] == pod.as_str())
+    );
+    let (s, _) = w.post(&format!("/api/v1/approvals/{approval}/reject"), json!({"reason": ""}));
+    assert_eq!(s, 400, "a rejection says why");
+    let (s, rej) = w.post(
+        &format!("/api/v1/approvals/{approval}/reject"),
+        json!({"reason": "not during the sale"}),
+    );
+    assert_eq!(s, 200, "{rej}");
+    assert_eq!(rej["state"], "rejected");
+    let (s, _) = w.post(&format!("/api/v1/approvals/{approval}/approve"), json!({}));
+    assert_eq!(s, 409, "decided once");
+    kubectl(&kc, &["-n", &ns, "get", "pod", &pod]);
+    let trail = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert!(
+        trail
+            .iter()
+            .any(|a| a["decision"] == "rejected" && a["reason"] == "not during the sale"),
+        "{trail:?}"
+    );
+
+    // Approved: runs.
+    let (_, r) = w.post(
+        actions,
+        json!({"kind": "pod", "namespace": ns, "name": pod, "action": {"type": "delete_pod"}}),
+    );
+    let approval = r["approval_id"].as_str().unwrap();
+    let (s, done) = w.post(&format!("/api/v1/approvals/{approval}/approve"), json!({}));
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["state"], "applied");
+    let gone = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["-n", &ns, "get", "pod", &pod])
+        .output()
+        .unwrap();
+    let still_there = gone.status.success() && !String::from_utf8_lossy(&gone.stdout).contains("Terminating");
+    assert!(
+        !still_there || String::from_utf8_lossy(&gone.stdout).is_empty(),
+        "the approved delete did not run"
+    );
+
+    // Protected namespaces always need approval, even for a low-risk scale.
+    let (s, r) = w.post(actions, json!({"kind": "deployment", "namespace": "kube-system", "name": "anything", "action": {"type": "scale", "replicas": 2}}));
+    assert_eq!(s, 202, "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("kube-system"));
+
+    // Apply: a server dry run shows the diff and changes nothing; the applied change lands.
+    kubectl(
+        &kc,
+        &["-n", &ns, "create", "configmap", "settings", "--from-literal=mode=old"],
+    );
+    let yaml = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: {ns}\ndata:\n  mode: new\n"
+    );
+    let (s, preview) = w.post("/api/v1/clusters/kubilitics-test/apply/dry-run", json!({"yaml": yaml}));
+    assert_eq!(s, 200, "{preview}");
+    let diff = preview["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-   mode: old") && diff.contains("+   mode: new"),
+        "{diff}"
+    );
+    assert_eq!(
+        kubectl(
+            &kc,
+            &["-n", &ns, "get", "configmap", "settings", "-o", "jsonpath={.data.mode}"]
+        ),
+        "old"
+    );
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "ConfigMap", "namespace": ns, "name": "settings", "action": {"type": "apply", "yaml": yaml}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "applied", "{r}");
+    assert_eq!(
+        kubectl(
+            &kc,
+            &["-n", &ns, "get", "configmap", "settings", "-o", "jsonpath={.data.mode}"]
+        ),
+        "new"
+    );
+
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn drain_evicts_through_the_eviction_api_and_honours_pod_disruption_budgets() {
+    let kc = test_kubeconfig();
+    let ns = unique_ns("drain");
+    let node = format!("{ns}-node");
+    kubectl(&kc, &["create", "namespace", &ns]);
+    // A KWOK node of our own, so draining it disturbs no other test.
+    let node_yaml = format!(
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n  annotations: {{kwok.x-k8s.io/node: fake}}\n  labels: {{type: kwok}}\nspec:\n  taints: [{{key: kwok.x-k8s.io/node, value: fake, effect: NoSchedule}}]\nstatus:\n  allocatable: {{cpu: '8', memory: 16Gi, pods: '20'}}\n  capacity: {{cpu: '8', memory: 16Gi, pods: '20'}}\n"
+    );
+    let pods_yaml: String = ["kept", "free"]
+        .iter()
+        .map(|p| format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {p}\n  namespace: {ns}\n  labels: {{app: {p}}}\nspec:\n  nodeName: {node}\n  tolerations: [{{key: kwok.x-k8s.io/node, operator: Exists}}]\n  containers: [{{name: c, image: nginx}}]\n"
+        ))
+        .collect();
+    let pdb = format!(
+        "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: keep\n  namespace: {ns}\nspec:\n  minAvailable: 1\n  selector: {{matchLabels: {{app: kept}}}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("objs.yaml");
+    std::fs::write(&f, format!("{node_yaml}{pods_yaml}{pdb}")).unwrap();
+    kubectl(&kc, &["apply", "-f", f.to_str().unwrap()]);
+    let w = Workbench::start(&kc, &[]);
+    // The budget allows no disruption once its pod is healthy.
+    w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/pdb?namespace={ns}"),
+        |v| v["items"][0]["allowed_disruptions"] == 0 && v["total"] == 1,
+    );
+    w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}"),
+        |v| v["total"] == 2 && v["items"].as_array().unwrap().iter().all(|p| p["status"] == "Running"),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+
+    let (s, r) = w.post(
+        "/api/v1/clusters/kubilitics-test/actions",
+        json!({"kind": "node", "name": node, "action": {"type": "drain"}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "applied", "{r}");
+    let after = &r["outcome"]["after"];
+    assert_eq!(after["unschedulable"], true);
+    assert_eq!(after["evicted"], json!([format!("{ns}/free")]), "{after}");
+    assert_eq!(after["blocked"][0]["pod"], format!("{ns}/kept"), "{after}");
+    assert!(
+        after["blocked"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("PodDisruptionBudget")
+    );
+    assert_eq!(
+        kubectl(&kc, &["get", "node", &node, "-o", "jsonpath={.spec.unschedulable}"]),
+        "true"
+    );
+    kubectl(&kc, &["-n", &ns, "get", "pod", "kept"]);
+
+    let (s, r) = w.post(
+        "/api/v1/clusters/kubilitics-test/actions",
+        json!({"kind": "node", "name": node, "action": {"type": "uncordon"}}),
+    );
+    assert_eq!((s, r["state"].as_str()), (200, Some("applied")), "{r}");
+    assert_ne!(
+        kubectl(&kc, &["get", "node", &node, "-o", "jsonpath={.spec.unschedulable}"]),
+        "true"
+    );
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+    kubectl(&kc, &["delete", "node", &node, "--wait=false"]);
+}
