@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Sets up and runs Kubilitics: builds the UI and the sidecar and serves both over HTTPS on
-# 127.0.0.1 (browser mode: open the single-use login link it prints). With no kubeconfig on
-# this machine it serves the built-in sandbox cluster instead, so there is always something to
-# look at. Extra arguments go to `kubilitics serve`.
+# Sets up and runs Kubilitics. Where there is a display it builds and starts the desktop app
+# (scripts/desktop.sh run). Otherwise it builds the UI and the sidecar and serves both over
+# HTTPS on 127.0.0.1 (browser mode: open the single-use login link it prints). With no
+# kubeconfig on this machine the sidecar serves the built-in sandbox cluster, so there is
+# always something to look at. Extra arguments go to `kubilitics serve`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/lib.sh
+
+if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -z "${KUBILITICS_BROWSER_MODE:-}" ]]; then
+  exec scripts/desktop.sh run
+fi
 
 step "setting up (idempotent)"
 apt_install build-essential pkg-config ca-certificates
