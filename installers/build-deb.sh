@@ -14,6 +14,8 @@ sidecar="src-tauri/binaries/kubilitics-$triple"
 [[ -x $sidecar ]] && ! head -c 2 "$sidecar" | grep -q '#!' ||
   { echo "error: $sidecar is missing or a stand-in: run scripts/desktop.sh deb" >&2; exit 1; }
 [[ -f ui/dist/index.html ]] || { echo "error: ui/dist is missing: run scripts/desktop.sh deb" >&2; exit 1; }
+# Symbol tables (~10 MB of the sidecar) are no use to a user: the package carries a stripped copy.
+strip --strip-unneeded "$sidecar"
 [[ -x src-tauri/node_modules/.bin/tauri ]] || (cd src-tauri && npm install --no-audit --no-fund --silent)
 
 (cd src-tauri && node_modules/.bin/tauri build --bundles deb --ci)
