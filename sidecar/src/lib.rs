@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod files;
 pub mod safety;
+pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod telemetry;

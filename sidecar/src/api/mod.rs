@@ -12,6 +12,7 @@ pub mod health;
 pub mod observe;
 pub mod openapi;
 pub mod resources;
+pub mod sandbox;
 pub mod session;
 pub mod settings;
 pub mod topology;
@@ -106,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ai/investigations/{id}", get(ai::get))
         .route("/ai/investigations/{id}/cancel", axum::routing::post(ai::cancel))
         .merge(workbench::routes())
+        .merge(sandbox::routes())
         .fallback(|| async { ApiError::not_found("no such API endpoint; GET /api/v1/openapi.json lists them") })
         .route_layer(from_fn_with_state(state.guard.clone(), guard::require_token));
 

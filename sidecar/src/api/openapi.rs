@@ -40,8 +40,31 @@ impl Modify for BearerAuth {
 pub fn spec() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::workbench::WorkbenchDoc::openapi());
+    doc.merge(super::sandbox::SandboxDoc::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    unique_operation_ids(&mut doc);
     doc
+}
+
+/// Handlers in different modules share names (`get`, `list`, `start`), and utoipa uses the
+/// function name as the operationId; generated clients key operations by it, so the UI's
+/// `settings::get` came out typed as `ai::get`. Prefixing the tag makes every id unique.
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let tag = op.tags.as_ref().and_then(|t| t.first()).cloned();
+            if let (Some(id), Some(tag)) = (op.operation_id.as_mut(), tag) {
+                *id = format!("{tag}_{id}");
+            }
+        }
+    }
 }
 
 /// The document as pretty JSON with a trailing newline, as committed in
@@ -84,5 +107,18 @@ mod tests {
             "{} is stale: run `cargo run -p kubilitics -- openapi > ui/src/api/openapi.json`",
             path.display()
         );
+    }
+
+    #[test]
+    fn every_operation_id_is_unique() {
+        let doc = serde_json::to_value(super::spec()).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                if let Some(id) = op.get("operationId").and_then(|i| i.as_str()) {
+                    assert!(seen.insert(id.to_string()), "operationId {id} is used twice");
+                }
+            }
+        }
     }
 }

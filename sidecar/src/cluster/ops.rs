@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 
 /// A change a person (or the AI) can ask for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+// Named apart from the AI's proposed `ai::actions::Action`: with one name for both, the OpenAPI
+// document kept only one and ActionRequest's `action` pointed at the AI's shape.
+#[schema(as = ClusterAction)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     Scale {

@@ -14,6 +14,9 @@ use super::cache::Stores;
 use super::kinds::pod_status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+// Named apart from the health endpoint's `Health`: with one name for both, the OpenAPI document
+// kept only one and TopoNode's `health` pointed at the health check's shape.
+#[schema(as = TopologyHealth)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     Healthy,
