@@ -1,5 +1,5 @@
 // @ts-check
-/** A small sequential test runner: named tests, skips with a reason, a screenshot per step. */
+/** A small sequential test runner: named tests, a screenshot per step. Nothing skips. */
 import { chromium } from 'playwright-core'
 
 export const CHROMIUM_ARGS = [
@@ -20,14 +20,14 @@ export async function launch() {
   })
 }
 
-/** @typedef {{name: string, needs?: () => Promise<string | null>, fn: (t: {shot: (label: string) => Promise<void>, page: import('playwright-core').Page}) => Promise<void>}} Test */
+/** @typedef {{name: string, fn: (t: {shot: (label: string) => Promise<void>, page: import('playwright-core').Page}) => Promise<void>}} Test */
 
 /** @type {Test[]} */
 const tests = []
 
-/** Registers a test. `needs` returns a reason to skip (a backend that has not landed) or null. */
-export function test(name, fn, needs) {
-  tests.push({ name, fn, needs })
+/** Registers a test. */
+export function test(name, fn) {
+  tests.push({ name, fn })
 }
 
 export async function expect(cond, message) {
@@ -42,18 +42,11 @@ export async function runAll(o) {
   const browser = await launch()
   let passed = 0
   let failed = 0
-  let skipped = 0
   const failures = []
   let n = 0
   for (const t of tests) {
     if (o.only && !t.name.includes(o.only)) continue
     n += 1
-    const skip = t.needs ? await t.needs() : null
-    if (skip) {
-      skipped += 1
-      console.log(`SKIP ${t.name} (${skip})`)
-      continue
-    }
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await context.newPage()
     const consoleErrors = []
@@ -82,7 +75,7 @@ export async function runAll(o) {
     }
   }
   await browser.close()
-  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+  console.log(`\n${passed} passed, ${failed} failed`)
   if (failures.length) console.log(`failed: ${failures.join(', ')}`)
   return failed === 0 && passed > 0
 }

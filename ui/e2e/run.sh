@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests of the UI against the real sidecar (and its sandbox once it has one).
+# Browser end-to-end tests of the UI against the real sidecar and its built-in sandbox cluster.
 #
 #   ui/e2e/run.sh            build the UI and the sidecar, start the sidecar with a fresh
 #                            KUBILITICS_HOME serving ui/dist, run every test in Debian's Chromium
@@ -37,8 +37,10 @@ if [ -z "$bin" ]; then
   bin="${CARGO_TARGET_DIR:-$root/target}/debug/kubilitics"
 fi
 
-artifacts="$root/tests/artifacts/ui"
+artifacts="$root/tests/artifacts/ui${E2E_SUITE:+/$E2E_SUITE}"
 mkdir -p "$artifacts"
+rm -f "$artifacts"/*.png # only this run's steps
 export E2E_ARTIFACTS="$artifacts" E2E_BIN="$bin" E2E_UI_DIR="$ui/dist" E2E_ROOT="$root"
 say "running the browser tests (screenshots in $artifacts)"
-exec node e2e/suite.mjs
+# E2E_SUITE=golden: the golden path against the real control plane (see e2e/golden.mjs).
+exec node "e2e/${E2E_SUITE:-suite}.mjs"

@@ -1,18 +1,25 @@
 import { useState } from 'react'
 import { errorMessage } from '../../api/error'
+import { Link } from 'react-router'
 import { request } from '../../api/transport'
+import type { Investigation, Started } from '../../api/types'
 
 interface Message {
   role: 'user' | 'assistant' | 'error'
   content: string
+  investigation?: string
 }
 
-/** A conversation about the current context (`/api/v1/ai/chat`). */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * A conversation about the current context: each question starts an investigation of the
+ * cluster with that question (`POST /api/v1/ai/investigations`), and its conclusion is the reply.
+ */
 export default function ChatPanel({ context, onClose }: { context?: string; onClose: () => void }) {
   const [messages, setMessages] = useState<Message[]>([])
   const [text, setText] = useState('')
   const [busy, setBusy] = useState(false)
-  const [conversation, setConversation] = useState<string | undefined>()
 
   async function send(e: React.FormEvent) {
     e.preventDefault()
@@ -22,11 +29,17 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
     setMessages((m) => [...m, { role: 'user', content: q }])
     setBusy(true)
     try {
-      const r = await request<{ reply?: string; message?: string; content?: string; conversation_id?: string }>('POST', '/api/v1/ai/chat', {
-        body: { context, message: q, conversation_id: conversation },
-      })
-      if (r.conversation_id) setConversation(r.conversation_id)
-      setMessages((m) => [...m, { role: 'assistant', content: r.reply ?? r.message ?? r.content ?? '' }])
+      if (!context) throw new Error('Pick a cluster first: questions are answered about the current context.')
+      const { investigation_id: id } = await request<Started>('POST', '/api/v1/ai/investigations', { body: { context, question: q } })
+      let inv = await request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)
+      for (let i = 0; i < 300 && ['queued', 'gathering', 'analyzing', 'reasoning'].includes(inv.state); i++) {
+        await sleep(1000)
+        inv = await request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)
+      }
+      const reply = inv.root_cause
+        ? `${inv.root_cause.code}: ${inv.root_cause.summary}${inv.explanation ? `\n${inv.explanation}` : ''}`
+        : `The investigation ended ${inv.state}${inv.error ? `: ${inv.error}` : ''}.`
+      setMessages((m) => [...m, { role: 'assistant', content: reply, investigation: id }])
     } catch (err) {
       setMessages((m) => [...m, { role: 'error', content: errorMessage(err) }])
     } finally {
@@ -47,6 +60,12 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
         {messages.map((m, i) => (
           <li key={i} className={`chat-${m.role}`}>
             {m.content}
+            {m.investigation && (
+              <>
+                {' '}
+                <Link to={`/investigations/${encodeURIComponent(m.investigation)}`}>Details</Link>
+              </>
+            )}
           </li>
         ))}
       </ol>

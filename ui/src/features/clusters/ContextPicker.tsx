@@ -1,10 +1,10 @@
 import { useNavigate } from 'react-router'
 import { errorMessage } from '../../api/error'
-import type { ClusterContext } from '../../api/pending'
+import type { ContextView } from '../../api/types'
 import { SETTING, usePutSetting } from '../settings/useSetting'
 import { useApproveExec, useClusters, useSwitchContext } from './useClusters'
 
-function execOf(c: ClusterContext): { command: string; sha256: string; approved: boolean } | null {
+function execOf(c: ContextView): { command: string; sha256: string; approved: boolean } | null {
   return c.plugin ? { command: c.plugin.command_line, sha256: c.plugin.sha256, approved: !!c.plugin_approved } : null
 }
 

@@ -1,13 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
-import type { ClusterContext } from '../../api/pending'
+import type { ClusterList } from '../../api/types'
 
 export function useClusters() {
   return useQuery({
     queryKey: ['clusters'],
-    queryFn: () =>
-      request<{ items: ClusterContext[]; current?: string | null; problems?: { path: string; message: string }[] }>('GET', '/api/v1/clusters'),
-    select: (d) => ({ items: d.items, current: d.current ?? d.items.find((c) => c.current)?.name ?? null, problems: d.problems ?? [] }),
+    queryFn: () => request<ClusterList>('GET', '/api/v1/clusters'),
+    select: (d) => ({ items: d.items, current: d.current ?? d.items.find((c) => c.current)?.name ?? null, problems: d.problems }),
     retry: false,
   })
 }

@@ -8,7 +8,7 @@ export default function InsightsPage() {
   return (
     <div className="page stack">
       <h1>Insights</h1>
-      <p className="muted">Problems Kubilitics found on its own, from watching the cluster.</p>
+      <p className="muted">Problems the recent investigations found, newest first.</p>
       {insights.error ? (
         <p className="error">{errorMessage(insights.error)}</p>
       ) : (
@@ -19,31 +19,29 @@ export default function InsightsPage() {
               <th>Severity</th>
               <th>Object</th>
               <th>Summary</th>
-              <th>Last seen</th>
-              <th>State</th>
+              <th>Found</th>
             </tr>
           </thead>
           <tbody>
             {(insights.data ?? []).map((i, n) => {
-              const o = i.object ?? i.objects?.[0]
+              const o = i.objects[0]
               return (
-                <tr key={i.id ?? n}>
+                <tr key={n}>
                   <td>
                     <code>{i.code}</code>
                   </td>
                   <td>{i.severity}</td>
                   <td>
-                    {o?.kind && o.name && i.context ? (
+                    {o ? (
                       <Link to={`/c/${encodeURIComponent(i.context)}/resources/${kindPath(o.kind)}/${encodeURIComponent(o.namespace || '_')}/${encodeURIComponent(o.name)}`}>
                         {o.kind} {o.name}
                       </Link>
-                    ) : (
-                      o?.name
-                    )}
+                    ) : null}
                   </td>
-                  <td>{i.summary ?? i.message}</td>
-                  <td className="muted">{i.last_seen}</td>
-                  <td>{i.resolved ? 'resolved' : 'open'}</td>
+                  <td>{i.summary}</td>
+                  <td className="muted">
+                    <Link to={`/investigations/${encodeURIComponent(i.investigation_id)}`}>{i.at}</Link>
+                  </td>
                 </tr>
               )
             })}

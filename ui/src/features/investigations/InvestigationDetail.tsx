@@ -1,9 +1,10 @@
 import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import type { ObjectRef, ProposedAction } from '../../api/pending'
+import type { ObjectRef, ProposedAction, Submitted } from '../../api/types'
 import { kindPath } from '../resources/kinds'
-import { isActive, useCancelInvestigation, useDecide, useInvestigation } from './useInvestigations'
+import { describeFix } from './fix'
+import { isActive, useApproveFix, useCancelInvestigation, useInvestigation } from './useInvestigations'
 
 const PROGRESS = ['queued', 'gathering', 'analyzing', 'reasoning', 'concluded']
 
@@ -15,7 +16,7 @@ export default function InvestigationDetail() {
   if (inv.error) return <p className="page error">{errorMessage(inv.error)}</p>
   const i = inv.data
   if (!i) return null
-  const ctx = i.context ?? ''
+  const ctx = i.context
   const step = PROGRESS.indexOf(i.state)
   return (
     <div className="page stack">
@@ -41,6 +42,7 @@ export default function InvestigationDetail() {
       </ol>
       <p role="status" data-testid="investigation-state">
         State: <strong>{i.state}</strong>
+        {i.steps?.length ? <span className="muted"> — {i.steps[i.steps.length - 1]?.detail}</span> : null}
         {i.error && <span className="error"> — {i.error}</span>}
       </p>
       {i.root_cause && (
@@ -49,8 +51,11 @@ export default function InvestigationDetail() {
             Root cause: <code>{i.root_cause.code}</code>
           </h2>
           <p>{i.root_cause.summary}</p>
-          {i.root_cause.explanation && <p>{i.root_cause.explanation}</p>}
-          {i.root_cause.confidence !== undefined && <p className="muted">Confidence {Math.round(i.root_cause.confidence * 100)}%{i.llm_used === false ? ' · built-in analyzers (no LLM)' : ''}</p>}
+          {i.explanation && <p>{i.explanation}</p>}
+          <p className="muted">
+            Confidence {Math.round(i.root_cause.confidence * 100)}%{i.conclusion_source === 'analyzers' ? ' · built-in analyzers' : i.conclusion_source === 'llm' ? ' · LLM' : ''}
+            {i.llm_note && ` · ${i.llm_note}`}
+          </p>
         </section>
       )}
       {!!i.evidence?.length && (
@@ -59,7 +64,10 @@ export default function InvestigationDetail() {
           <ul>
             {i.evidence.map((e, n) => (
               <li key={n}>
-                {e.object && <ObjLink ctx={ctx} o={e.object} />} <span className="muted">{e.source ?? e.kind}</span> <span className="evidence">{e.summary ?? e.text}</span>
+                <ObjLink ctx={ctx} o={e.object} /> <span className="muted">
+                  {e.source} {e.at}
+                </span>{' '}
+                <span className="evidence">{e.text}</span>
               </li>
             ))}
           </ul>
@@ -70,7 +78,7 @@ export default function InvestigationDetail() {
           <h2 id="pa-title">Proposed actions</h2>
           <ul className="plain stack">
             {i.proposed_actions.map((a, n) => (
-              <ActionItem key={a.action_id ?? a.id ?? n} a={a} investigationId={id} ctx={ctx} />
+              <ActionItem key={n} a={a} investigationId={id} ctx={ctx} />
             ))}
           </ul>
         </section>
@@ -80,7 +88,6 @@ export default function InvestigationDetail() {
 }
 
 function ObjLink({ ctx, o }: { ctx: string; o: ObjectRef }) {
-  if (!o.kind || !o.name) return null
   return (
     <Link to={`/c/${encodeURIComponent(ctx)}/resources/${kindPath(o.kind)}/${encodeURIComponent(o.namespace || '_')}/${encodeURIComponent(o.name)}`}>
       {o.kind} {o.name}
@@ -88,39 +95,60 @@ function ObjLink({ ctx, o }: { ctx: string; o: ObjectRef }) {
   )
 }
 
+function outcomeText(s: Submitted): string {
+  switch (s.state) {
+    case 'applied':
+      return `Applied: ${s.outcome.summary}`
+    case 'pending_approval':
+      return `Waiting for approval: ${s.reason}`
+    case 'refused':
+      return `Refused: ${s.reason}`
+    case 'failed':
+      return `Failed: ${s.reason}`
+  }
+}
+
+/** A proposed fix with the gate's decision; Approve carries it out through the safety gate. */
 function ActionItem({ a, investigationId, ctx }: { a: ProposedAction; investigationId: string; ctx: string }) {
-  const decide = useDecide(investigationId)
+  const approve = useApproveFix(ctx, investigationId)
+  const [rejected, setRejected] = useState<string | null>(null)
   const [reason, setReason] = useState('')
-  const id = a.action_id ?? a.id ?? ''
-  const state = a.state ?? a.status ?? 'proposed'
-  const pending = /proposed|pending|awaiting/.test(state)
+  const runnable = a.action.type !== 'manual' && a.decision !== 'refused' && a.decision !== 'advice' && !a.result
+  const done = approve.data?.state === 'applied'
+  const key = `${investigationId}-${a.operation}`
   return (
     <li className="proposed" data-testid="proposed-action">
       <div>
-        <strong>{a.description ?? a.summary ?? a.operation ?? a.type}</strong> {a.target && <ObjLink ctx={ctx} o={a.target} />}{' '}
-        {a.risk && <span className="pill pill-neutral">risk: {a.risk}</span>} <span className="pill pill-neutral">{state}</span>
+        <strong>{describeFix(a.action)}</strong> {'target' in a.action && <ObjLink ctx={ctx} o={a.action.target} />}{' '}
+        <span className="pill pill-neutral">{a.decision.replace('_', ' ')}</span> <span className="muted small">proposed by {a.proposed_by}</span>
       </div>
       {a.reason && <p className="muted small">{a.reason}</p>}
-      {pending && id && (
+      {a.result && <p className="small">{a.result}</p>}
+      {runnable && !done && !rejected && (
         <div className="row">
-          <button type="button" className="primary" disabled={decide.isPending} onClick={() => decide.mutate({ id, decision: 'approve' })}>
-            Approve
+          <button type="button" className="primary" disabled={approve.isPending} onClick={() => approve.mutate(a.action)}>
+            {approve.isPending ? 'Applying…' : 'Approve'}
           </button>
-          <label className="visually-hidden" htmlFor={`reason-${id}`}>
+          <label className="visually-hidden" htmlFor={`reason-${key}`}>
             Reason for rejecting
           </label>
-          <input id={`reason-${id}`} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (for reject)" />
-          <button type="button" disabled={decide.isPending} onClick={() => decide.mutate({ id, decision: 'reject', reason })}>
+          <input id={`reason-${key}`} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (for reject)" />
+          <button type="button" disabled={approve.isPending} onClick={() => setRejected(reason || 'rejected')}>
             Reject
           </button>
         </div>
       )}
-      {decide.error && (
+      {rejected && <p role="status">Rejected: {rejected}</p>}
+      {approve.error && (
         <p className="error" role="alert">
-          {errorMessage(decide.error)}
+          {errorMessage(approve.error)}
         </p>
       )}
-      {decide.data && <p role="status">{decide.data.message ?? decide.data.result ?? decide.data.status}</p>}
+      {approve.data && (
+        <p role={approve.data.state === 'applied' ? 'status' : 'alert'} className={approve.data.state === 'applied' ? '' : 'error'} data-testid="fix-result">
+          {outcomeText(approve.data)}
+        </p>
+      )}
     </li>
   )
 }

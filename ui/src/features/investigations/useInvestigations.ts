@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
-import type { AiStatus, Insight, Investigation, ObjectRef } from '../../api/pending'
+import type { AiStatus, Finding, Investigation, InvestigationList, ObjectRef, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
+import { kindPath } from '../resources/kinds'
+import { objectPath } from '../resources/useResources'
+import { planFix } from './fix'
 
 const ACTIVE = new Set(['queued', 'gathering', 'analyzing', 'reasoning'])
 
@@ -11,13 +14,12 @@ export function useAiStatus() {
 export function useInvestigations(filter: { state?: string; namespace?: string } = {}) {
   return useQuery({
     queryKey: ['investigations', filter],
-    queryFn: () =>
-      request<{ items: Investigation[]; total: number }>('GET', '/api/v1/ai/investigations', { query: { limit: 200, ...filter } }),
+    queryFn: () => request<InvestigationList>('GET', '/api/v1/ai/investigations', { query: { limit: 200, ...filter } }),
     retry: false,
   })
 }
 
-/** One investigation; refreshed while it runs (progress also arrives over the WebSocket). */
+/** One investigation; refreshed while it runs. */
 export function useInvestigation(id: string | undefined) {
   return useQuery({
     queryKey: ['investigation', id],
@@ -30,8 +32,7 @@ export function useInvestigation(id: string | undefined) {
 export function useStartInvestigation() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (body: { context: string; target?: ObjectRef; question?: string }) =>
-      request<{ investigation_id: string }>('POST', '/api/v1/ai/investigations', { body }),
+    mutationFn: (body: StartInvestigation) => request<Started>('POST', '/api/v1/ai/investigations', { body }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['investigations'] }),
   })
 }
@@ -44,11 +45,32 @@ export function useCancelInvestigation() {
   })
 }
 
+/** A finding from a recent investigation, with where it was found. */
+export type Insight = Finding & { context: string; investigation_id: string; at: string }
+
+/**
+ * Insights: the findings of recent concluded investigations, newest first, one per code and
+ * object (the sidecar keeps no separate insights list).
+ */
 export function useInsights() {
   return useQuery({
-    queryKey: ['insights'],
-    queryFn: () => request<{ items: Insight[] } | Insight[]>('GET', '/api/v1/ai/insights'),
-    select: (d) => (Array.isArray(d) ? d : d.items),
+    queryKey: ['investigations', { state: 'concluded' }, 'insights'],
+    queryFn: () => request<InvestigationList>('GET', '/api/v1/ai/investigations', { query: { limit: 200, state: 'concluded' } }),
+    select: (d): Insight[] => {
+      const seen = new Set<string>()
+      const out: Insight[] = []
+      for (const inv of d.items) {
+        for (const f of inv.findings ?? []) {
+          if (f.code === 'Healthy') continue
+          const o = f.objects[0]
+          const key = `${inv.context}|${f.code}|${o?.kind}/${o?.namespace}/${o?.name}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          out.push({ ...f, context: inv.context, investigation_id: inv.investigation_id, at: inv.finished_at ?? inv.updated_at })
+        }
+      }
+      return out
+    },
     retry: false,
   })
 }
@@ -57,15 +79,26 @@ export function isActive(state: string): boolean {
   return ACTIVE.has(state)
 }
 
-/** Approve or reject a proposed action (the safety gate's approvals API). */
-export function useDecide(investigationId: string) {
+/**
+ * Approving a proposed fix: it goes through the workbench's safety gate like any other action,
+ * and the click is the approval when the gate asks for one.
+ */
+export function useApproveFix(context: string, investigationId: string) {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: ({ id, decision, reason }: { id: string; decision: 'approve' | 'reject'; reason?: string }) =>
-      request<{ status?: string; result?: string; message?: string }>('POST', `/api/v1/approvals/${encodeURIComponent(id)}/${decision}`, {
-        body: reason ? { reason } : {},
-      }),
-    onSettled: () => qc.invalidateQueries({ queryKey: ['investigation', investigationId] }),
+    mutationFn: async (fix: ProposedFix): Promise<Submitted> => {
+      const plan = await planFix(fix, (t: ObjectRef) => request<Record<string, unknown>>('GET', objectPath(context, kindPath(t.kind), t.namespace, t.name)))
+      if (typeof plan === 'string') throw new Error(plan)
+      const submitted = await request<Submitted>('POST', `/api/v1/clusters/${encodeURIComponent(context)}/actions`, {
+        body: { kind: plan.target.kind, namespace: plan.target.namespace ?? null, name: plan.target.name, action: plan.action },
+      })
+      if (submitted.state !== 'pending_approval') return submitted
+      return request<Submitted>('POST', `/api/v1/approvals/${encodeURIComponent(submitted.approval_id)}/approve`)
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: ['investigation', investigationId] })
+      void qc.invalidateQueries({ queryKey: ['resources', context] })
+    },
   })
 }
 

@@ -92,14 +92,21 @@ export default function Overview() {
         <section className="card" aria-labelledby="insights-title">
           <h2 id="insights-title">Insights</h2>
           {insights.error ? (
-            <p className="muted">Insights appear here once the AI engine is running.</p>
+            <p className="muted">{errorMessage(insights.error)}</p>
+          ) : !insights.data?.some((i) => i.context === context) ? (
+            <p className="muted">
+              {insights.isLoading ? 'Loading…' : 'Nothing found yet: investigate a workload that needs attention and what it finds shows up here.'}
+            </p>
           ) : (
             <ul className="plain">
-              {(insights.data ?? []).filter((i) => !i.resolved).slice(0, 10).map((i, n) => (
-                <li key={i.id ?? n}>
-                  <code>{i.code}</code> {i.summary ?? i.message}
-                </li>
-              ))}
+              {(insights.data ?? [])
+                .filter((i) => i.context === context)
+                .slice(0, 10)
+                .map((i, n) => (
+                  <li key={n}>
+                    <code>{i.code}</code> {i.summary}
+                  </li>
+                ))}
             </ul>
           )}
         </section>

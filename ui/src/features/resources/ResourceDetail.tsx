@@ -5,7 +5,8 @@ import { useStartInvestigation } from '../investigations/useInvestigations'
 import { kindByName, kindPath } from './kinds'
 import { LogsTab } from './LogsTab'
 import { YamlTab } from './YamlTab'
-import { useAllowedActions, useObject, useObjectEvents, useRelated, useRunAction } from './useResources'
+import type { Submitted } from '../../api/types'
+import { refusal, useAllowedActions, useObject, useObjectEvents, useRelated, useRunAction } from './useResources'
 
 const TABS = ['Summary', 'YAML', 'Events', 'Logs', 'Related'] as const
 type Tab = (typeof TABS)[number]
@@ -76,7 +77,7 @@ function InvestigateButton(props: { context: string; kind: string; namespace?: s
         disabled={start.isPending}
         onClick={async () => {
           const r = await start
-            .mutateAsync({ context: props.context, target: { kind: props.kind, namespace: props.namespace, name: props.name } })
+            .mutateAsync({ context: props.context, target: { kind: props.kind, namespace: props.namespace ?? null, name: props.name } })
             .catch(() => null)
           if (r) navigate(`/investigations/${encodeURIComponent(r.investigation_id)}`)
         }}
@@ -193,7 +194,7 @@ function Events(p: { context: string; kind: string; namespace: string; name: str
           <tr key={i} className={e.type === 'Warning' ? 'warning-row' : ''}>
             <td>{e.type}</td>
             <td>{e.reason}</td>
-            <td>{e.age ?? e.last_seen}</td>
+            <td>{e.last_seen ?? e.first_seen}</td>
             <td>{e.count}</td>
             <td>{e.message}</td>
           </tr>
@@ -209,56 +210,94 @@ function Related(p: { context: string; kind: string; namespace: string; name: st
   if (rel.error) return <p className="error">{errorMessage(rel.error)}</p>
   return (
     <ul>
-      {(rel.data ?? []).map((r) => (
-        <li key={`${r.kind}/${r.namespace}/${r.name}`}>
+      {(rel.data ?? []).map(({ node: r, relation }) => (
+        <li key={r.id}>
           <Link to={`/c/${encodeURIComponent(p.context)}/resources/${kindPath(r.kind)}/${encodeURIComponent(r.namespace || '_')}/${encodeURIComponent(r.name)}`}>
             {r.kind} {r.name}
           </Link>{' '}
-          <span className="muted">{r.relation}</span>
+          <span className="muted">{relation}</span> <span className={`status-${r.health === 'healthy' ? 'ok' : 'warn'}`}>{r.reason}</span>
         </li>
       ))}
     </ul>
   )
 }
 
-/** The actions this user may take, and for the others why not. */
+const LABELS: Record<string, string> = {
+  scale: 'Scale',
+  rollout_restart: 'Restart',
+  rollback: 'Roll back',
+  delete_pod: 'Delete',
+  cordon: 'Cordon',
+  uncordon: 'Uncordon',
+  drain: 'Drain',
+}
+
+function submittedText(r: Submitted): { ok: boolean; text: string } {
+  switch (r.state) {
+    case 'applied':
+      return { ok: true, text: r.outcome.summary }
+    case 'pending_approval':
+      return { ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}` }
+    case 'refused':
+      return { ok: false, text: `Refused: ${r.reason}` }
+    case 'failed':
+      return { ok: false, text: `Failed: ${r.reason}` }
+  }
+}
+
+/** The actions this user may take, and for the others why not (RBAC or the safety policy). */
 function Actions(p: { context: string; kind: string; namespace: string; name: string }) {
   const actions = useAllowedActions(p.context, p.kind, p.namespace, p.name)
   const run = useRunAction(p.context, p.kind, p.namespace, p.name)
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null)
-  if (!actions.data?.length) return null
+  const shown = (actions.data ?? []).filter((o) => o.action.type !== 'edit' && o.action.type !== 'apply')
+  if (actions.error) return <p className="muted small">{errorMessage(actions.error)}</p>
+  if (!shown.length) return null
   return (
     <div className="stack actions">
       <div className="row" role="toolbar" aria-label="Actions">
-        {actions.data
-          .filter((a) => a.action !== 'apply')
-          .map((a) => (
-            <span key={a.action} className="action">
+        {shown.map((o) => {
+          const type = o.action.type
+          const label = LABELS[type] ?? type
+          const why = refusal(o)
+          const approval = o.policy.decision === 'needs_approval' ? o.policy.reason : null
+          return (
+            <span key={type} className="action">
               <button
                 type="button"
-                disabled={!a.allowed || run.isPending}
-                aria-describedby={a.allowed ? undefined : `why-${a.action}`}
-                className={/delete|drain/.test(a.action) ? 'danger' : ''}
+                disabled={!!why || run.isPending}
+                aria-describedby={why ? `why-${type}` : approval ? `approval-${type}` : undefined}
+                className={/delete|drain/.test(type) ? 'danger' : ''}
                 onClick={async () => {
-                  if (/delete|drain/.test(a.action) && !window.confirm(`${a.label ?? a.action} ${p.name}?`)) return
+                  let action = o.action
+                  if (action.type === 'scale') {
+                    const n = window.prompt(`Scale ${p.name} to how many replicas?`, '1')
+                    if (n === null || !/^\d+$/.test(n.trim())) return
+                    action = { type: 'scale', replicas: Number(n.trim()) }
+                  } else if (/delete|drain/.test(type) && !window.confirm(`${label} ${p.name}?`)) return
                   setMsg(null)
                   try {
-                    const r = await run.mutateAsync({ action: a.action, params: a.params })
-                    setMsg({ ok: true, text: r.approval_id ? `Waiting for approval (${r.approval_id}).` : (r.message ?? r.result ?? 'Done.') })
+                    setMsg(submittedText(await run.mutateAsync(action)))
                   } catch (e) {
                     setMsg({ ok: false, text: errorMessage(e) })
                   }
                 }}
               >
-                {a.label ?? a.action}
+                {label}
               </button>
-              {!a.allowed && a.reason && (
-                <span id={`why-${a.action}`} className="muted small why">
-                  {a.reason}
+              {why && (
+                <span id={`why-${type}`} className="muted small why">
+                  {why}
+                </span>
+              )}
+              {!why && approval && (
+                <span id={`approval-${type}`} className="visually-hidden">
+                  {approval}
                 </span>
               )}
             </span>
-          ))}
+          )
+        })}
       </div>
       {msg && (
         <p role={msg.ok ? 'status' : 'alert'} className={msg.ok ? '' : 'error'} data-testid="action-result">

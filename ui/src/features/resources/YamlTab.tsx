@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState } from 'react'
 import { errorMessage } from '../../api/error'
-import { useObjectYaml, useRunAction } from './useResources'
+import { useDryRun, useObjectYaml, useRunAction } from './useResources'
 
 const YamlEditor = lazy(() => import('./YamlEditor'))
 
@@ -8,6 +8,7 @@ const YamlEditor = lazy(() => import('./YamlEditor'))
 export function YamlTab({ context, kind, namespace, name }: { context: string; kind: string; namespace: string; name: string }) {
   const live = useObjectYaml(context, kind, namespace, name)
   const run = useRunAction(context, kind, namespace, name)
+  const dryRun_ = useDryRun(context)
   const [mode, setMode] = useState<'view' | 'edit' | 'diff'>('view')
   const [draft, setDraft] = useState<string | null>(null)
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null)
@@ -19,15 +20,23 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
   async function apply(dryRun: boolean) {
     setResult(null)
     try {
-      const r = await run.mutateAsync({ action: 'apply', params: { yaml: text }, dry_run: dryRun })
-      setResult({
-        ok: true,
-        text: dryRun ? `Server-side dry run passed.${r.diff ? `\n${r.diff}` : ''}` : r.approval_id ? `Waiting for approval (${r.approval_id}).` : 'Applied.',
-      })
-      if (!dryRun && !r.approval_id) {
+      if (dryRun) {
+        const r = await dryRun_.mutateAsync(text)
+        setResult({ ok: true, text: `Server-side dry run passed: ${r.summary}${r.diff ? `\n${r.diff}` : ''}` })
+        return
+      }
+      const r = await run.mutateAsync({ type: 'apply', yaml: text })
+      if (r.state === 'applied') {
+        setResult({ ok: true, text: `Applied: ${r.outcome.summary}` })
         setDraft(null)
         setMode('view')
-        void live.refetch()
+        // The sidecar reads from its watch cache, which hears of the change a moment later.
+        const before = live.data
+        for (let i = 0; i < 10 && (await live.refetch()).data === before; i++) await new Promise((res) => setTimeout(res, 300))
+      } else if (r.state === 'pending_approval') {
+        setResult({ ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}` })
+      } else {
+        setResult({ ok: false, text: `${r.state === 'refused' ? 'Refused' : 'Failed'}: ${r.reason}` })
       }
     } catch (e) {
       setResult({ ok: false, text: errorMessage(e) })
@@ -56,10 +65,10 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
         <span className="spacer" />
         {draft !== null && (
           <>
-            <button type="button" onClick={() => apply(true)} disabled={run.isPending}>
+            <button type="button" onClick={() => apply(true)} disabled={run.isPending || dryRun_.isPending}>
               Dry run
             </button>
-            <button type="button" className="primary" onClick={() => apply(false)} disabled={run.isPending}>
+            <button type="button" className="primary" onClick={() => apply(false)} disabled={run.isPending || dryRun_.isPending}>
               Apply
             </button>
             <button

@@ -2,6 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { subscribe } from '../../api/live'
 import { request, requestText } from '../../api/transport'
+import type { ClusterAction, EventList, Graph, Offered, OfferedList, Outcome, Submitted } from '../../api/types'
+import { kindByName, kindPath } from './kinds'
 import { applyDeltas, type Row } from './rows'
 
 const base = (context: string) => `/api/v1/clusters/${encodeURIComponent(context)}`
@@ -84,80 +86,60 @@ export function useObjectYaml(context: string, kind: string, namespace: string, 
   })
 }
 
-export interface EventRow {
-  type?: string
-  reason?: string
-  message?: string
-  count?: number
-  last_seen?: string
-  age?: string
-  source?: string
-}
-
 export function useObjectEvents(context: string, kind: string, namespace: string, name: string) {
   return useQuery({
     queryKey: ['object-events', context, kind, namespace, name],
-    queryFn: async () => {
-      const r = await request<{ items: EventRow[] } | EventRow[]>('GET', `${objectPath(context, kind, namespace, name)}/events`)
-      return Array.isArray(r) ? r : r.items
-    },
+    queryFn: async () => (await request<EventList>('GET', `${objectPath(context, kind, namespace, name)}/events`)).items,
   })
 }
 
-export interface RelatedRef {
-  kind: string
-  namespace?: string | null
-  name: string
-  relation?: string
-  health?: string
-}
-
+/** The object's direct neighbours in the topology (without the object itself). */
 export function useRelated(context: string, kind: string, namespace: string, name: string) {
   return useQuery({
     queryKey: ['object-related', context, kind, namespace, name],
-    queryFn: async () => {
-      const r = await request<{ items: RelatedRef[] } | RelatedRef[]>('GET', `${objectPath(context, kind, namespace, name)}/related`)
-      return Array.isArray(r) ? r : r.items
+    queryFn: () => request<Graph>('GET', `${objectPath(context, kind, namespace, name)}/related`),
+    select: (g) => {
+      const self = g.nodes.find((n) => n.name === name && (n.namespace ?? '_') === (namespace === '_' ? '_' : namespace) && kindPath(n.kind) === kind)
+      return g.nodes
+        .filter((n) => n !== self)
+        .map((n) => ({ node: n, relation: g.edges.find((e) => (e.from === n.id && e.to === self?.id) || (e.to === n.id && e.from === self?.id))?.type }))
     },
   })
 }
 
-export interface ActionInfo {
-  action: string
-  label?: string
-  allowed: boolean
-  reason?: string | null
-  needs_approval?: boolean
-  params?: Record<string, unknown>
-}
-
+/** Each action offered on the object, with what RBAC and the safety policy say about it. */
 export function useAllowedActions(context: string, kind: string, namespace: string, name: string) {
   return useQuery({
     queryKey: ['object-actions', context, kind, namespace, name],
-    queryFn: async () => {
-      const r = await request<{ items: ActionInfo[] } | ActionInfo[]>('GET', `${objectPath(context, kind, namespace, name)}/actions`)
-      return Array.isArray(r) ? r : r.items
-    },
+    queryFn: async () => (await request<OfferedList>('GET', `${objectPath(context, kind, namespace, name)}/actions`)).items,
   })
 }
 
-export interface ActionResult {
-  status?: string
-  result?: string
-  message?: string
-  approval_id?: string
-  diff?: string
-  dry_run?: boolean
+/** Why an offered action may not run, or null when it may (perhaps after an approval). */
+export function refusal(o: Offered): string | null {
+  if (!o.allowed_by_rbac) return `RBAC does not allow it: ${o.rbac}`
+  if (o.policy.decision === 'refused') return `The safety policy refuses it: ${o.policy.reason}`
+  return null
 }
 
+/** Runs an action on this object through the safety gate (the sidecar's kind for the object). */
 export function useRunAction(context: string, kind: string, namespace: string, name: string) {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (body: { action: string; params?: Record<string, unknown>; dry_run?: boolean }) =>
-      request<ActionResult>('POST', `${objectPath(context, kind, namespace, name)}/actions`, { body }),
+    mutationFn: (action: ClusterAction) =>
+      request<Submitted>('POST', `${base(context)}/actions`, {
+        body: { kind: kindByName(kind)?.kind ?? kind, namespace: namespace === '_' ? null : namespace, name, action },
+      }),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['object', context, kind, namespace, name] })
       void qc.invalidateQueries({ queryKey: ['object-yaml', context, kind, namespace, name] })
     },
+  })
+}
+
+/** A server-side dry run of an apply: what would change, nothing is changed. */
+export function useDryRun(context: string) {
+  return useMutation({
+    mutationFn: (yaml: string) => request<Outcome>('POST', `${base(context)}/apply/dry-run`, { body: { yaml } }),
   })
 }

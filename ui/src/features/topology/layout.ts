@@ -19,7 +19,7 @@ export function layout(nodes: TopoNode[], edges: TopoEdge[]): Placed {
   for (const n of nodes) g.setNode(n.id, { width: NODE_W, height: NODE_H })
   const ids = new Set(nodes.map((n) => n.id))
   const es = edges
-    .map((e) => ({ from: e.from ?? e.source ?? '', to: e.to ?? e.target ?? '', type: e.type }))
+    .map((e) => ({ from: e.from, to: e.to, type: e.type }))
     .filter((e) => ids.has(e.from) && ids.has(e.to))
   for (const e of es) g.setEdge(e.from, e.to)
   dagre.layout(g)

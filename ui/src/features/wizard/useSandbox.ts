@@ -1,14 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
+import type { SandboxStarted } from '../../api/types'
 
-/** Starts the sidecar's built-in sandbox cluster and returns its context name. */
+/** Starts the sidecar's built-in sandbox cluster (idempotent), connects it, returns its context. */
 export function useStartSandbox() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: async () => {
-      const r = await request<{ context?: string } | null>('POST', '/api/v1/sandbox')
-      return r?.context ?? 'kubilitics-sandbox'
-    },
+    mutationFn: async () => (await request<SandboxStarted>('POST', '/api/v1/sandbox')).context,
     onSuccess: () => qc.invalidateQueries({ queryKey: ['clusters'] }),
   })
 }

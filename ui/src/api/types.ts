@@ -1,0 +1,41 @@
+/**
+ * Named aliases of the generated OpenAPI schema (`schema.d.ts`, from the sidecar's committed
+ * snapshot `openapi.json`). Nothing here is written by hand: a changed endpoint shape fails the
+ * type check where it is used.
+ */
+import type { components } from './schema'
+
+type S = components['schemas']
+
+export type ClusterList = S['ClusterList']
+export type ContextView = S['ContextView']
+export type SandboxStarted = S['SandboxStarted']
+
+export type AiStatus = S['AiStatus']
+export type Investigation = S['Investigation']
+export type InvestigationList = S['InvestigationList']
+export type InvestigationState = S['State']
+export type StartInvestigation = S['StartInvestigation']
+export type Started = S['Started']
+export type ProposedAction = S['ProposedAction']
+/** An action the AI proposes (typed remediation). */
+export type ProposedFix = S['Action']
+export type Finding = S['Finding']
+export type Evidence = S['Evidence']
+export type ObjectRef = S['ObjectRef']
+
+/** A change through the workbench's safety gate. */
+export type ClusterAction = S['ClusterAction']
+export type ActionRequest = S['ActionRequest']
+export type Submitted = S['Submitted']
+export type Outcome = S['Outcome']
+export type Offered = S['Offered']
+export type OfferedList = S['OfferedList']
+export type Decision = S['Decision']
+
+export type EventRow = S['EventRow']
+export type EventList = S['EventList']
+export type Graph = S['Graph']
+export type TopoNode = S['TopoNode']
+export type Edge = S['Edge']
+export type ListResponse = S['ListResponse']
