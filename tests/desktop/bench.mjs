@@ -67,14 +67,22 @@ for (let run = 0; run < 3; run++) {
   }
 }
 const b = globalThis.b
-await (await b.$('[data-testid="try-sandbox"]')).click()
-for (let i = 0; i < 3; i++) {
-  const skip = await b.$('[data-testid="wizard-skip"]')
-  await skip.waitForClickable({ timeout: 30_000 })
-  await skip.click()
-  await sleep(300)
+// The sidecar runs with --sandbox (no kubeconfig here), so the demo cluster is in-process either way;
+// the overview needs the sidecar's sandbox endpoints, and when they are missing the figure is taken
+// on the wizard instead (said in the output).
+let where = 'the overview of the demo sandbox'
+try {
+  await (await b.$('[data-testid="try-sandbox"]')).click()
+  for (let i = 0; i < 3; i++) {
+    const skip = await b.$('[data-testid="wizard-skip"]')
+    await skip.waitForClickable({ timeout: 10_000 })
+    await skip.click()
+    await sleep(300)
+  }
+  await (await b.$('h1*=Overview')).waitForDisplayed({ timeout: 30_000 })
+} catch {
+  where = 'the wizard (sidecar serving --sandbox; the overview was not reachable)'
 }
-await (await b.$('h1*=Overview')).waitForDisplayed({ timeout: 60_000 })
 await sleep(20_000)
 const status = await b.executeAsync((done) => window.__TAURI_INTERNALS__.invoke('sidecar_status').then(done, () => done(null)))
 const shellPid = Number(execFileSync('pgrep', ['-n', '-x', 'kubilitics-desk'], { encoding: 'utf8' }).trim())
@@ -91,7 +99,7 @@ const mb = (kb) => (kb / 1024).toFixed(0)
 const sorted = [...starts].sort((a, b) => a - b)
 const lines = [
   `cold start to interactive UI (wizard displayed), 3 runs: ${starts.map((s) => (s / 1000).toFixed(2)).join(' s, ')} s; median ${(sorted[1] / 1000).toFixed(2)} s`,
-  `idle memory (PSS) on the demo sandbox: shell ${mb(mem.shell)} MB + WebKit processes ${mb(mem.webkit)} MB + sidecar ${mb(mem.sidecar)} MB = ${mb(mem.shell + mem.webkit + mem.sidecar)} MB`,
+  `idle memory (PSS) 20 s after ${where}: shell ${mb(mem.shell)} MB + WebKit processes ${mb(mem.webkit)} MB + sidecar ${mb(mem.sidecar)} MB = ${mb(mem.shell + mem.webkit + mem.sidecar)} MB`,
 ]
 for (const l of lines) console.log(l)
 writeFileSync(join(process.env.ARTIFACTS, 'bench.txt'), lines.join('\n') + '\n')
