@@ -106,6 +106,8 @@ test('the YAML editor applies a change that kubectl then sees', async ({ page, s
   await page.getByTestId('apply-result').filter({ hasText: 'dry run passed' }).waitFor()
   await page.getByRole('button', { name: 'Apply', exact: true }).click()
   await page.getByTestId('apply-result').filter({ hasText: /Applied/ }).waitFor()
+  // The view shows the live object with the change, not the one from before the apply.
+  await page.getByTestId('yaml-editor').filter({ hasText: 'e2e.kubilitics.io/edited' }).waitFor()
   await shot('applied')
   const seen = kubectl('-n', NS, 'get', 'configmap', 'golden-path', '-o', 'jsonpath={.metadata.annotations.e2e\\.kubilitics\\.io/edited}')
   await expect(seen === 'yes', `kubectl sees the annotation (got "${seen}")`)

@@ -301,6 +301,8 @@ test('the YAML editor applies a change that kubectl then sees', async ({ page, s
   await shot('dry-run')
   await page.getByRole('button', { name: 'Apply', exact: true }).click()
   await page.getByTestId('apply-result').filter({ hasText: /Applied/ }).waitFor()
+  // The view shows the live object with the change, not the one from before the apply.
+  await page.getByTestId('yaml-editor').filter({ hasText: 'e2e.kubilitics.io/edited' }).waitFor()
   await shot('applied')
   // serve --sandbox writes the sandbox's kubeconfig into its KUBILITICS_HOME.
   const kubeconfig = `${s.home}/sandbox.kubeconfig`

@@ -42,7 +42,7 @@ export default function InvestigationDetail() {
       </ol>
       <p role="status" data-testid="investigation-state">
         State: <strong>{i.state}</strong>
-        {i.steps?.length ? <span className="muted"> — {i.steps[i.steps.length - 1]?.detail}</span> : null}
+        {!i.error && i.steps?.length ? <span className="muted"> — {i.steps[i.steps.length - 1]?.detail}</span> : null}
         {i.error && <span className="error"> — {i.error}</span>}
       </p>
       {i.root_cause && (

@@ -90,7 +90,8 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
         </pre>
       )}
       <Suspense fallback={<pre>{text}</pre>}>
-        {mode === 'view' && <YamlEditor key="view" value={live.data ?? ''} readOnly label={`YAML of ${kind} ${name}`} />}
+        {/* The editor owns its text once created: a new key shows a newer live object. */}
+        {mode === 'view' && <YamlEditor key={`view-${live.dataUpdatedAt}`} value={live.data ?? ''} readOnly label={`YAML of ${kind} ${name}`} />}
         {mode === 'edit' && <YamlEditor key="edit" value={text} onChange={setDraft} label={`Edit YAML of ${kind} ${name}`} />}
         {mode === 'diff' && <YamlEditor key="diff" value={text} original={live.data ?? ''} onChange={setDraft} label={`Edited YAML of ${kind} ${name}`} />}
       </Suspense>
