@@ -73,6 +73,11 @@ const b = globalThis.b
 let where = 'the overview of the demo sandbox'
 try {
   await (await b.$('[data-testid="try-sandbox"]')).click()
+  await sleep(3000)
+  // A sidecar started with --sandbox already lists the sandbox context: pick it if starting one failed.
+  if (!(await b.getUrl()).includes('/welcome/safety')) {
+    await (await b.$('[data-testid^="context-"][data-testid*="sandbox"] button.primary')).click()
+  }
   for (let i = 0; i < 3; i++) {
     const skip = await b.$('[data-testid="wizard-skip"]')
     await skip.waitForClickable({ timeout: 10_000 })
