@@ -251,6 +251,12 @@ test('approving the proposed fix makes the pod healthy', async ({ page, shot }) 
   for (let i = 0; i < 90; i++) {
     const now = (await podsOf(s)).filter((p) => p.namespace === failing.namespace && p.name.startsWith(prefix))
     if (now.length && now.every((p) => /Running|Completed/.test(String(p.status)))) {
+      await page.getByTestId('fix-result').filter({ hasText: /Applied/ }).waitFor()
+      await shot('applied')
+      const list = new ResourceList(page)
+      await list.open(s.url, sandboxContext, 'pods')
+      await list.filter(prefix)
+      await page.getByTestId('resource-table').getByText('Running').first().waitFor()
       await shot('healthy')
       return
     }

@@ -47,7 +47,7 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
   }
 
   const selIndex = selected ? rows.findIndex((r) => rowKey(r) === selected) : -1
-  const template = columns.map((c) => (c === 'name' ? 'minmax(220px, 2fr)' : c === 'message' ? 'minmax(240px, 4fr)' : 'minmax(80px, 1fr)')).join(' ')
+  const template = columns.map(columnWidth).join(' ')
 
   function onKeyDown(e: React.KeyboardEvent) {
     if (rows.length === 0) return
@@ -142,4 +142,14 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
       </div>
     </div>
   )
+}
+
+/** Grid widths: STATUS wide enough for kubelet reasons (CreateContainerConfigError), counts narrow. */
+function columnWidth(c: string): string {
+  if (c === 'name') return 'minmax(220px, 2fr)'
+  if (c === 'message') return 'minmax(240px, 4fr)'
+  if (c === 'status') return 'minmax(210px, 1.6fr)'
+  if (c === 'restarts') return 'minmax(100px, 0.7fr)'
+  if (c === 'ready' || c === 'age') return 'minmax(64px, 0.6fr)'
+  return 'minmax(80px, 1fr)'
 }
