@@ -10,7 +10,7 @@ cd "$root"
 source scripts/lib.sh
 
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -z "${KUBILITICS_BROWSER_MODE:-}" ]]; then
-  exec scripts/desktop.sh run
+  exec scripts/desktop.sh run "$@"
 fi
 
 step "setting up (idempotent)"
