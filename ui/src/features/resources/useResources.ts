@@ -117,8 +117,9 @@ export function useAllowedActions(context: string, kind: string, namespace: stri
 
 /** Why an offered action may not run, or null when it may (perhaps after an approval). */
 export function refusal(o: Offered): string | null {
-  if (!o.allowed_by_rbac) return `RBAC does not allow it: ${o.rbac}`
-  if (o.policy.decision === 'refused') return `The safety policy refuses it: ${o.policy.reason}`
+  // The sidecar's reasons name who says no ("RBAC does not allow…", "…forbidden by the safety policy").
+  if (!o.allowed_by_rbac) return /RBAC/.test(o.rbac) ? o.rbac : `RBAC does not allow it: ${o.rbac}`
+  if (o.policy.decision === 'refused') return /policy/.test(o.policy.reason) ? o.policy.reason : `The safety policy refuses it: ${o.policy.reason}`
   return null
 }
 
