@@ -174,14 +174,54 @@ pub fn apply_objects(store: &Store, logs: &mut Logs, objects: Vec<Value>) -> Vec
     warnings
 }
 
-/// `--scale pods=N`: N running pods in Deployments of 50 across up to 20 `bench-NN` namespaces
-/// (the same shape as `tests/cluster/up --pods N`).
-pub fn scale_objects(pods: usize) -> Vec<Value> {
-    let mut out = Vec::new();
+/// Simulated nodes shaped like tests/cluster's KWOK nodes (32 cpu, 256Gi, 110 pods each).
+pub fn nodes(from: usize, count: usize) -> Vec<Value> {
+    let t = crate::store::now();
+    let cond = |ty: &str, status: &str, reason: &str, message: &str| json!({"type": ty, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t});
+    (from..from + count)
+        .map(|i| {
+            let name = format!("kwok-node-{i}");
+            let zone = ["zone-a", "zone-b", "zone-c"][i % 3];
+            json!({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "creationTimestamp": t, "uid": uuid::Uuid::new_v4().to_string(),
+                    "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                    "labels": {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                        "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubilitics.dev/node-pool": "general",
+                        "node.kubernetes.io/instance-type": "kwok-32x256", "topology.kubernetes.io/zone": zone, "type": "kwok"}},
+                "spec": {},
+                "status": {
+                    "addresses": [{"address": "127.0.0.1", "type": "InternalIP"}, {"address": "", "type": "Hostname"}],
+                    "allocatable": {"cpu": "32", "ephemeral-storage": "500Gi", "memory": "256Gi", "pods": "110"},
+                    "capacity": {"cpu": "32", "ephemeral-storage": "500Gi", "memory": "256Gi", "pods": "110"},
+                    "conditions": [
+                        cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+                        cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                        cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                        cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                    ],
+                    "nodeInfo": {"architecture": "amd64", "containerRuntimeVersion": "kwok://v0.8.0", "kernelVersion": "kwok",
+                        "kubeProxyVersion": "kwok", "kubeletVersion": "v1.36.3-kwok", "operatingSystem": "linux", "osImage": "KWOK simulated node"},
+                    "phase": "Running",
+                }
+            })
+        })
+        .collect()
+}
+
+/// `--scale pods=N`: N running pods in Deployments of 50 across up to 20 `bench-NN`
+/// namespaces (the shape of `tests/cluster/up --pods N`), made directly in their settled state
+/// (Deployment, ReplicaSet, pods bound to `node_names` and ready) so start-up stays fast.
+pub fn load_scale(store: &Store, pods: usize, node_names: &[String]) {
+    let res = |g: &str, p: &str| resources::find(g, "v1", p).unwrap_or_default();
     let deployments = pods.div_ceil(50);
     let namespaces = deployments.clamp(1, 20);
+    let now = crate::store::now();
+    let mut n = 0usize;
     for ns in 0..namespaces {
-        out.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("bench-{ns:02}")}}));
+        let name = format!("bench-{ns:02}");
+        store.load(res("", "namespaces"), json!({"metadata": {"name": name, "uid": uuid::Uuid::new_v4().to_string(), "creationTimestamp": now,
+            "labels": {"kubernetes.io/metadata.name": name}}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}));
     }
     for d in 0..deployments {
         let replicas = if d + 1 == deployments && !pods.is_multiple_of(50) {
@@ -190,16 +230,45 @@ pub fn scale_objects(pods: usize) -> Vec<Value> {
             50
         };
         let name = format!("load-{d:04}");
-        out.push(json!({
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": format!("bench-{:02}", d % namespaces), "labels": {"app": name}},
+        let ns = format!("bench-{:02}", d % namespaces);
+        let mut dep = json!({"metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
             "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
                 "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{
                     "name": "app", "image": "registry.example.com/bench/pause:3.10",
-                    "resources": {"requests": {"cpu": "1m", "memory": "1Mi"}}}]}}}
-        }));
+                    "resources": {"requests": {"cpu": "1m", "memory": "1Mi"}}}]}}}});
+        crate::defaults::apply("Deployment", &mut dep);
+        let dep_uid = uuid::Uuid::new_v4().to_string();
+        dep["metadata"]["uid"] = json!(dep_uid);
+        dep["metadata"]["generation"] = json!(1);
+        dep["metadata"]["creationTimestamp"] = json!(now);
+        let hash = crate::controllers::util::template_hash(&dep["spec"]["template"]);
+        let rs_name = format!("{name}-{hash}");
+        let rs_uid = uuid::Uuid::new_v4().to_string();
+        let mut template = dep["spec"]["template"].clone();
+        template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+        let rs = json!({"metadata": {"name": rs_name, "namespace": ns, "uid": rs_uid, "generation": 1, "creationTimestamp": now,
+                "labels": template["metadata"]["labels"], "annotations": {"deployment.kubernetes.io/revision": "1"},
+                "ownerReferences": [crate::controllers::util::owner_ref(&dep, "Deployment", "apps/v1")]},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name, "pod-template-hash": hash}}, "template": template},
+            "status": {"replicas": replicas, "fullyLabeledReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "observedGeneration": 1}});
+        for _ in 0..replicas {
+            let mut pod = crate::controllers::workloads::pod_from_template(
+                &rs,
+                "ReplicaSet",
+                format!("{rs_name}-{}", crate::store::random_suffix(5)),
+                &rs["spec"]["template"],
+            );
+            pod["metadata"]["uid"] = json!(uuid::Uuid::new_v4().to_string());
+            pod["metadata"]["creationTimestamp"] = json!(now);
+            pod["metadata"]["generation"] = json!(1);
+            pod["spec"]["nodeName"] = json!(node_names[n % node_names.len().max(1)]);
+            pod["status"] = crate::controllers::kubelet::ready_status(&pod);
+            store.load(res("", "pods"), pod);
+            n += 1;
+        }
+        store.load(res("apps", "replicasets"), rs);
+        store.load(res("apps", "deployments"), dep);
     }
-    out
 }
 
 #[cfg(test)]
@@ -223,9 +292,17 @@ mod tests {
     }
 
     #[test]
-    fn scale_makes_deployments_of_fifty() {
-        let objs = scale_objects(120);
-        let replicas: Vec<i64> = objs.iter().filter_map(|o| o["spec"]["replicas"].as_i64()).collect();
+    fn scale_makes_ready_deployments_of_fifty() {
+        let store = Store::new(10);
+        load_scale(&store, 120, &["n1".to_string()]);
+        let deps = store.all_of(resources::find("apps", "v1", "deployments").expect("deployments"));
+        let replicas: Vec<i64> = deps.iter().filter_map(|o| o["spec"]["replicas"].as_i64()).collect();
         assert_eq!(replicas, [50, 50, 20]);
+        let pods = store.all_of(resources::find("", "v1", "pods").expect("pods"));
+        assert_eq!(pods.len(), 120);
+        assert!(
+            pods.iter()
+                .all(|p| p["status"]["phase"] == "Running" && p["spec"]["nodeName"] == "n1")
+        );
     }
 }

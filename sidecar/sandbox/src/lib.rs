@@ -107,8 +107,25 @@ impl Sandbox {
         for dir in &options.scenarios {
             to_apply.extend(demo::read_scenario(dir)?);
         }
+        // Nodes: the demo's two, or two like them; plus room for --scale (100 pods a node).
+        let node_res = resources::find("", "v1", "nodes").unwrap_or_default();
+        let have = store.all_of(node_res).len();
+        let want = have.max(2) + options.scale_pods.div_ceil(100);
+        for node in demo::nodes(have, want - have) {
+            store.load(node_res, node);
+        }
         if options.scale_pods > 0 {
-            to_apply.extend(demo::scale_objects(options.scale_pods));
+            let names: Vec<String> = demo::nodes(have, want - have)
+                .iter()
+                .map(|n| store::name_of(n).to_string())
+                .collect();
+            let names = if names.is_empty() {
+                vec!["kwok-node-0".to_string()]
+            } else {
+                names
+            };
+            demo::load_scale(&store, options.scale_pods, &names);
+            objects += options.scale_pods;
         }
         // The faults the data show when loaded are the ones that persist until fixed.
         for res in ["pods", "deployments", "replicasets", "statefulsets", "daemonsets"] {

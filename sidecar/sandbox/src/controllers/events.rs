@@ -41,13 +41,26 @@ pub fn record(store: &Store, obj: &Value, kind: &str, field_path: Option<&str>, 
     let ns = obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string();
     let name = obj["metadata"]["name"].as_str().unwrap_or_default();
     let uid = obj["metadata"]["uid"].as_str().unwrap_or_default();
-    let (list, _) = store.list(events, Some(&ns));
-    if let Some(existing) = list
-        .iter()
-        .find(|e| e["involvedObject"]["uid"] == uid && e["reason"] == reason && e["message"] == message)
-    {
-        let ename = existing["metadata"]["name"].as_str().unwrap_or_default().to_string();
-        let _ = store.modify(events, &ns, &ename, |e| {
+    // One event object per (object, reason, message): its name is derived from them, so a
+    // repeat is found by name instead of by scanning the namespace's events.
+    let key = format!("{uid}/{reason}/{message}");
+    let h = key.bytes().fold(14695981039346656037u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1099511628211)
+    });
+    let ename = format!("{name}.{:016x}", h >> 4);
+    let mut existing = store.get(events, &ns, &ename).map(|_| ename.clone());
+    if existing.is_none() {
+        // Recorded events have the recording's names; small namespaces are searched for them.
+        let (list, _) = store.list(events, Some(&ns));
+        if list.len() < 2000 {
+            existing = list
+                .iter()
+                .find(|e| e["involvedObject"]["uid"] == uid && e["reason"] == reason && e["message"] == message)
+                .map(|e| e["metadata"]["name"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    if let Some(existing) = existing {
+        let _ = store.modify(events, &ns, &existing, |e| {
             e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
             e["lastTimestamp"] = json!(now());
             true
@@ -70,7 +83,7 @@ pub fn record(store: &Store, obj: &Value, kind: &str, field_path: Option<&str>, 
     }
     let t = now();
     let event = json!({
-        "metadata": {"name": format!("{name}.{:016x}", rand::random::<u64>() >> 4), "namespace": ns},
+        "metadata": {"name": ename, "namespace": ns},
         "involvedObject": involved,
         "reason": reason,
         "message": message,

@@ -60,7 +60,7 @@ impl Faults {
                 f.bad_images.insert(image);
             }
             "readiness" => {
-                f.bad_probes.insert(c["readinessProbe"].to_string());
+                f.bad_probes.insert(probe_key(&c["readinessProbe"]));
             }
             "crashloop" if meta["annotations"]["kubilitics.dev/fault-reason"] == "OOMKilled" => {
                 let limit = c["resources"]["limits"]["memory"].as_str().map(bytes).unwrap_or(0);
@@ -68,11 +68,20 @@ impl Faults {
                 f.oom_limits
                     .push((ns, c["name"].as_str().unwrap_or_default().to_string(), limit));
             }
+            // Config errors and failed mounts follow from the spec and the cluster alone.
+            "config-error" | "failed-mount" => {}
             _ => {
                 f.crash_images.insert(image);
             }
         }
     }
+}
+
+/// A probe as stored after defaulting, so a manifest's probe and its pods' compare equal.
+fn probe_key(probe: &Value) -> String {
+    let mut spec = json!({"containers": [{"readinessProbe": probe}]});
+    crate::defaults::pod_spec(&mut spec);
+    spec["containers"][0]["readinessProbe"].to_string()
 }
 
 fn fault_container<'a>(meta: &Value, spec: &'a Value) -> Option<&'a Value> {
@@ -196,7 +205,7 @@ fn desired(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) -> Want {
                 .unwrap_or("rpc error: code = NotFound desc = failed to pull and unpack image: not found")
                 .to_string(),
         ),
-        "readiness" if f.bad_probes.contains(&c["readinessProbe"].to_string()) => Want::NotReady(
+        "readiness" if f.bad_probes.contains(&probe_key(&c["readinessProbe"])) => Want::NotReady(
             ann["kubilitics.dev/probe-message"]
                 .as_str()
                 .unwrap_or("HTTP probe failed with statuscode: 500")
@@ -236,21 +245,38 @@ fn desired(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) -> Want {
     }
 }
 
-/// Bind unscheduled pods to a node with room, or say why none fits.
-pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], pods: &[Arc<Value>]) {
-    let requests = |p: &Value| {
-        p["spec"]["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .fold((0, 0), |(c, m), x| {
-                let r = &x["resources"]["requests"];
-                (
-                    c + r["cpu"].as_str().map(cpu_milli).unwrap_or(0),
-                    m + r["memory"].as_str().map(bytes).unwrap_or(0),
-                )
-            })
-    };
+/// Requested (millicores, bytes, pods) per node, computed once per pass and kept up to date as
+/// the pass binds pods.
+pub type Usage = std::collections::HashMap<String, (i64, i64, i64)>;
+
+pub fn usage(pods: &[Arc<Value>]) -> Usage {
+    let mut u = Usage::new();
+    for p in pods {
+        if let Some(n) = p["spec"]["nodeName"].as_str() {
+            let (c, m) = requests(p);
+            let e = u.entry(n.to_string()).or_default();
+            *e = (e.0 + c, e.1 + m, e.2 + 1);
+        }
+    }
+    u
+}
+
+fn requests(p: &Value) -> (i64, i64) {
+    p["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .fold((0, 0), |(c, m), x| {
+            let r = &x["resources"]["requests"];
+            (
+                c + r["cpu"].as_str().map(cpu_milli).unwrap_or(0),
+                m + r["memory"].as_str().map(bytes).unwrap_or(0),
+            )
+        })
+}
+
+/// Bind an unscheduled pod to the least loaded node with room, or say why none fits.
+pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], used: &mut Usage) {
     let (cpu, mem) = requests(pod);
     let tolerates = |taint: &Value| {
         pod["spec"]["tolerations"].as_array().into_iter().flatten().any(|t| {
@@ -262,8 +288,8 @@ pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], pod
         pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
             [0]["matchFields"][0]["values"][0]
             .as_str();
-    let (mut short_cpu, mut short_mem, mut tainted, mut unmatched) = (0, 0, 0, 0);
-    let mut chosen = None;
+    let (mut short_cpu, mut short_mem, mut tainted, mut unmatched, mut full) = (0, 0, 0, 0, 0);
+    let mut chosen: Option<(String, i64)> = None;
     for n in nodes {
         let name = name_of(n);
         if wanted_node.is_some_and(|w| w != name)
@@ -283,12 +309,12 @@ pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], pod
             tainted += 1;
             continue;
         }
-        let (used_cpu, used_mem) = pods
-            .iter()
-            .filter(|p| p["spec"]["nodeName"] == name)
-            .map(|p| requests(p))
-            .fold((0, 0), |(a, b), (c, m)| (a + c, b + m));
+        let (used_cpu, used_mem, used_pods) = used.get(name).copied().unwrap_or_default();
         let alloc = &n["status"]["allocatable"];
+        if used_pods >= alloc["pods"].as_str().and_then(|p| p.parse().ok()).unwrap_or(110) {
+            full += 1;
+            continue;
+        }
         let fits_cpu = used_cpu + cpu <= alloc["cpu"].as_str().map(cpu_milli).unwrap_or(0);
         let fits_mem = used_mem + mem <= alloc["memory"].as_str().map(bytes).unwrap_or(0);
         if !fits_cpu {
@@ -297,12 +323,12 @@ pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], pod
         if !fits_mem {
             short_mem += 1;
         }
-        if fits_cpu && fits_mem && chosen.is_none() {
-            chosen = Some(name.to_string());
+        if fits_cpu && fits_mem && chosen.as_ref().is_none_or(|(_, c)| used_cpu < *c) {
+            chosen = Some((name.to_string(), used_cpu));
         }
     }
     let (ns, name) = (ns_of(pod).to_string(), name_of(pod).to_string());
-    let Some(node) = chosen else {
+    let Some((node, _)) = chosen else {
         let mut why = Vec::new();
         if short_cpu > 0 {
             why.push(format!("{short_cpu} Insufficient cpu"));
@@ -314,6 +340,9 @@ pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], pod
             why.push(format!(
                 "{tainted} node(s) had untolerated taint {{node.kubernetes.io/unschedulable: }}"
             ));
+        }
+        if full > 0 {
+            why.push(format!("{full} Too many pods"));
         }
         if unmatched > 0 {
             why.push(format!("{unmatched} node(s) didn't match Pod's node affinity/selector"));
@@ -349,6 +378,8 @@ pub fn schedule(store: &Store, ids: &Ids, pod: &Value, nodes: &[Arc<Value>], pod
         }
         return;
     };
+    let e = used.entry(node.clone()).or_default();
+    *e = (e.0 + cpu, e.1 + mem, e.2 + 1);
     if let Ok(p) = store.modify(ids.pods, &ns, &name, |p| {
         p["spec"]["nodeName"] = json!(node);
         p["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now(), "observedGeneration": p["metadata"]["generation"]}]);
@@ -371,8 +402,31 @@ pub fn run_pod(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) {
     if classify(pod).is_some_and(|have| same_class(&have, &want)) {
         return;
     }
+    let status = status_for(pod, &want);
     let (ns, name) = (ns_of(pod).to_string(), name_of(pod).to_string());
     let node = pod["spec"]["nodeName"].as_str().unwrap_or_default().to_string();
+    let containers: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
+    let target = fault_container(&pod["metadata"], &pod["spec"])
+        .and_then(|c| c["name"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let Ok(updated) = store.modify(ids.pods, &ns, &name, |p| {
+        p["status"] = status;
+        true
+    }) else {
+        return;
+    };
+    pod_events(store, &updated, &want, &containers, &target, &node);
+}
+
+/// The status of a bound pod that runs and is ready (for pods made directly, e.g. `--scale`).
+pub fn ready_status(pod: &Value) -> Value {
+    status_for(pod, &Want::Ready)
+}
+
+fn status_for(pod: &Value, want: &Want) -> Value {
+    let want = want.clone();
+    let (ns, name) = (ns_of(pod).to_string(), name_of(pod).to_string());
     let uid = pod["metadata"]["uid"].as_str().unwrap_or_default().to_string();
     let t = now();
     let containers: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
@@ -389,6 +443,17 @@ pub fn run_pod(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) {
         let cid = format!("containerd://{uid}-{cname}");
         let mut s = json!({"name": cname, "image": image, "imageID": format!("{image}@sha256:0f5a1b"), "containerID": cid,
             "lastState": {}, "ready": true, "restartCount": 0, "started": true, "state": running});
+        // A container that recovers in place (its dependency came back) keeps its history.
+        if let Some(prev) = pod["status"]["containerStatuses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == cname)
+            && prev["restartCount"].as_i64().unwrap_or(0) > 0
+        {
+            s["restartCount"] = json!(prev["restartCount"].as_i64().unwrap_or(0) + 1);
+            s["lastState"] = prev["lastState"].clone();
+        }
         if is_target {
             match &want {
                 Want::Ready => {}
@@ -451,12 +516,11 @@ pub fn run_pod(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) {
         "startTime": pod["status"]["startTime"].as_str().map_or(json!(t), |s| json!(s)),
         "observedGeneration": pod["metadata"]["generation"],
     });
-    let Ok(updated) = store.modify(ids.pods, &ns, &name, |p| {
-        p["status"] = status;
-        true
-    }) else {
-        return;
-    };
+    status
+}
+
+fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value], target: &str, node: &str) {
+    let (ns, name, uid) = (ns_of(updated).to_string(), name_of(updated).to_string(), p_uid(updated));
     let src = || Source {
         component: "kubelet",
         host: Some(&node),
@@ -464,7 +528,7 @@ pub fn run_pod(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) {
     let field = format!("spec.containers{{{target}}}");
     match &want {
         Want::Ready | Want::NotReady(_) => {
-            for c in &containers {
+            for c in containers {
                 let cname = c["name"].as_str().unwrap_or_default();
                 let fp = format!("spec.containers{{{cname}}}");
                 let image = c["image"].as_str().unwrap_or_default();
@@ -511,7 +575,7 @@ pub fn run_pod(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) {
         Want::ImagePull(msg) => {
             let image = containers
                 .iter()
-                .find(|c| c["name"] == target.as_str())
+                .find(|c| c["name"] == target)
                 .and_then(|c| c["image"].as_str())
                 .unwrap_or_default();
             events::record(

@@ -69,8 +69,21 @@ pub fn reconcile(store: &Store, ids: &Ids, faults: &kubelet::Faults) -> bool {
         workloads::deployment(store, ids, &d, &rss);
     }
     let pods = store.all_of(ids.pods);
+    // Pods by controller uid, so each ReplicaSet looks only at its own (large --scale runs).
+    let mut by_owner: std::collections::HashMap<String, Vec<Arc<serde_json::Value>>> = Default::default();
+    for p in &pods {
+        for r in p["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
+            if r["controller"] == true {
+                by_owner
+                    .entry(r["uid"].as_str().unwrap_or_default().to_string())
+                    .or_default()
+                    .push(p.clone());
+            }
+        }
+    }
     for rs in store.all_of(ids.replicasets) {
-        workloads::replicaset(store, ids, &rs, &pods);
+        let uid = rs["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+        workloads::replicaset(store, ids, &rs, by_owner.get(&uid).map(Vec::as_slice).unwrap_or(&[]));
     }
     for s in store.all_of(ids.statefulsets) {
         others::statefulset(store, ids, &s, &pods);
@@ -80,8 +93,9 @@ pub fn reconcile(store: &Store, ids: &Ids, faults: &kubelet::Faults) -> bool {
         others::daemonset(store, ids, &ds, &pods, &nodes);
     }
     let pods = store.all_of(ids.pods);
+    let mut used = kubelet::usage(&pods);
     for p in pods.iter().filter(|p| !p["spec"]["nodeName"].is_string()) {
-        kubelet::schedule(store, ids, p, &nodes, &store.all_of(ids.pods));
+        kubelet::schedule(store, ids, p, &nodes, &mut used);
     }
     for p in store
         .all_of(ids.pods)

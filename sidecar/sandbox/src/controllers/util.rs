@@ -88,21 +88,18 @@ pub fn int_or_percent(v: &Value, total: i64, round_up: bool) -> i64 {
     }
 }
 
-/// The template's hash as the deployment controller names ReplicaSets (a stable FNV-1a of the
-/// template, in the API server's vowel-free alphabet).
+/// The template's hash as the deployment controller names ReplicaSets: a 32-bit FNV-1a of the
+/// template, its decimal digits mapped into the API server's vowel-free alphabet.
 pub fn template_hash(template: &Value) -> String {
     let h = template
         .to_string()
         .bytes()
         .fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut n = u64::from(h);
-    let mut out = String::new();
-    while n > 0 || out.is_empty() {
-        out.push(ALPHABET[(n % ALPHABET.len() as u64) as usize] as char);
-        n /= ALPHABET.len() as u64;
-    }
-    out
+    h.to_string()
+        .bytes()
+        .map(|d| ALPHABET[usize::from(d) % ALPHABET.len()] as char)
+        .collect()
 }
 
 #[cfg(test)]
