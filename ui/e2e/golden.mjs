@@ -14,6 +14,7 @@
  * all five pass.
  */
 import { execFileSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { Wizard } from './pages/app.mjs'
 import { Detail } from './pages/workbench.mjs'
 import { expect, runAll, test } from './harness.mjs'
@@ -144,5 +145,6 @@ try {
   ok = await runAll({ artifacts: env('E2E_ARTIFACTS'), open })
 } finally {
   await sidecar.stop()
+  rmSync(sidecar.home, { recursive: true, force: true })
 }
 process.exit(ok ? 0 : 1)

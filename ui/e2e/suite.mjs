@@ -10,6 +10,7 @@ import { expect, runAll, test } from './harness.mjs'
 import { Sidecar } from './sidecar.mjs'
 import { Detail, ResourceList } from './pages/workbench.mjs'
 import { execFileSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
 
 const env = (k) => {
   const v = process.env[k]
@@ -342,5 +343,6 @@ try {
 } finally {
   await sidecar.stop()
   await sandbox?.stop()
+  for (const home of [sidecar.home, sandbox?.home]) if (home) rmSync(home, { recursive: true, force: true })
 }
 process.exit(ok ? 0 : 1)
