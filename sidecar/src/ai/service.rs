@@ -12,8 +12,31 @@ use super::engine::{Engine, Reasoner};
 use super::evidence::EvidenceSource;
 use super::gate::{ActionGate, ClosedGate};
 use super::kube_source::KubeSource;
+use super::llm::reasoner::{LlmReasoner, MAX_STEPS};
+use super::llm::{ChatProvider, Params};
 use crate::config::Config;
 use crate::store::Store;
+
+/// The reasoner for a provider, with the configured sampling, retries and the budget.
+pub fn reasoner(
+    provider: Arc<dyn ChatProvider>,
+    llm: &crate::config::Llm,
+    budget: Budget,
+    store: Arc<dyn Store>,
+) -> (ProviderInfo, Arc<dyn Reasoner>) {
+    let info = ProviderInfo {
+        name: provider.display_name(),
+        model: provider.model().to_string(),
+    };
+    let r = LlmReasoner {
+        provider,
+        params: Params::from_config(llm),
+        budget,
+        store,
+        max_steps: MAX_STEPS,
+    };
+    (info, Arc::new(r))
+}
 
 #[derive(Clone)]
 pub struct Ai {
@@ -38,7 +61,16 @@ impl Ai {
         let source: Arc<dyn EvidenceSource> = Arc::new(KubeSource::new(&config.kubernetes.kubeconfig_path));
         let prices = PriceTable::load(&crate::config::home_dir(&std::env::vars().collect()));
         let budget = Budget::new(config.ai.budget.clone(), store.clone(), prices);
-        Ai::new(config.ai.clone(), store, source, budget, None, None)
+        let reasoner = match super::llm::from_config(&config.ai.llm) {
+            Ok(Some(provider)) => Some(reasoner(provider.into(), &config.ai.llm, budget.clone(), store.clone())),
+            Ok(None) => None,
+            Err(e) => {
+                // The analyzers still answer; /status shows the provider is unusable.
+                tracing::warn!(error = %e, "the configured LLM provider cannot be used; investigating without it");
+                None
+            }
+        };
+        Ai::new(config.ai.clone(), store, source, budget, None, reasoner)
     }
 
     /// With explicit parts (tests swap the source, the gate and the reasoner).

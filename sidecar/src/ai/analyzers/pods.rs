@@ -178,7 +178,7 @@ fn scheduling(s: &Snapshot, pod: &Pod, r: &ObjectRef, message: &str, ev: Option<
     if let Some(e) = ev {
         evidence.push(event_ev(r, e));
     }
-    let code = scheduling_code(message);
+    let code = candidate_code(s, pod, message).unwrap_or_else(|| scheduling_code(message));
     let ns = namespace(&pod.metadata);
     // The pod's symptom is the answer for the pod and its workload; the claim's own state
     // (investigated as the claim) names the deeper cause, quoted here.
@@ -237,6 +237,92 @@ fn scheduling(s: &Snapshot, pod: &Pod, r: &ObjectRef, message: &str, ev: Option<
         .action(Action::Manual {
             description: action.into(),
         })
+}
+
+/// Reads the scheduler's verdict against the nodes themselves, as an SRE would: no node matches
+/// the pod's selector/affinity → affinity; every node that matches carries a taint the pod does
+/// not tolerate → taint (or the node condition the taint stands for); otherwise a shortage of
+/// resources when the message names one. `None` leaves it to the message.
+fn candidate_code(s: &Snapshot, pod: &Pod, message: &str) -> Option<Code> {
+    let spec = pod.spec.as_ref()?;
+    if s.nodes.is_empty() || message.contains("PersistentVolumeClaim") {
+        return None;
+    }
+    let candidates: Vec<&k8s_openapi::api::core::v1::Node> = s.nodes.iter().filter(|n| node_matches(spec, n)).collect();
+    let lower = message.to_ascii_lowercase();
+    if candidates.is_empty() {
+        return (lower.contains("affinity") || lower.contains("selector")).then_some(Code::UnschedulableAffinity);
+    }
+    let blocking: Vec<Option<&k8s_openapi::api::core::v1::Taint>> =
+        candidates.iter().map(|n| untolerated_taint(spec, n)).collect();
+    if blocking.iter().all(Option::is_some) {
+        let keys: Vec<&str> = blocking.iter().flatten().map(|t| t.key.as_str()).collect();
+        return Some(
+            if keys
+                .iter()
+                .all(|k| *k == "node.kubernetes.io/not-ready" || *k == "node.kubernetes.io/unreachable")
+            {
+                Code::NodeNotReady
+            } else if keys.iter().all(|k| k.ends_with("-pressure")) {
+                Code::NodePressure
+            } else {
+                Code::UnschedulableTaint
+            },
+        );
+    }
+    (lower.contains("insufficient") || lower.contains("too many pods")).then_some(Code::UnschedulableResources)
+}
+
+fn node_matches(spec: &k8s_openapi::api::core::v1::PodSpec, node: &k8s_openapi::api::core::v1::Node) -> bool {
+    let empty = std::collections::BTreeMap::new();
+    let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
+    if let Some(sel) = &spec.node_selector
+        && !sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+    {
+        return false;
+    }
+    let terms = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref())
+        .map(|r| r.node_selector_terms.clone());
+    match terms {
+        None => true,
+        Some(terms) if terms.is_empty() => true,
+        // Terms are ORed; expressions within a term are ANDed.
+        Some(terms) => terms.iter().any(|t| {
+            t.match_expressions.iter().flatten().all(|e| {
+                let values = e.values.clone().unwrap_or_default();
+                let v = labels.get(&e.key);
+                match e.operator.as_str() {
+                    "In" => v.is_some_and(|v| values.contains(v)),
+                    "NotIn" => v.is_none_or(|v| !values.contains(v)),
+                    "Exists" => v.is_some(),
+                    "DoesNotExist" => v.is_none(),
+                    _ => false,
+                }
+            })
+        }),
+    }
+}
+
+/// The first NoSchedule/NoExecute taint of `node` that the pod does not tolerate.
+fn untolerated_taint<'a>(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    node: &'a k8s_openapi::api::core::v1::Node,
+) -> Option<&'a k8s_openapi::api::core::v1::Taint> {
+    let tolerations = spec.tolerations.clone().unwrap_or_default();
+    node.spec.as_ref()?.taints.iter().flatten().find(|t| {
+        (t.effect == "NoSchedule" || t.effect == "NoExecute")
+            && !tolerations.iter().any(|tol| {
+                let key_ok = tol.key.as_deref().is_none_or(|k| k.is_empty() || k == t.key);
+                let effect_ok = tol.effect.as_deref().is_none_or(|e| e.is_empty() || e == t.effect);
+                let value_ok = tol.operator.as_deref() == Some("Exists")
+                    || tol.value.as_deref().unwrap_or("") == t.value.as_deref().unwrap_or("");
+                key_ok && effect_ok && value_ok
+            })
+    })
 }
 
 /// Classifies a FailedScheduling message by its most frequent clause ("0/3 nodes are

@@ -424,6 +424,40 @@ fn unschedulable_resources_taint_affinity() {
     );
 }
 
+#[test]
+fn the_nodes_decide_between_taint_affinity_and_resources() {
+    let many = "0/4 nodes are available: 1 node(s) had untolerated taint {nvidia.com/gpu: present}, 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.";
+    let mut s = base();
+    node(&mut s, "gpu-1", json!([{"type": "Ready", "status": "True"}]));
+    s.nodes[1].metadata.labels = Some([("accelerator".to_string(), "nvidia-a100".to_string())].into());
+    s.nodes[1].spec = Some(from(
+        json!({"taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]}),
+    ));
+    deployment(&mut s, "inference", 1, 0);
+    let p = pod(
+        &mut s,
+        "inference",
+        "x1",
+        json!({"nodeName": null, "nodeSelector": {"accelerator": "nvidia-a100"}}),
+        unschedulable(many),
+    );
+    event(&mut s, "Pod", &p, "Warning", "FailedScheduling", many);
+    expect(&investigate(&s, "Deployment", "inference"), Code::UnschedulableTaint);
+    // No node carries the label: affinity, whatever the taints elsewhere.
+    s.pods[0].spec.as_mut().unwrap().node_selector = Some([("disktype".to_string(), "nvme".to_string())].into());
+    expect(&investigate(&s, "Deployment", "inference"), Code::UnschedulableAffinity);
+    // Untainted nodes match but lack room: resources, though a tainted node is counted too.
+    let short =
+        "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {nvidia.com/gpu: present}.";
+    s.pods[0].spec.as_mut().unwrap().node_selector = None;
+    s.pods[0].status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(short.into());
+    s.events.clear();
+    expect(
+        &investigate(&s, "Deployment", "inference"),
+        Code::UnschedulableResources,
+    );
+}
+
 fn pvc_pod(s: &mut snapshot_alias::Snapshot, class: Option<&str>) -> String {
     let mut spec = json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}});
     if let Some(c) = class {

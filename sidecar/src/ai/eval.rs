@@ -1,0 +1,131 @@
+//! The evaluation suite: `tests/scenarios/<code>/expected.yaml` names a target and the root-cause
+//! code an investigation of it must conclude. [`load`] reads the suite, [`Report`] prints accuracy
+//! per code, so a regression shows as a number (`kubilitics eval`, and the ignored test
+//! `ai_scenarios` that runs the same through the HTTP API against the real control plane).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::investigation::TargetSpec;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("cannot read the scenario suite {}: {reason}", path.display())]
+    Read { path: PathBuf, reason: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Scenario {
+    #[serde(skip)]
+    pub name: String,
+    pub code: String,
+    pub target: TargetSpec,
+}
+
+/// Every scenario directory with an `expected.yaml`, by name.
+pub fn load(dir: &Path) -> Result<Vec<Scenario>, EvalError> {
+    let err = |path: &Path, e: &dyn std::fmt::Display| EvalError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| err(dir, &e))?;
+    for entry in entries.flatten() {
+        let path = entry.path().join("expected.yaml");
+        if !path.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| err(&path, &e))?;
+        let mut s: Scenario = serde_norway::from_str(&text).map_err(|e| err(&path, &e))?;
+        s.name = entry.file_name().to_string_lossy().into_owned();
+        if s.target.namespace.as_deref() == Some("") {
+            s.target.namespace = None;
+        }
+        out.push(s);
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// One scenario's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub scenario: String,
+    pub expected: String,
+    pub got: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Report {
+    pub fn correct(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.expected == o.got).count()
+    }
+
+    /// A table of every scenario, accuracy per code, and the total.
+    pub fn render(&self) -> String {
+        let mut per_code: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        let mut out = String::from(
+            "scenario                              expected                     got                          ok\n",
+        );
+        for o in &self.outcomes {
+            let e = per_code.entry(o.expected.as_str()).or_default();
+            e.1 += 1;
+            if o.expected == o.got {
+                e.0 += 1;
+            }
+            out.push_str(&format!(
+                "{:<37} {:<28} {:<28} {}\n",
+                o.scenario,
+                o.expected,
+                o.got,
+                if o.expected == o.got { "yes" } else { "NO" }
+            ));
+        }
+        out.push_str("\naccuracy per code\n");
+        for (code, (ok, n)) in &per_code {
+            out.push_str(&format!(
+                "{code:<28} {ok}/{n} {:>5.0}%\n",
+                100.0 * *ok as f64 / *n as f64
+            ));
+        }
+        let n = self.outcomes.len().max(1);
+        out.push_str(&format!(
+            "\ntotal {}/{} = {:.1}%\n",
+            self.correct(),
+            self.outcomes.len(),
+            100.0 * self.correct() as f64 / n as f64
+        ));
+        for o in self.outcomes.iter().filter(|o| o.expected != o.got) {
+            out.push_str(&format!("miss {}: {}\n", o.scenario, o.summary));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suite_in_the_repository_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
+        if !dir.is_dir() {
+            return;
+        }
+        let suite = load(&dir).unwrap();
+        assert!(
+            suite
+                .iter()
+                .all(|s| super::super::taxonomy::Code::parse(&s.code).is_some()),
+            "every expected code is a taxonomy code"
+        );
+        assert!(suite.iter().any(|s| s.code == "HEALTHY"));
+    }
+}

@@ -1,0 +1,109 @@
+//! The evaluation suite end to end: every scenario of `tests/scenarios/` applied to the real
+//! control plane (by its own checker, which waits for each fault's evidence), then investigated
+//! through the HTTP API; prints accuracy per code and fails on any miss.
+//!
+//! Run with the cluster: `tests/cluster/with-cluster -- cargo test -p kubilitics --test ai_scenarios -- --ignored --nocapture`
+//! (scripts/test.sh does).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use http::Request;
+use kubilitics::ai::budget::{Budget, PriceTable};
+use kubilitics::ai::eval::{self, Outcome, Report};
+use kubilitics::ai::kube_source::KubeSource;
+use kubilitics::ai::service::Ai;
+use kubilitics::api::{AppState, app};
+use kubilitics::config::{self, Inputs};
+use kubilitics::store::{SqliteStore, Store};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const TOKEN: &str = "eval-token";
+
+async fn call(state: &AppState, method: &str, uri: &str, body: Option<Value>) -> Value {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "localhost")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await.unwrap();
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+async fn every_scenario_is_investigated_to_its_expected_code() {
+    let kubeconfig = std::env::var("KUBILITICS_TEST_KUBECONFIG")
+        .expect("KUBILITICS_TEST_KUBECONFIG is set by tests/cluster/with-cluster");
+    let context = std::env::var("KUBILITICS_TEST_CONTEXT").unwrap_or_else(|_| "kubilitics-test".into());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
+    if std::env::var("KUBILITICS_EVAL_SKIP_APPLY").is_err() {
+        let out = std::process::Command::new(root.join("check"))
+            .output()
+            .expect("tests/scenarios/check runs");
+        println!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let suite = eval::load(&root).unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let env: HashMap<String, String> = [("KUBILITICS_HOME".to_string(), home.path().display().to_string())].into();
+    let cfg = config::load(&Inputs { env: &env, flags: &[] }).unwrap().config;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database.sqlite).unwrap());
+    let mut state = AppState::new(Arc::new(cfg.clone()), store.clone(), TOKEN);
+    let budget = Budget::new(cfg.ai.budget.clone(), store.clone(), PriceTable::default());
+    state.ai = Ai::new(
+        cfg.ai.clone(),
+        store,
+        Arc::new(KubeSource::new(kubeconfig)),
+        budget,
+        None,
+        None,
+    );
+
+    let mut ids = Vec::new();
+    for s in &suite {
+        let v = call(
+            &state,
+            "POST",
+            "/api/v1/ai/investigations",
+            Some(json!({"context": context, "target": s.target})),
+        )
+        .await;
+        ids.push(v["investigation_id"].as_str().expect("started").to_string());
+    }
+    let mut report = Report::default();
+    for (s, id) in suite.iter().zip(ids) {
+        let mut inv = Value::Null;
+        for _ in 0..600 {
+            inv = call(&state, "GET", &format!("/api/v1/ai/investigations/{id}"), None).await;
+            if ["concluded", "failed", "timed_out", "cancelled"].contains(&inv["state"].as_str().unwrap_or("")) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let got = inv["root_cause"]["code"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("({})", inv["state"].as_str().unwrap_or("?")));
+        let summary = inv["root_cause"]["summary"]
+            .as_str()
+            .or(inv["error"].as_str())
+            .unwrap_or("")
+            .to_string();
+        report.outcomes.push(Outcome {
+            scenario: s.name.clone(),
+            expected: s.code.clone(),
+            got,
+            summary,
+        });
+    }
+    println!("{}", report.render());
+    assert_eq!(report.correct(), report.outcomes.len(), "every scenario names its code");
+}
