@@ -1,0 +1,293 @@
+//! The workbench benchmark (not a test): against the real control plane made by
+//! `tests/cluster/up --nodes 500 --pods 10000`, with a steady stream of pod updates, it prints
+//! time from start to every kind synced, the pod list (all namespaces) latency p50/p99 over HTTP,
+//! WebSocket delivery latency from an API change to the client p50/p99, the sidecar's peak RSS,
+//! and `kubectl get pods -A -o json` against the same server for a side-by-side ratio.
+//!
+//!   tests/cluster/with-cluster --nodes 500 --pods 10000 -- cargo bench -p kubilitics --bench workbench
+//!
+//! Environment: KUBILITICS_TEST_KUBECONFIG (set by with-cluster), BENCH_LISTS (default 30),
+//! BENCH_CHURN_PER_SEC (default 50), BENCH_CHURN_SECONDS (default 20).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Ok(kubeconfig) = std::env::var("KUBILITICS_TEST_KUBECONFIG") else {
+        eprintln!(
+            "workbench bench: KUBILITICS_TEST_KUBECONFIG is not set; run it inside tests/cluster/with-cluster --nodes 500 --pods 10000"
+        );
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(kubeconfig));
+}
+
+async fn run(kubeconfig: String) {
+    let home = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubilitics"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("KUBILITICS_HOME", home.path())
+        .env("KUBILITICS_LOG_FORMAT", "json")
+        .env("KUBILITICS_PORT", "0")
+        .env("KUBILITICS_METRICS_PORT", "0")
+        .env("KUBILITICS_KUBECONFIG_PATH", &kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubilitics starts");
+    let pid = child.id();
+    let mut url = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        if let Ok(v) = serde_json::from_str::<Value>(&line)
+            && v["message"] == "listening"
+        {
+            url = v["url"].as_str().unwrap().to_string();
+            break;
+        }
+    }
+    let token = std::fs::read_to_string(home.path().join("session.token")).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        )
+        .no_proxy()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let get = |path: String| {
+        let (http, url, token) = (http.clone(), url.clone(), token.clone());
+        async move {
+            let r = http
+                .get(format!("{url}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let bytes = r.bytes().await.unwrap();
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null)
+        }
+    };
+
+    // 1. Time to synced.
+    let synced_after = loop {
+        let v = get("/api/v1/clusters/kubilitics-test".into()).await;
+        if v["synced"] == true {
+            break started.elapsed();
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            panic!("not synced after 300 s: {v}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let pods_cached = get("/api/v1/clusters/kubilitics-test/resources/pods?limit=1".into()).await["total"]
+        .as_u64()
+        .unwrap_or(0);
+
+    // 2. Pod list, all namespaces, no limit.
+    let lists = env_num("BENCH_LISTS", 30);
+    let mut list_ms = Vec::new();
+    let mut list_bytes = 0;
+    for _ in 0..lists {
+        let t = Instant::now();
+        let r = http
+            .get(format!("{url}/api/v1/clusters/kubilitics-test/resources/pods"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        list_bytes = r.bytes().await.unwrap().len();
+        list_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    // 3. kubectl against the same server, same run.
+    let mut kubectl_ms = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = Command::new("kubectl")
+            .args(["--kubeconfig", &kubeconfig, "get", "pods", "-A", "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        kubectl_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    // 4. WebSocket delivery under churn.
+    let ticket = http
+        .post(format!("{url}/api/v1/ws/ticket"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let ws_url = format!(
+        "{}/api/v1/ws?ticket={}",
+        url.replacen("http", "ws", 1),
+        ticket["ticket"].as_str().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.expect("websocket opens");
+    ws.send(Message::Text(
+        json!({"type": "subscribe", "id": "bench", "context": "kubilitics-test", "kind": "pods"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let delivered: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let reader = {
+        let (sent, delivered) = (sent.clone(), delivered.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                let Message::Text(t) = msg else { continue };
+                let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                if v["type"] != "deltas" {
+                    continue;
+                }
+                let now = Instant::now();
+                for e in v["events"].as_array().into_iter().flatten() {
+                    let key = format!(
+                        "{}/{}",
+                        e["namespace"].as_str().unwrap_or(""),
+                        e["name"].as_str().unwrap_or("")
+                    );
+                    if let Some(at) = sent.lock().unwrap().remove(&key) {
+                        delivered
+                            .lock()
+                            .unwrap()
+                            .push(now.duration_since(at).as_secs_f64() * 1000.0);
+                    }
+                }
+            }
+        })
+    };
+    let client = kube::Client::try_from(
+        kube::Config::from_custom_kubeconfig(
+            kube::config::Kubeconfig::read_from(&kubeconfig).unwrap(),
+            &kube::config::KubeConfigOptions {
+                context: Some("kubilitics-test".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    let all: Api<Pod> = Api::all(client.clone());
+    let names: Vec<(String, String)> = all
+        .list_metadata(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| {
+            (
+                p.metadata.namespace.unwrap_or_default(),
+                p.metadata.name.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let rate = env_num("BENCH_CHURN_PER_SEC", 50).max(1);
+    let seconds = env_num("BENCH_CHURN_SECONDS", 20);
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut changes = 0;
+    let churn_started = Instant::now();
+    for i in 0..(rate * seconds) as usize {
+        tick.tick().await;
+        let (ns, name) = names[i % names.len()].clone();
+        let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
+        let sent = sent.clone();
+        changes += 1;
+        tokio::spawn(async move {
+            let key = format!("{ns}/{name}");
+            sent.lock().unwrap().insert(key, Instant::now());
+            let patch = json!({"metadata": {"annotations": {"bench.kubilitics.dev/seq": i.to_string()}}});
+            let _ = api.patch(&name, &PatchParams::default(), &Patch::Merge(patch)).await;
+        });
+    }
+    let churn_secs = churn_started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    reader.abort();
+    let lat = delivered.lock().unwrap().clone();
+    let rss = peak_rss_mib(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let p50 = pct(list_ms.clone(), 0.5);
+    let k50 = pct(kubectl_ms.clone(), 0.5);
+    println!("kubilitics workbench benchmark ({pods_cached} pods cached)");
+    println!(
+        "  time from start to all kinds synced : {:>9.0} ms",
+        synced_after.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  pod list, all namespaces ({} rows, {:.1} MB JSON), {lists} requests",
+        pods_cached,
+        list_bytes as f64 / 1e6
+    );
+    println!("    p50                               : {p50:>9.1} ms");
+    println!("    p99                               : {:>9.1} ms", pct(list_ms, 0.99));
+    println!(
+        "  kubectl get pods -A -o json (median of 3): {k50:>6.0} ms   ratio kubectl/kubilitics p50: {:.0}x",
+        k50 / p50
+    );
+    println!(
+        "  WebSocket delivery, API change -> client, {changes} changes at {rate}/s over {churn_secs:.1} s ({} delivered)",
+        lat.len()
+    );
+    println!(
+        "    p50                               : {:>9.1} ms",
+        pct(lat.clone(), 0.5)
+    );
+    println!("    p99                               : {:>9.1} ms", pct(lat, 0.99));
+    println!("  sidecar peak RSS                    : {rss:>9.1} MiB");
+}
