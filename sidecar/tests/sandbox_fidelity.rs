@@ -45,17 +45,12 @@ fn apply_demo(kc: &Path) {
     }
     let out = kubectl_stdin(kc, &["apply", "-f", "-"], Some(&all));
     assert!(out.ok, "demo scenario applies: {}", out.stderr);
+    // KWOK's crash loops cycle (Running, Error, CrashLoopBackOff): wait until restarts happened
+    // and the pull has backed off, as in the recording.
     let settled = eventually(180, || {
         let pods = kubectl(kc, &["get", "pods", "-n", "shop", "--no-headers"]).stdout;
-        let restarts_seen = pods
-            .lines()
-            .filter(|l| l.starts_with("checkout") && l.contains("CrashLoopBackOff") && l.contains("ago"))
-            .count()
-            == 2;
-        restarts_seen
-            && pods
-                .lines()
-                .any(|l| l.starts_with("cart") && l.contains("ImagePullBackOff"))
+        let restarted = pods.lines().any(|l| l.starts_with("checkout") && l.contains(" ago)"));
+        restarted && pods.lines().any(|l| l.starts_with("cart") && l.contains("ImagePullBackOff"))
     });
     assert!(settled, "the demo's faults show on the real control plane");
 }
