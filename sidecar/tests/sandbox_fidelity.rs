@@ -50,7 +50,10 @@ fn apply_demo(kc: &Path) {
     let settled = eventually(180, || {
         let pods = kubectl(kc, &["get", "pods", "-n", "shop", "--no-headers"]).stdout;
         let restarted = pods.lines().any(|l| l.starts_with("checkout") && l.contains(" ago)"));
-        restarted && pods.lines().any(|l| l.starts_with("cart") && l.contains("ImagePullBackOff"))
+        restarted
+            && pods
+                .lines()
+                .any(|l| l.starts_with("cart") && l.contains("ImagePullBackOff"))
     });
     assert!(settled, "the demo's faults show on the real control plane");
 }
