@@ -523,7 +523,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
     let (ns, name, uid) = (ns_of(updated).to_string(), name_of(updated).to_string(), p_uid(updated));
     let src = || Source {
         component: "kubelet",
-        host: Some(&node),
+        host: Some(node),
     };
     let field = format!("spec.containers{{{target}}}");
     match &want {
@@ -534,7 +534,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
                 let image = c["image"].as_str().unwrap_or_default();
                 events::record(
                     store,
-                    &updated,
+                    updated,
                     "Pod",
                     Some(&fp),
                     Note::new(
@@ -546,7 +546,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
                 );
                 events::record(
                     store,
-                    &updated,
+                    updated,
                     "Pod",
                     Some(&fp),
                     Note::new(false, "Created", &format!("Created container: {cname}")),
@@ -554,7 +554,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
                 );
                 events::record(
                     store,
-                    &updated,
+                    updated,
                     "Pod",
                     Some(&fp),
                     Note::new(false, "Started", &format!("Started container {cname}")),
@@ -564,7 +564,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
             if let Want::NotReady(msg) = &want {
                 events::record(
                     store,
-                    &updated,
+                    updated,
                     "Pod",
                     Some(&field),
                     Note::new(true, "Unhealthy", &format!("Readiness probe failed: {msg}")),
@@ -580,7 +580,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
                 .unwrap_or_default();
             events::record(
                 store,
-                &updated,
+                updated,
                 "Pod",
                 Some(&field),
                 Note::new(false, "Pulling", &format!("Pulling image \"{image}\"")),
@@ -588,7 +588,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
             );
             events::record(
                 store,
-                &updated,
+                updated,
                 "Pod",
                 Some(&field),
                 Note::new(true, "Failed", &format!("Failed to pull image \"{image}\": {msg}")),
@@ -596,7 +596,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
             );
             events::record(
                 store,
-                &updated,
+                updated,
                 "Pod",
                 Some(&field),
                 Note::new(true, "Failed", "Error: ErrImagePull"),
@@ -606,7 +606,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
         Want::ConfigError(msg) => {
             events::record(
                 store,
-                &updated,
+                updated,
                 "Pod",
                 Some(&field),
                 Note::new(true, "Failed", &format!("Error: {msg}")),
@@ -616,7 +616,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
         Want::CrashLoop { .. } => {
             events::record(
                 store,
-                &updated,
+                updated,
                 "Pod",
                 Some(&field),
                 Note::new(false, "Started", &format!("Started container {target}")),
@@ -624,7 +624,7 @@ fn pod_events(store: &Store, updated: &Value, want: &Want, containers: &[Value],
             );
             events::record(
                 store,
-                &updated,
+                updated,
                 "Pod",
                 Some(&field),
                 Note::new(
