@@ -219,6 +219,22 @@ test("a failing pod's logs show its error", async ({ page, shot }) => {
   await page.getByLabel('Previous container').check()
   await d.logs().filter({ hasText: /error|fatal|panic|exception|refused|not found|missing/i }).waitFor({ timeout: 20_000 })
   await shot('logs')
+  // Follow streams the current container's log over the WebSocket: no HTTP re-reads meanwhile.
+  await page.getByLabel('Previous container').uncheck()
+  const reads = []
+  page.on('request', (r) => {
+    if (r.url().includes('/logs')) reads.push(r.url())
+  })
+  await page.getByLabel('Follow').check()
+  await page.getByTestId('follow-status').filter({ hasText: /^Following/ }).waitFor()
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid=logs]')?.textContent ?? ''
+    return t !== '' && !['Loading…', 'No log lines.', 'Waiting for the first line…'].includes(t)
+  })
+  await page.waitForTimeout(3000)
+  await expect(reads.length === 0, `following read the log over HTTP instead of the stream: ${reads.join(', ')}`)
+  await expect(/^Following/.test((await page.getByTestId('follow-status').textContent()) ?? ''), 'the stream is still open after 3 s')
+  await shot('following')
 })
 
 test('an investigation names its root cause', async ({ page, shot }) => {

@@ -30,7 +30,27 @@ interface Sub extends Subscription {
 
 type Listener = (msg: Record<string, unknown>) => void
 
+/** What to follow: a pod's container log, starting with its last `tail` lines. */
+export interface LogFollow {
+  context: string
+  namespace: string
+  pod: string
+  container?: string
+  tail?: number
+}
+
+interface LogSub extends LogFollow {
+  id: string
+  onLines: (lines: string[]) => void
+  /** The stream ended (container gone, stream failed, refused): why, in the sidecar's words. */
+  onEnd: (reason: string) => void
+  /** The socket reconnected and the stream starts over from its tail: drop what was shown. */
+  onRestart: () => void
+}
+
 const subs = new Map<string, Set<Sub>>()
+const logSubs = new Map<string, LogSub>()
+let logSeq = 0
 const messageListeners = new Set<Listener>()
 let socket: WebSocket | null = null
 let opening = false
@@ -47,8 +67,14 @@ function subscribeMsg(s: Subscription) {
   return { type: 'subscribe', id: keyOf(s), context: s.context, kind: s.kind, namespace: s.namespace || undefined }
 }
 
+const idle = () => subs.size === 0 && logSubs.size === 0 && messageListeners.size === 0
+
+function logsMsg(l: LogSub) {
+  return { type: 'logs', id: l.id, context: l.context, namespace: l.namespace, pod: l.pod, container: l.container || undefined, tail: l.tail }
+}
+
 async function ensureSocket() {
-  if (socket || opening || (subs.size === 0 && messageListeners.size === 0)) return
+  if (socket || opening || idle()) return
   opening = true
   try {
     const ws = await openSocket()
@@ -60,6 +86,10 @@ async function ensureSocket() {
         const first = set.values().next().value
         if (first) send(subscribeMsg(first))
         if (wasRetry) set.forEach((s) => s.onResync())
+      }
+      for (const l of logSubs.values()) {
+        if (wasRetry) l.onRestart()
+        send(logsMsg(l))
       }
     }
     ws.onmessage = (ev) => dispatch(String(ev.data))
@@ -75,7 +105,7 @@ async function ensureSocket() {
 }
 
 function scheduleReconnect() {
-  if (retryTimer || (subs.size === 0 && messageListeners.size === 0)) return
+  if (retryTimer || idle()) return
   retry += 1
   const delay = Math.min(30_000, 500 * 2 ** Math.min(retry, 6))
   retryTimer = setTimeout(() => {
@@ -97,6 +127,15 @@ export function dispatch(raw: string) {
     return
   }
   messageListeners.forEach((l) => l(msg))
+  const log = typeof msg.id === 'string' ? logSubs.get(msg.id) : undefined
+  if (log) {
+    if (msg.type === 'log' && Array.isArray(msg.lines)) log.onLines(msg.lines.map(String))
+    else if (msg.type === 'log_end' || msg.type === 'error') {
+      logSubs.delete(log.id)
+      log.onEnd(String(msg.reason ?? msg.message ?? 'the log stream ended'))
+    }
+    return
+  }
   const context = msg.context as string | undefined
   if (msg.type === 'resync') {
     for (const [k, set] of subs) if (matches(k, context, msg.kind as string | undefined, undefined)) set.forEach((s) => s.onResync())
@@ -147,6 +186,22 @@ export function subscribe(s: Subscription, onDeltas: Sub['onDeltas'], onResync: 
       subs.delete(key)
       send({ type: 'unsubscribe', id: key })
     }
+  }
+}
+
+/**
+ * Follows a pod's log over the shared WebSocket (the sidecar streams the kubelet's log with
+ * `follow=true`): first the last `tail` lines, then each line as it is written. No polling.
+ * Returns the function that stops following.
+ */
+export function followLogs(f: LogFollow, onLines: LogSub['onLines'], onEnd: LogSub['onEnd'], onRestart: LogSub['onRestart']): () => void {
+  logSeq += 1
+  const l: LogSub = { ...f, id: `logs-${logSeq}`, onLines, onEnd, onRestart }
+  logSubs.set(l.id, l)
+  send(logsMsg(l))
+  void ensureSocket()
+  return () => {
+    if (logSubs.delete(l.id)) send({ type: 'unsubscribe', id: l.id })
   }
 }
 
