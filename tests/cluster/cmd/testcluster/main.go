@@ -23,6 +23,7 @@ commands:
   kube-apiserver           k8s.io/kubernetes/cmd/kube-apiserver/app
   kube-controller-manager  k8s.io/kubernetes/cmd/kube-controller-manager/app
   kube-scheduler           k8s.io/kubernetes/cmd/kube-scheduler/app
+  metrics-api              the resource metrics API (metrics.k8s.io) from KWOK's kubelet metrics
   yaml2json FILE           print a YAML file as JSON (for scripts: tests/scenarios/check)
 `)
 }
@@ -45,6 +46,8 @@ func main() {
 		code = runControllerManager(args)
 	case "kube-scheduler":
 		code = runScheduler(args)
+	case "metrics-api":
+		code = runMetricsAPI(args)
 	case "yaml2json":
 		code = runYAML2JSON(args)
 	case "-h", "--help", "help":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"net"
@@ -61,7 +62,7 @@ type cluster struct {
 	self     string
 	work     string
 	pki      *pki
-	ports    struct{ etcdClient, etcdPeer, apiserver, kwok int }
+	ports    struct{ etcdClient, etcdPeer, apiserver, kwok, metrics int }
 	children []*child
 	exited   chan *child
 	started  time.Time
@@ -88,7 +89,7 @@ func runUp(args []string) int {
 	fs.StringVar(&o.stagesDir, "stages", "", "directory of KWOK Stage manifests (required)")
 	fs.StringVar(&o.kubectl, "kubectl", "kubectl", "kubectl used to apply manifests")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp data directory on exit (for debugging)")
-	fs.DurationVar(&o.readyTimeout, "ready-timeout", 0, "give up if not ready after this long (default: 2m + 1s per 100 pods)")
+	fs.DurationVar(&o.readyTimeout, "ready-timeout", 0, "give up if not ready after this long (default: 2m + 1s per 25 pods + 1s per 10 nodes)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -106,7 +107,9 @@ func runUp(args []string) int {
 		return 2
 	}
 	if o.readyTimeout == 0 {
-		o.readyTimeout = 2*time.Minute + time.Duration(o.pods/100)*time.Second + time.Duration(o.nodes/10)*time.Second
+		// 10,000 pods took 229-290 s to become Running with the load average at 12-16, and more
+		// than the old 1 s per 100 pods (4.5 min) at 20: 1 s per 25 pods gives 9.5 min.
+		o.readyTimeout = 2*time.Minute + time.Duration(o.pods/25)*time.Second + time.Duration(o.nodes/10)*time.Second
 	}
 	abs, err := filepath.Abs(o.kubeconfig)
 	if err != nil {
@@ -352,12 +355,12 @@ func (c *cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	ports, err := freePorts(4)
+	ports, err := freePorts(5)
 	if err != nil {
 		return fmt.Errorf("free ports: %w", err)
 	}
-	c.ports.etcdClient, c.ports.etcdPeer, c.ports.apiserver, c.ports.kwok = ports[0], ports[1], ports[2], ports[3]
-	logf("data directory %s; ports etcd=%d apiserver=%d kwok=%d", c.work, ports[0], ports[2], ports[3])
+	c.ports.etcdClient, c.ports.etcdPeer, c.ports.apiserver, c.ports.kwok, c.ports.metrics = ports[0], ports[1], ports[2], ports[3], ports[4]
+	logf("data directory %s; ports etcd=%d apiserver=%d kwok=%d metrics-api=%d", c.work, ports[0], ports[2], ports[3], ports[4])
 
 	// --- certificates and kubeconfigs ---
 	if c.pki, err = newPKI(filepath.Join(c.work, "pki")); err != nil {
@@ -376,6 +379,11 @@ func (c *cluster) start(ctx context.Context) error {
 	if err := c.pki.issue("kwok-serving", "kwok", nil, true, []string{"localhost"}, loop); err != nil {
 		return err
 	}
+	// The aggregator checks the metrics API's certificate against its Service's DNS name.
+	if err := c.pki.issue("metrics-api-serving", "metrics-server", nil, true,
+		[]string{"localhost", "metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local"}, loop); err != nil {
+		return err
+	}
 	for _, ct := range []cert{
 		{"admin", "kubilitics-admin", []string{"system:masters"}},
 		// The read-only user: no group with rights; a ClusterRoleBinding to "view" gives it read access.
@@ -386,12 +394,15 @@ func (c *cluster) start(ctx context.Context) error {
 		// rather than one system:node identity per simulated node.
 		{"kwok", "kwok-controller", []string{"system:masters"}},
 		{"apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}},
+		// The aggregator's proxy client (front proxy), as kubeadm's front-proxy-client.
+		{"front-proxy-client", "front-proxy-client", nil},
+		{"metrics-api", "system:metrics-server", nil},
 	} {
 		if err := c.pki.issue(ct.name, ct.cn, ct.orgs, false, nil, nil); err != nil {
 			return err
 		}
 	}
-	for _, u := range []string{"admin", "controller-manager", "scheduler", "kwok"} {
+	for _, u := range []string{"admin", "controller-manager", "scheduler", "kwok", "metrics-api"} {
 		if err := c.writeKubeconfig(c.kubeconfigPath(u), u, false); err != nil {
 			return fmt.Errorf("kubeconfig %s: %w", u, err)
 		}
@@ -444,6 +455,14 @@ func (c *cluster) start(ctx context.Context) error {
 		"--kubelet-client-certificate=" + p("apiserver-kubelet-client.crt"),
 		"--kubelet-client-key=" + p("apiserver-kubelet-client.key"),
 		"--kubelet-preferred-address-types=InternalIP",
+		// The aggregation layer, for metrics.k8s.io (the metrics API below).
+		"--requestheader-client-ca-file=" + p("ca.crt"),
+		"--requestheader-allowed-names=front-proxy-client",
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file=" + p("front-proxy-client.crt"),
+		"--proxy-client-key-file=" + p("front-proxy-client.key"),
 		// Room for benchmark load (10k pods being created) on top of the defaults.
 		"--max-requests-inflight=1000",
 		"--max-mutating-requests-inflight=500",
@@ -541,15 +560,25 @@ leaderElection:
 
 	// --- KWOK's CRDs (Logs, ClusterLogs, so scenarios can bring their own container logs) ---
 	crds := []string{}
-	for _, n := range []string{"kwok.x-k8s.io_logs.yaml", "kwok.x-k8s.io_clusterlogs.yaml"} {
+	for _, n := range []string{"kwok.x-k8s.io_logs.yaml", "kwok.x-k8s.io_clusterlogs.yaml",
+		"kwok.x-k8s.io_metrics.yaml", "kwok.x-k8s.io_clusterresourceusages.yaml", "kwok.x-k8s.io_resourceusages.yaml"} {
 		crds = append(crds, "-f", filepath.Join(o.kwokCRDDir, n))
 	}
 	if err := c.kubectl(ctx, append([]string{"apply", "--server-side"}, crds...)...); err != nil {
 		return fmt.Errorf("apply KWOK CRDs: %w", err)
 	}
 	if err := c.kubectl(ctx, "wait", "--for=condition=Established", "--timeout=60s",
-		"crd/logs.kwok.x-k8s.io", "crd/clusterlogs.kwok.x-k8s.io"); err != nil {
+		"crd/logs.kwok.x-k8s.io", "crd/clusterlogs.kwok.x-k8s.io", "crd/metrics.kwok.x-k8s.io",
+		"crd/clusterresourceusages.kwok.x-k8s.io", "crd/resourceusages.kwok.x-k8s.io"); err != nil {
 		return fmt.Errorf("wait for KWOK CRDs: %w", err)
+	}
+	// KWOK's own kubelet resource metrics (/metrics/nodes/NODE/metrics/resource) and pod usage
+	// from the annotations kwok.x-k8s.io/usage-cpu and -memory, both as KWOK ships them.
+	kustomize := filepath.Join(o.kwokCRDDir, "..", "..")
+	if err := c.kubectl(ctx, "apply", "--server-side",
+		"-f", filepath.Join(kustomize, "metrics", "resource", "metrics-resource.yaml"),
+		"-f", filepath.Join(kustomize, "metrics", "usage", "usage-from-annotation.yaml")); err != nil {
+		return fmt.Errorf("apply KWOK metrics and usage: %w", err)
 	}
 
 	// --- KWOK ---
@@ -573,13 +602,18 @@ leaderElection:
 		// Pod IPs are only numbers in pod status; a /12 has room for any benchmark size.
 		"--cidr=10.0.0.1/12",
 		"--node-lease-duration-seconds=40",
-		"--enable-crds=Logs,ClusterLogs",
+		"--enable-crds=Logs,ClusterLogs,Metric,ClusterResourceUsage,ResourceUsage",
 	}
 	for _, f := range stageFiles {
 		kwokArgs = append(kwokArgs, "--config="+f)
 	}
 	// HOME points at an empty directory so a developer's ~/.kwok/kwok.yaml is not loaded too.
 	if _, err := c.startChild("kwok", o.kwokBin, kwokArgs, []string{"HOME=" + filepath.Join(c.work, "kwok-home")}); err != nil {
+		return err
+	}
+
+	// --- the resource metrics API (metrics.k8s.io), behind the aggregator ---
+	if err := c.startMetricsAPI(ctx); err != nil {
 		return err
 	}
 
@@ -720,6 +754,13 @@ func (c *cluster) kubectl(ctx context.Context, args ...string) error {
 	return nil
 }
 
+// applyManifest runs kubectl apply (as the admin) on manifest and returns its output.
+func (c *cluster) applyManifest(ctx context.Context, manifest string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, c.opts.kubectl, "--kubeconfig", c.kubeconfigPath("admin"), "apply", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifest)
+	return cmd.CombinedOutput()
+}
+
 // applyScenario applies every manifest under dir. Manifests may say __SCENARIO_DIR__ where they
 // need the directory's absolute path (KWOK's Logs/ClusterLogs name log files on this machine).
 // expected.yaml describes the scenario for the checker and is not applied.
@@ -757,12 +798,83 @@ func (c *cluster) applyScenario(ctx context.Context, dir string) error {
 		all.WriteString(strings.ReplaceAll(string(data), "__SCENARIO_DIR__", abs))
 		all.WriteString("\n")
 	}
-	cmd := exec.CommandContext(ctx, c.opts.kubectl, "--kubeconfig", c.kubeconfigPath("admin"), "apply", "-f", "-")
-	cmd.Stdin = strings.NewReader(all.String())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
+	if out, err := c.applyManifest(ctx, all.String()); err != nil {
 		return fmt.Errorf("apply scenario %s: %w\n%s", dir, err, out)
 	}
 	logf("applied scenario %s", dir)
+	return nil
+}
+
+// startMetricsAPI runs `testcluster metrics-api` (see metrics.go) and registers it with the
+// aggregator the way metrics-server's manifest does: an APIService v1beta1.metrics.k8s.io backed
+// by the Service kube-system/metrics-server. That Service is an ExternalName for localhost, since
+// nothing routes cluster IPs here; the aggregator dials it and checks the serving certificate
+// against metrics-server.kube-system.svc, as with any APIService.
+func (c *cluster) startMetricsAPI(ctx context.Context) error {
+	p := c.pki.path
+	if _, err := c.startChild("metrics-api", c.self, []string{"metrics-api",
+		"--kubeconfig=" + c.kubeconfigPath("metrics-api"),
+		"--kwok-url=https://127.0.0.1:" + strconv.Itoa(c.ports.kwok),
+		"--listen=127.0.0.1:" + strconv.Itoa(c.ports.metrics),
+		"--tls-cert-file=" + p("metrics-api-serving.crt"),
+		"--tls-private-key-file=" + p("metrics-api-serving.key"),
+		"--client-ca-file=" + p("ca.crt"),
+		"--kubelet-client-certificate=" + p("apiserver-kubelet-client.crt"),
+		"--kubelet-client-key=" + p("apiserver-kubelet-client.key"),
+		// metrics-server's 15 s is for one kubelet per node; here one KWOK answers for every node,
+		// so large benchmark clusters are scraped less often (2,000 nodes: every 30 s).
+		"--metric-resolution=" + (10*time.Second + time.Duration(c.opts.nodes/100)*time.Second).String(),
+	}, nil); err != nil {
+		return err
+	}
+	ca, err := os.ReadFile(p("ca.crt"))
+	if err != nil {
+		return err
+	}
+	manifest := fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:metrics-server
+rules:
+- apiGroups: [""]
+  resources: [nodes, nodes/metrics, pods]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:metrics-server
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:metrics-server"}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:metrics-server"}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: metrics-server
+  namespace: kube-system
+  labels: {k8s-app: metrics-server}
+spec:
+  type: ExternalName
+  externalName: localhost
+  ports:
+  - {name: https, port: %d, protocol: TCP}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1beta1.metrics.k8s.io
+  labels: {k8s-app: metrics-server}
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  caBundle: %s
+  service: {name: metrics-server, namespace: kube-system, port: %d}
+`, c.ports.metrics, base64.StdEncoding.EncodeToString(ca), c.ports.metrics)
+	if out, err := c.applyManifest(ctx, manifest); err != nil {
+		return fmt.Errorf("register the metrics API: %w\n%s", err, out)
+	}
 	return nil
 }
