@@ -531,6 +531,8 @@ func (c *cluster) start(ctx context.Context) error {
 		"--concurrent-deployment-syncs=10",
 		// Faster HPA verdicts for the scenarios (default 15s).
 		"--horizontal-pod-autoscaler-sync-period=5s",
+		// KWOK renews node leases every lease duration / 4; see leaseSeconds.
+		"--node-monitor-grace-period=" + c.nodeGracePeriod().String(),
 		"--profiling=false",
 		"--v=0",
 	}, nil); err != nil {
@@ -601,7 +603,7 @@ leaderElection:
 		"--tls-private-key-file=" + p("kwok-serving.key"),
 		// Pod IPs are only numbers in pod status; a /12 has room for any benchmark size.
 		"--cidr=10.0.0.1/12",
-		"--node-lease-duration-seconds=40",
+		"--node-lease-duration-seconds=" + strconv.Itoa(c.leaseSeconds()),
 		"--enable-crds=Logs,ClusterLogs,Metric,ClusterResourceUsage,ResourceUsage",
 	}
 	for _, f := range stageFiles {
@@ -648,7 +650,7 @@ leaderElection:
 			interval = 5 * time.Second // each poll lists every bench pod; keep that load small
 		}
 		if err := c.poll(ctx, fmt.Sprintf("%d pods Running", o.pods), o.readyTimeout, interval, func() (bool, error) {
-			n, err := runningBenchPods(ctx, cs)
+			n, err := readyBenchPods(ctx, cs)
 			if n != last && n > 0 && (n-last >= o.pods/10 || n >= o.pods) {
 				logf("%d/%d pods Running", n, o.pods)
 				last = n
@@ -877,4 +879,21 @@ spec:
 		return fmt.Errorf("register the metrics API: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// leaseSeconds is the node lease duration KWOK reports; it renews every quarter of it, as a
+// kubelet does. 40 s is the kubelet's default, and at 2,000 nodes it means 200 lease updates a
+// second: on 2 cores that alone starves the scheduler and KWOK's pod work. Large clusters get
+// longer leases (2,000 nodes: 160 s, renewed every 40 s), and the node lifecycle controller a
+// grace period to match (nodeGracePeriod).
+func (c *cluster) leaseSeconds() int {
+	n := (c.opts.nodes + 499) / 500
+	return 40 * max(1, min(n, 6))
+}
+
+// nodeGracePeriod is --node-monitor-grace-period: the default 50 s up to 500 nodes, else two
+// renew intervals and 10 s, so one late renewal does not make a node NotReady.
+func (c *cluster) nodeGracePeriod() time.Duration {
+	renew := time.Duration(c.leaseSeconds()) * time.Second / 4
+	return max(50*time.Second, 2*renew+10*time.Second)
 }
