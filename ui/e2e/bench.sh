@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the pod table in headless Chromium against the real control plane with
-# KWOK. For each size: time from navigation to a rendered pod table showing every pod, then frame
-# times while 100 pods per second change, and the tab's JS heap. Figures go to ui/BENCHMARKS.md.
+# KWOK. Measures the time from navigation to a rendered pod table showing every pod, frame times
+# while 100 pods per second change, and the tab's JS heap; prints the figures and appends a row to
+# ui/BENCHMARKS.md.
 #
-#   ui/e2e/bench.sh [PODS...]        default: 10000 50000
+#   tests/cluster/with-cluster --nodes 500 --pods 10000 -- ui/e2e/bench.sh
+#       against the cluster with-cluster started (KUBILITICS_TEST_KUBECONFIG); PODS defaults to
+#       the pods the cluster holds.
+#   ui/e2e/bench.sh [PODS...]
+#       starts tests/cluster/up itself for each size (default 10000 50000, nodes PODS/100+1).
 #
-# Environment: KUBILITICS_BIN (skip building the sidecar), BENCH_NODES (default PODS/100).
+# Environment: KUBILITICS_BIN (a built sidecar; default: build a release one), BENCH_NODES,
+# BENCH_SECONDS (churn duration, default 10), BENCH_RATE (pod changes per second, default 100).
 set -euo pipefail
 ui="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root="$(cd "$ui/.." && pwd)"
 cd "$ui"
-sizes=("${@:-10000 50000}")
-[ $# -eq 0 ] && sizes=(10000 50000)
 
 [ -x /usr/bin/chromium ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -22,6 +26,21 @@ if [ -z "$bin" ]; then
   bin="${CARGO_TARGET_DIR:-$root/target}/release/kubilitics"
 fi
 
+run() { # KUBECONFIG PODS
+  E2E_BIN="$bin" E2E_UI_DIR="$ui/dist" BENCH_KUBECONFIG="$1" BENCH_PODS="$2" BENCH_OUT="$ui/BENCHMARKS.md" node e2e/bench.mjs
+}
+
+if [ -n "${KUBILITICS_TEST_KUBECONFIG:-}" ]; then
+  pods="${1:-}"
+  if [ -z "$pods" ]; then
+    pods="$(kubectl --kubeconfig "$KUBILITICS_TEST_KUBECONFIG" get pods -A --no-headers 2>/dev/null | wc -l)"
+  fi
+  run "$KUBILITICS_TEST_KUBECONFIG" "$pods"
+  exit
+fi
+
+sizes=("$@")
+[ $# -eq 0 ] && sizes=(10000 50000)
 work="$(mktemp -d)"
 cluster_pid=""
 cleanup() { [ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null && wait "$cluster_pid" 2>/dev/null; rm -rf "$work"; }
@@ -35,6 +54,6 @@ for pods in "${sizes[@]}"; do
   cluster_pid=$!
   for _ in $(seq 1 1800); do [ -s "$kc" ] && break; sleep 1; done
   [ -s "$kc" ] || { echo "the control plane did not come up; see $work/cluster-$pods.log"; exit 1; }
-  E2E_BIN="$bin" E2E_UI_DIR="$ui/dist" BENCH_KUBECONFIG="$kc" BENCH_PODS="$pods" BENCH_OUT="$ui/BENCHMARKS.md" node e2e/bench.mjs
+  run "$kc" "$pods"
   kill "$cluster_pid"; wait "$cluster_pid" 2>/dev/null || true; cluster_pid=""
 done

@@ -3,8 +3,10 @@ import { useNavigate, useParams, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { kindByName } from './kinds'
 import { ResourceTable } from './ResourceTable'
-import { columnsFor, filterRows, rowKey, sortRows, type Row, type SortSpec } from './rows'
+import { columnsFor, Viewer, type Row, type SortSpec } from './rows'
 import { useNamespaces, useResourceList } from './useResources'
+
+const NO_ROWS: Row[] = []
 
 /** Every kind's list: kubectl's columns, sort, filter by namespace, label selector and text. */
 export default function ResourceBrowser() {
@@ -25,7 +27,9 @@ export default function ResourceBrowser() {
 
   const rows = list.data
   const columns = useMemo(() => columnsFor(kind, rows ?? [], namespaced && !namespace), [kind, rows, namespaced, namespace])
-  const visible = useMemo(() => sortRows(filterRows(rows ?? [], deferredQ), sort), [rows, deferredQ, sort])
+  // Remembers the last view, so a batch of live changes patches it instead of sorting every row again.
+  const [viewer] = useState(() => new Viewer())
+  const visible = useMemo(() => viewer.show(rows ?? NO_ROWS, deferredQ, sort), [viewer, rows, deferredQ, sort])
 
   function set(k: string, v: string) {
     const p = new URLSearchParams(params)
@@ -98,7 +102,7 @@ export default function ResourceBrowser() {
             else p.delete('desc')
             setParams(p, { replace: true })
           }}
-          selected={selected && visible.some((r) => rowKey(r) === selected) ? selected : selected}
+          selected={selected}
           onSelect={setSelected}
           onOpen={open}
           label={`${title} in ${namespace || 'all namespaces'}`}

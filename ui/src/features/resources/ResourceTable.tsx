@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useLayoutEffect, useRef } from 'react'
-import { cell, header, rowKey, statusTone, type Row, type SortSpec } from './rows'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { ageOf, cell, header, rowKey, statusTone, type Row, type SortSpec } from './rows'
 
 const ROW_H = 32
 
@@ -23,15 +23,26 @@ interface Props {
 export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect, onOpen, label }: Props) {
   const scroller = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12 })
-  const anchor = useRef<{ key: string; offset: number } | null>(null)
+  // AGE keeps counting between updates, as `kubectl get -w` would print it (only visible rows re-render).
+  const [now, setNow] = useState(() => Date.now())
+  const hasAge = columns.includes('age')
+  useEffect(() => {
+    if (!hasAge) return
+    const t = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(t)
+  }, [hasAge])
+  const anchor = useRef<{ key: string; index: number; offset: number } | null>(null)
 
-  // Keep the first visible row where it was when rows change above it.
+  // Keep the first visible row where it was when rows change above it. Most updates move no row,
+  // so the row at the old index is checked first and the search only runs when it moved.
   useLayoutEffect(() => {
     const el = scroller.current
     const a = anchor.current
     if (el && a) {
-      const i = rows.findIndex((r) => rowKey(r) === a.key)
+      const at = rows[a.index]
+      const i = at && rowKey(at) === a.key ? a.index : rows.findIndex((r) => rowKey(r) === a.key)
       if (i >= 0) {
+        a.index = i
         const want = i * ROW_H - a.offset
         if (Math.abs(el.scrollTop - want) >= 1 && el.scrollTop > 0) el.scrollTop = want
       }
@@ -43,10 +54,10 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
     if (!el) return
     const i = Math.floor(el.scrollTop / ROW_H)
     const r = rows[i]
-    anchor.current = r ? { key: rowKey(r), offset: i * ROW_H - el.scrollTop } : null
+    anchor.current = r ? { key: rowKey(r), index: i, offset: i * ROW_H - el.scrollTop } : null
   }
 
-  const selIndex = selected ? rows.findIndex((r) => rowKey(r) === selected) : -1
+  const selIndex = useMemo(() => (selected ? rows.findIndex((r) => rowKey(r) === selected) : -1), [rows, selected])
   const template = columns.map(columnWidth).join(' ')
 
   function onKeyDown(e: React.KeyboardEvent) {
@@ -116,7 +127,7 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
                 data-name={r.name}
               >
                 {columns.map((c) => (
-                  <div role="cell" key={c} className={`c-${c}`} title={cell(r[c])}>
+                  <div role="cell" key={c} className={`c-${c}`} title={c === 'age' && r.created ? r.created : cell(r[c])}>
                     {c === 'name' ? (
                       <a
                         href="#"
@@ -128,6 +139,8 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
                       >
                         {r.name}
                       </a>
+                    ) : c === 'age' ? (
+                      ageOf(r, now)
                     ) : c === 'status' ? (
                       <span className={`status status-${statusTone(cell(r[c]))}`}>{cell(r[c])}</span>
                     ) : (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyDeltas, columnsFor, durationSeconds, filterRows, sortRows, type Row } from './rows'
+import { ageOf, applyDeltas, columnsFor, durationSeconds, filterRows, humanAge, sortRows, view, type Row } from './rows'
 
 const pods: Row[] = [
   { name: 'web-1', namespace: 'shop', ready: '1/1', status: 'Running', restarts: 0, age: '5m', created: '2026-01-01T00:05:00Z' },
@@ -27,7 +27,82 @@ describe('resource rows', () => {
     ])
     expect(out.map((r) => `${r.name}:${r.status}`)).toEqual(['api-1:Running', 'db-0:Running', 'web-2:Pending'])
   })
+  it('prints ages as kubectl does, counting from the creation time', () => {
+    expect([59, 119, 150, 600, 2700, 5 * 3600 + 1800, 30 * 3600, 3 * 86400 + 4 * 3600, 20 * 86400, 800 * 86400, 3000 * 86400].map(humanAge)).toEqual([
+      '59s',
+      '119s',
+      '2m30s',
+      '10m',
+      '45m',
+      '5h30m',
+      '30h',
+      '3d4h',
+      '20d',
+      '2y70d',
+      '8y',
+    ])
+    const created = '2026-01-01T00:00:00Z'
+    expect(ageOf({ name: 'a', created, age: '1s' }, Date.parse(created) + 90_000)).toBe('90s')
+    expect(ageOf({ name: 'a', created, age: '1s' }, Date.parse(created) + 3_600_000)).toBe('60m')
+    expect(ageOf({ name: 'b', age: '4d' }, Date.now())).toBe('4d')
+  })
   it('reads kubectl durations', () => {
     expect(durationSeconds('3d4h')).toBe(3 * 86400 + 4 * 3600)
+  })
+})
+
+describe('live views', () => {
+  const many = (n: number): Row[] =>
+    Array.from({ length: n }, (_, i) => ({ name: `pod-${String((i * 7919) % n).padStart(5, '0')}`, namespace: `ns-${i % 3}`, status: i % 5 ? 'Running' : 'Pending', restarts: i % 4 }))
+  const byName = { col: 'name', desc: false }
+
+  it('patches the previous order when changed rows keep their place, and equals a full sort', () => {
+    const rows = many(500)
+    const v1 = view(null, rows, '', byName)
+    const changed = applyDeltas(rows, [
+      { type: 'MODIFIED', object: { ...rows[10], status: 'CrashLoopBackOff' } },
+      { type: 'MODIFIED', object: { ...rows[20], restarts: 9 } },
+    ])
+    const v2 = view(v1, changed, '', byName)
+    expect(v2.visible).not.toBe(v1.visible)
+    expect(v2.pos).not.toBeNull() // patched, not re-sorted
+    expect(v2.visible).toEqual(sortRows(changed, byName))
+    expect(v2.visible.find((r) => r.name === rows[10]?.name)?.status).toBe('CrashLoopBackOff')
+    // The next batch patches again with the index the last one left.
+    const again = applyDeltas(changed, [{ type: 'MODIFIED', object: { ...changed[30], status: 'Error' } }])
+    const v3 = view(v2, again, '', byName)
+    expect(v3.visible).toEqual(sortRows(again, byName))
+  })
+
+  it('sorts again when a change moves a row in the order or across the filter', () => {
+    const rows = many(300)
+    const byStatus = { col: 'status', desc: false }
+    const v1 = view(null, rows, '', byStatus)
+    const moved = applyDeltas(rows, [{ type: 'MODIFIED', object: { ...rows[1], status: 'Error' } }])
+    const v2 = view(v1, moved, '', byStatus)
+    expect(v2.pos).toBeNull() // a full sort
+    expect(v2.visible).toEqual(sortRows(moved, byStatus))
+    expect(v2.visible[0]?.status).toBe('Error')
+
+    const f1 = view(null, rows, 'pending', byName)
+    const left = applyDeltas(rows, [{ type: 'MODIFIED', object: { ...rows[0], status: 'Running' } }])
+    const f2 = view(f1, left, 'pending', byName)
+    expect(f2.visible).toEqual(sortRows(filterRows(left, 'pending'), byName))
+    expect(f2.visible).toHaveLength(f1.visible.length - 1)
+  })
+
+  it('keeps the view when nothing changed, and follows additions and deletions', () => {
+    const rows = many(50)
+    const v1 = view(null, rows, '', byName)
+    expect(view(v1, rows, '', byName)).toBe(v1)
+    const added = applyDeltas(rows, [{ type: 'ADDED', object: { name: 'aaa', namespace: 'ns-0', status: 'Pending' } }])
+    const v2 = view(v1, added, '', byName)
+    expect(v2.visible[0]?.name).toBe('aaa')
+    const removed = applyDeltas(added, [{ type: 'DELETED', object: { name: 'aaa', namespace: 'ns-0' } }])
+    expect(view(v2, removed, '', byName).visible).toEqual(sortRows(rows, byName))
+    // The key index handed from array to array stays right after removals and re-additions.
+    const back = applyDeltas(removed, [{ type: 'MODIFIED', object: { ...rows[3], status: 'Gone' } }])
+    expect(back.filter((r) => r.status === 'Gone')).toHaveLength(1)
+    expect(back).toHaveLength(50)
   })
 })
