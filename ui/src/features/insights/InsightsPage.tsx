@@ -23,6 +23,14 @@ export default function InsightsPage() {
             </tr>
           </thead>
           <tbody>
+            {insights.isSuccess && insights.data.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted" data-testid="insights-empty">
+                  Nothing found yet. Insights come from investigations: start one from <Link to="/investigations">Investigations</Link> or from any object that
+                  looks wrong.
+                </td>
+              </tr>
+            )}
             {(insights.data ?? []).map((i, n) => {
               const o = i.objects[0]
               return (

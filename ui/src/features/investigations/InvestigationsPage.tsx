@@ -6,6 +6,12 @@ import { exportInvestigations, isActive, useInvestigations, useStartInvestigatio
 
 const STATES = ['', 'queued', 'gathering', 'analyzing', 'reasoning', 'concluded', 'failed', 'timed_out', 'cancelled']
 
+/** " matching these filters" when any filter is set. */
+function filtersText(state: string, namespace: string): string {
+  const parts = [state && `in state ${state}`, namespace && `in namespace ${namespace}`].filter(Boolean)
+  return parts.length ? ` ${parts.join(' ')}` : ''
+}
+
 export default function InvestigationsPage() {
   const [params, setParams] = useSearchParams()
   const state = params.get('state') ?? ''
@@ -64,6 +70,13 @@ export default function InvestigationsPage() {
             </tr>
           </thead>
           <tbody>
+            {list.isSuccess && list.data.items.length === 0 && (
+              <tr>
+                <td colSpan={4} className="muted" data-testid="investigations-empty">
+                  No investigations{filtersText(state, namespace)} yet. Start one above, or press Investigate on any object that looks wrong.
+                </td>
+              </tr>
+            )}
             {(list.data?.items ?? []).map((i) => (
               <tr key={i.investigation_id}>
                 <td>
