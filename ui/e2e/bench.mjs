@@ -20,7 +20,7 @@ const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).
 
 /** A client for the API server from the kubeconfig's current context (client certificate). */
 function apiServer() {
-  const kc = JSON.parse(execFileSync(process.env.KUBECTL ?? 'kubectl', ['--kubeconfig', kubeconfig, 'config', 'view', '--raw', '--minify', '-o', 'json'], { encoding: 'utf8' }))
+  const kc = JSON.parse(execFileSync(process.env.KUBECTL ?? 'kubectl', ['--kubeconfig', kubeconfig, 'config', 'view', '--raw', '--minify', '--flatten', '-o', 'json'], { encoding: 'utf8' }))
   const cluster = kc.clusters[0].cluster
   const user = kc.users[0].user
   const b64 = (/** @type {string} */ s) => Buffer.from(s, 'base64')
@@ -127,6 +127,12 @@ try {
     }
     requestAnimationFrame(tick)
   })
+  // BENCH_PROFILE=1: a CPU profile of the page while the pods change, summed by function.
+  const cdp = await page.context().newCDPSession(page)
+  if (process.env.BENCH_PROFILE) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.start')
+  }
   // Scroll while the pods change, as a user would: a wheel step every 250 ms.
   await page.mouse.move(700, 400)
   const until = Date.now() + seconds * 1000
@@ -142,7 +148,19 @@ try {
   const longTasks = /** @type {number[]} */ (await page.evaluate(() => window.__long))
   const sorted = [...frames].sort((a, b) => a - b)
   const p = (/** @type {number} */ q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
-  const cdp = await page.context().newCDPSession(page)
+  if (process.env.BENCH_PROFILE) {
+    const { profile } = await cdp.send('Profiler.stop')
+    const dt = new Map(profile.samples?.map((id, i) => [i, profile.timeDeltas?.[i] ?? 0]))
+    const self = new Map()
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+    profile.samples?.forEach((id, i) => {
+      const f = byId.get(id)?.callFrame
+      const name = f ? `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '?'
+      self.set(name, (self.get(name) ?? 0) + (dt.get(i) ?? 0) / 1000)
+    })
+    console.log('CPU self time while churning (ms):')
+    for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${ms.toFixed(0).padStart(6)}  ${name}`)
+  }
   await cdp.send('HeapProfiler.collectGarbage')
   await cdp.send('Performance.enable')
   const metrics = (await cdp.send('Performance.getMetrics')).metrics

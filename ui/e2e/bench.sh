@@ -19,7 +19,9 @@ cd "$ui"
 
 [ -x /usr/bin/chromium ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run --silent build >/dev/null
+build_log="$(mktemp)"
+npm run --silent build > "$build_log" 2>&1 || { cat "$build_log"; echo "bench: building the UI failed"; exit 1; }
+rm -f "$build_log"
 bin="${KUBILITICS_BIN:-}"
 if [ -z "$bin" ]; then
   (cd "$root" && cargo build -q --release -p kubilitics)
