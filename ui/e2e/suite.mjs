@@ -237,6 +237,21 @@ test("a failing pod's logs show its error", async ({ page, shot }) => {
   await shot('following')
 })
 
+test('the chat investigates the workload a question names and answers with its root cause', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  await page.goto(`${s.url}/#/c/${encodeURIComponent(sandboxContext)}/overview`)
+  await page.getByRole('button', { name: 'Chat' }).click()
+  await page.getByLabel('Message').fill('why is checkout failing?')
+  await page.keyboard.press('Enter')
+  const reply = page.locator('.chat-assistant')
+  await reply.waitFor({ timeout: 60_000 })
+  const text = (await reply.textContent()) ?? ''
+  await expect(/Looked at Deployment shop\/checkout\./.test(text), `the reply names what it looked at: ${text}`)
+  await expect(/\n?[A-Z][A-Z_]{3,}: \S/.test(text), `the reply names a root-cause code: ${text}`)
+  await expect((await reply.getByRole('link', { name: 'Details' }).count()) === 1, 'the reply links the investigation')
+  await shot('answer')
+})
+
 test('an investigation names its root cause', async ({ page, shot }) => {
   const s = await openSandbox(page)
   const crashing = (await podsOf(s)).find((p) => BAD.test(String(p.status)))

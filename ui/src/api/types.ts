@@ -39,3 +39,8 @@ export type Graph = S['Graph']
 export type TopoNode = S['TopoNode']
 export type Edge = S['Edge']
 export type ListResponse = S['ListResponse']
+
+/** What an investigation looks at: an object, a namespace, or (absent) the whole cluster. */
+export type TargetSpec = S['TargetSpec']
+export type SearchResult = S['SearchResult']
+export type Hit = S['Hit']

@@ -2,7 +2,8 @@ import { useState } from 'react'
 import { errorMessage } from '../../api/error'
 import { Link } from 'react-router'
 import { request } from '../../api/transport'
-import type { Investigation, Started } from '../../api/types'
+import type { Investigation, SearchResult, Started, TargetSpec } from '../../api/types'
+import { candidates, describeTarget, pickTarget } from './target'
 
 interface Message {
   role: 'user' | 'assistant' | 'error'
@@ -12,9 +13,20 @@ interface Message {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** The object (or namespace) the question names, found with the workbench's search; null: the whole cluster. */
+async function targetOf(context: string, question: string): Promise<TargetSpec | null> {
+  for (const word of candidates(question)) {
+    const found = await request<SearchResult>('GET', `/api/v1/clusters/${encodeURIComponent(context)}/search`, { query: { q: word, limit: 50 } })
+    const t = pickTarget(word, found.items)
+    if (t) return t
+  }
+  return null
+}
+
 /**
- * A conversation about the current context: each question starts an investigation of the
- * cluster with that question (`POST /api/v1/ai/investigations`), and its conclusion is the reply.
+ * A conversation about the current context: each question starts an investigation
+ * (`POST /api/v1/ai/investigations`) of the object or namespace it names (or of the whole cluster),
+ * and the reply is its root cause in one line, with a link to the evidence.
  */
 export default function ChatPanel({ context, onClose }: { context?: string; onClose: () => void }) {
   const [messages, setMessages] = useState<Message[]>([])
@@ -30,15 +42,17 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
     setBusy(true)
     try {
       if (!context) throw new Error('Pick a cluster first: questions are answered about the current context.')
-      const { investigation_id: id } = await request<Started>('POST', '/api/v1/ai/investigations', { body: { context, question: q } })
+      const target = await targetOf(context, q)
+      const { investigation_id: id } = await request<Started>('POST', '/api/v1/ai/investigations', { body: { context, question: q, target } })
       let inv = await request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)
       for (let i = 0; i < 300 && ['queued', 'gathering', 'analyzing', 'reasoning'].includes(inv.state); i++) {
         await sleep(1000)
         inv = await request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)
       }
+      const scope = `Looked at ${describeTarget(target)}.`
       const reply = inv.root_cause
-        ? `${inv.root_cause.code}: ${inv.root_cause.summary}${inv.explanation ? `\n${inv.explanation}` : ''}`
-        : `The investigation ended ${inv.state}${inv.error ? `: ${inv.error}` : ''}.`
+        ? `${scope}\n${inv.root_cause.code}: ${inv.root_cause.summary}`
+        : `${scope}\nThe investigation ended ${inv.state}${inv.error ? `: ${inv.error}` : ''}.`
       setMessages((m) => [...m, { role: 'assistant', content: reply, investigation: id }])
     } catch (err) {
       setMessages((m) => [...m, { role: 'error', content: errorMessage(err) }])
@@ -56,7 +70,9 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
         </button>
       </div>
       <ol className="chat-log" aria-live="polite">
-        {messages.length === 0 && <li className="muted">Ask about this cluster, e.g. “why is checkout failing?”</li>}
+        {messages.length === 0 && (
+          <li className="muted">Ask about this cluster, e.g. “why is checkout failing?”: name a workload, pod or namespace and it is investigated.</li>
+        )}
         {messages.map((m, i) => (
           <li key={i} className={`chat-${m.role}`}>
             {m.content}

@@ -5,13 +5,19 @@ import { kindPath } from '../resources/kinds'
 import { layout, NODE_H, NODE_W } from './layout'
 import { useTopology } from './useTopology'
 
+/** Hops from a root object: its owners, what it runs and what those use, without the whole namespace. */
+const DEFAULT_DEPTH = 2
+
 /** The topology graph: automatic layout, zoom and pan, health colours, click through. */
 export default function Topology() {
   const { context = '' } = useParams()
   const [params, setParams] = useSearchParams()
   const namespace = params.get('namespace') ?? ''
   const root = params.get('root') ?? ''
-  const topo = useTopology(context, { namespace: namespace || undefined, root: root || undefined })
+  const depth = Number(params.get('depth') ?? DEFAULT_DEPTH) || DEFAULT_DEPTH
+  // The root is applied on Enter: every keystroke of "Deployment/shop/web" is not a query.
+  const [rootDraft, setRootDraft] = useState(root)
+  const topo = useTopology(context, { namespace: namespace || undefined, root: root || undefined, depth: root ? depth : undefined })
   const placed = useMemo(() => (topo.data ? layout(topo.data.nodes, topo.data.edges) : null), [topo.data])
   const [view, setView] = useState({ x: 0, y: 0, k: 1 })
   const drag = useRef<{ x: number; y: number } | null>(null)
@@ -25,9 +31,33 @@ export default function Topology() {
           <label>
             Namespace <input value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))} />
           </label>
-          <label>
-            Root <input value={root} placeholder="Deployment/shop/web" onChange={(e) => setParams((p) => (e.target.value ? p.set('root', e.target.value) : p.delete('root'), p))} />
-          </label>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault()
+              const r = rootDraft.trim()
+              setParams((p) => (r ? p.set('root', r) : p.delete('root'), p))
+            }}
+          >
+            <label>
+              Root{' '}
+              <input value={rootDraft} placeholder="Deployment/shop/web" aria-describedby="root-help" onChange={(e) => setRootDraft(e.target.value)} />
+            </label>
+            <span id="root-help" className="visually-hidden">
+              Kind/namespace/name of the object to start from; press Enter to apply, clear it for the whole graph.
+            </span>
+          </form>
+          {root && (
+            <label>
+              Hops{' '}
+              <select value={depth} onChange={(e) => setParams((p) => (p.set('depth', e.target.value), p))}>
+                {[1, 2, 3, 4, 5].map((d) => (
+                  <option key={d} value={d}>
+                    {d}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <button type="button" onClick={() => setView((v) => ({ ...v, k: Math.min(3, v.k * 1.2) }))} aria-label="Zoom in">
             +
           </button>
@@ -41,7 +71,12 @@ export default function Topology() {
       </div>
       {topo.error && <p className="error">{errorMessage(topo.error)}</p>}
       {topo.isLoading && <p>Loading topology…</p>}
-      {placed && (
+      {placed && placed.nodes.length === 0 && (
+        <p className="muted" data-testid="topology-empty">
+          {root ? `No object ${root}: write the root as Kind/namespace/name (e.g. Deployment/shop/web), or clear it.` : 'No objects to draw in this scope.'}
+        </p>
+      )}
+      {placed && placed.nodes.length > 0 && (
         <svg
           className="topology"
           role="img"
