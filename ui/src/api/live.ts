@@ -156,7 +156,9 @@ export function dispatch(raw: string) {
       }
       if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') continue
       const object = (e.row as Record<string, unknown> | null | undefined) ?? { name: e.name, namespace }
-      byKey.set(k, [...(byKey.get(k) ?? []), { type, context, kind, object }])
+      const list = byKey.get(k)
+      if (list) list.push({ type, context, kind, object })
+      else byKey.set(k, [{ type, context, kind, object }])
     }
   }
   for (const [k, deltas] of byKey) subs.get(k)?.forEach((s) => s.onDeltas(deltas))

@@ -32,6 +32,9 @@ export function useResourceList(context: string | undefined, kind: string, filte
     queryKey: key,
     enabled: !!context,
     staleTime: Infinity,
+    // applyDeltas already keeps every unchanged row's object; a deep compare of 50,000 rows per
+    // batch would only cost time (and lose the key index handed from array to array).
+    structuralSharing: false,
     queryFn: async ({ signal }) => {
       const rows: Row[] = []
       let cont: string | undefined
