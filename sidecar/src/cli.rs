@@ -34,6 +34,30 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Investigate the fault scenarios (tests/scenarios/) with the analyzers and print accuracy per
+    /// root-cause code; exits 1 when any scenario is missed. On the real control plane:
+    /// `tests/cluster/with-cluster -- kubilitics eval --apply`.
+    Eval(EvalFlags),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct EvalFlags {
+    /// Only these scenarios (directory names); all of them by default.
+    #[arg(value_name = "SCENARIO")]
+    pub only: Vec<String>,
+    /// The scenario suite (default: tests/scenarios under the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    /// Kubeconfig (default: $KUBILITICS_TEST_KUBECONFIG as set by tests/cluster/with-cluster, then
+    /// $KUBECONFIG, then kubernetes.kubeconfig_path).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Context (default: $KUBILITICS_TEST_CONTEXT, then the kubeconfig's current context).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// First apply the scenarios and wait for their evidence with the suite's `check` script.
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Args, Debug, Default)]

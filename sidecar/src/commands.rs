@@ -1,9 +1,10 @@
-//! The non-serving subcommands: `db migrate`, `db backup`, `config show`. Each returns what to
-//! print, so the binary stays a thin dispatcher.
+//! The non-serving subcommands: `db migrate`, `db backup`, `config show`, `eval`. Each returns
+//! what to print, so the binary stays a thin dispatcher.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{ConfigCommand, DbCommand, MigrateArgs};
+use crate::cli::{ConfigCommand, DbCommand, EvalFlags, MigrateArgs};
 use crate::config::{Loaded, show};
 use crate::store::{StoreError, sqlite};
 
@@ -48,4 +49,65 @@ pub fn config(loaded: &Loaded, command: &ConfigCommand) -> String {
     match command {
         ConfigCommand::Show => show::render(loaded),
     }
+}
+
+/// `kubilitics eval`: the report, and whether every scenario concluded its expected code.
+pub async fn eval(loaded: &Loaded, flags: &EvalFlags, env: &HashMap<String, String>) -> Result<(String, bool), String> {
+    let dir = flags
+        .scenarios
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("tests/scenarios"));
+    let mut suite = crate::ai::eval::load(&dir)
+        .map_err(|e| format!("{e} (run from the repository root or pass --scenarios DIR)"))?;
+    if !flags.only.is_empty() {
+        if let Some(unknown) = flags.only.iter().find(|n| !suite.iter().any(|s| &s.name == *n)) {
+            return Err(format!("no scenario named {unknown} in {}", dir.display()));
+        }
+        suite.retain(|s| flags.only.contains(&s.name));
+    }
+    if suite.is_empty() {
+        return Err(format!(
+            "{} holds no scenario (directories with an expected.yaml)",
+            dir.display()
+        ));
+    }
+    let var = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+    let kubeconfig = flags
+        .kubeconfig
+        .clone()
+        .or_else(|| var("KUBILITICS_TEST_KUBECONFIG").map(PathBuf::from))
+        .or_else(|| var("KUBECONFIG").and_then(|k| std::env::split_paths(&k).find(|p| !p.as_os_str().is_empty())))
+        .unwrap_or_else(|| PathBuf::from(&loaded.config.kubernetes.kubeconfig_path));
+    let context = match flags.context.clone().or_else(|| var("KUBILITICS_TEST_CONTEXT")) {
+        Some(c) => c,
+        None => kube::config::Kubeconfig::read_from(&kubeconfig)
+            .map_err(|e| format!("cannot read the kubeconfig {}: {e}", kubeconfig.display()))?
+            .current_context
+            .ok_or_else(|| format!("{} names no current context; pass --context", kubeconfig.display()))?,
+    };
+    let mut out = String::new();
+    if flags.apply {
+        let mut cmd = std::process::Command::new(dir.join("check"));
+        cmd.args(suite.iter().map(|s| dir.join(&s.name)))
+            .env("KUBILITICS_TEST_KUBECONFIG", &kubeconfig);
+        let applied = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("cannot run {}/check: {e}", dir.display()))?;
+        out.push_str(&String::from_utf8_lossy(&applied.stdout));
+        out.push('\n');
+        if !applied.status.success() {
+            // Missing evidence shows in the report as misses; say so rather than stop.
+            out.push_str("check: some scenarios did not show all their evidence (see above)\n\n");
+        }
+    }
+    let source = crate::ai::kube_source::KubeSource::new(&kubeconfig);
+    let report = crate::ai::eval::run(&source, &context, &suite).await;
+    out.push_str(&format!(
+        "context {context} ({}), {} scenarios, deterministic analyzers\n\n",
+        kubeconfig.display(),
+        suite.len()
+    ));
+    out.push_str(&report.render());
+    Ok((out, report.correct() == report.outcomes.len()))
 }

@@ -82,6 +82,21 @@ fn main() -> ExitCode {
             warn_all(&loaded.warnings);
             print_ok(&commands::config(&loaded, &command))
         }
+        Command::Eval(flags) => {
+            warn_all(&loaded.warnings);
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(r) => r,
+                Err(e) => return fail(&format!("cannot start the async runtime: {e}"), 1),
+            };
+            match runtime.block_on(commands::eval(&loaded, &flags, &env)) {
+                Ok((report, true)) => print_ok(&report),
+                Ok((report, false)) => {
+                    print!("{report}");
+                    ExitCode::from(1)
+                }
+                Err(e) => fail(&e, EXIT_CONFIG),
+            }
+        }
     }
 }
 

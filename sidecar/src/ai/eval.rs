@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::analyzers;
+use super::evidence::{self, EvidenceSource};
 use super::investigation::TargetSpec;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,31 @@ pub fn load(dir: &Path) -> Result<Vec<Scenario>, EvalError> {
     Ok(out)
 }
 
+/// Investigates each scenario's target the way an investigation without an LLM does (gather the
+/// evidence from `source`, let the analyzers conclude) and records what it concluded.
+pub async fn run(source: &dyn EvidenceSource, context: &str, suite: &[Scenario]) -> Report {
+    let mut report = Report::default();
+    for s in suite {
+        let (got, summary) = match s.target.scope() {
+            Err(e) => ("(bad target)".to_string(), e),
+            Ok(scope) => match evidence::gather(source, context, &scope).await {
+                Err(e) => ("(error)".to_string(), e.to_string()),
+                Ok(snapshot) => {
+                    let v = analyzers::conclude(&snapshot, &scope);
+                    (v.code.as_str().to_string(), v.summary)
+                }
+            },
+        };
+        report.outcomes.push(Outcome {
+            scenario: s.name.clone(),
+            expected: s.code.clone(),
+            got,
+            summary,
+        });
+    }
+    report
+}
+
 /// One scenario's outcome.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -68,18 +95,25 @@ impl Report {
         self.outcomes.iter().filter(|o| o.expected == o.got).count()
     }
 
-    /// A table of every scenario, accuracy per code, and the total.
-    pub fn render(&self) -> String {
+    /// Correct and total scenarios per expected code, by code.
+    pub fn per_code(&self) -> BTreeMap<&str, (usize, usize)> {
         let mut per_code: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        let mut out = String::from(
-            "scenario                              expected                     got                          ok\n",
-        );
         for o in &self.outcomes {
             let e = per_code.entry(o.expected.as_str()).or_default();
             e.1 += 1;
             if o.expected == o.got {
                 e.0 += 1;
             }
+        }
+        per_code
+    }
+
+    /// A table of every scenario, accuracy per code, and the total.
+    pub fn render(&self) -> String {
+        let mut out = String::from(
+            "scenario                              expected                     got                          ok\n",
+        );
+        for o in &self.outcomes {
             out.push_str(&format!(
                 "{:<37} {:<28} {:<28} {}\n",
                 o.scenario,
@@ -89,7 +123,7 @@ impl Report {
             ));
         }
         out.push_str("\naccuracy per code\n");
-        for (code, (ok, n)) in &per_code {
+        for (code, (ok, n)) in &self.per_code() {
             out.push_str(&format!(
                 "{code:<28} {ok}/{n} {:>5.0}%\n",
                 100.0 * *ok as f64 / *n as f64
@@ -127,5 +161,50 @@ mod tests {
             "every expected code is a taxonomy code"
         );
         assert!(suite.iter().any(|s| s.code == "HEALTHY"));
+    }
+
+    fn scenario(name: &str, code: &str, kind: &str, target: &str) -> Scenario {
+        Scenario {
+            name: name.into(),
+            code: code.into(),
+            target: TargetSpec {
+                kind: Some(kind.into()),
+                namespace: Some("shop".into()),
+                name: Some(target.into()),
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_conclusion_shows_as_a_lower_accuracy_for_its_code() {
+        // A Deployment in its desired state, and a pod killed for its memory limit.
+        let snapshot: super::super::snapshot::Snapshot = serde_json::from_value(serde_json::json!({
+            "deployments": [{"metadata": {"name": "web", "namespace": "shop", "uid": "u1"},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": {}},
+                "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}],
+            "pods": [{"metadata": {"name": "worker", "namespace": "shop"},
+                "spec": {"containers": [{"name": "app", "image": "worker:1"}]},
+                "status": {"phase": "Running", "containerStatuses": [{"name": "app", "image": "worker:1", "imageID": "",
+                    "ready": false, "restartCount": 5,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}},
+                    "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}}]
+        }))
+        .unwrap();
+        let source = super::super::evidence::StaticSource(snapshot);
+        let suite = vec![
+            scenario("healthy-web", "HEALTHY", "Deployment", "web"),
+            scenario("oom", "OOM_KILLED", "Pod", "worker"),
+            // Expects a fault where there is none: must count as a miss.
+            scenario("wrong", "IMAGE_NOT_FOUND", "Deployment", "web"),
+        ];
+        let report = run(&source, "ctx", &suite).await;
+        let got: Vec<&str> = report.outcomes.iter().map(|o| o.got.as_str()).collect();
+        assert_eq!(got, ["HEALTHY", "OOM_KILLED", "HEALTHY"]);
+        assert_eq!(report.correct(), 2);
+        assert_eq!(report.per_code().get("IMAGE_NOT_FOUND"), Some(&(0, 1)));
+        assert_eq!(report.per_code().get("OOM_KILLED"), Some(&(1, 1)));
+        let text = report.render();
+        assert!(text.contains("total 2/3 = 66.7%"), "{text}");
+        assert!(text.contains("miss wrong:"), "{text}");
     }
 }
