@@ -94,6 +94,23 @@ pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
     let config = Arc::new(config);
     let clusters = crate::cluster::ClusterManager::start(&config, store.clone(), &home);
     let state = AppState::new(config.clone(), store.clone(), &token).with_clusters(clusters);
+    // Insights: the analyzers rerun on what the watch caches see change.
+    crate::ai::insights::spawn(state.clusters.clone(), store.clone());
+    // Similar incidents: embeddings from the provider when it has them, and the past
+    // investigations indexed again (the memory index starts empty).
+    let index = state.ai.engine.clone();
+    index
+        .similar_index()
+        .configure(crate::ai::similar::Embedder::from_config(&config.ai));
+    let index_store = store.clone();
+    tokio::spawn(async move {
+        let n = index.similar_index().load(&*index_store).await;
+        tracing::info!(
+            indexed = n,
+            embeddings = index.similar_index().uses_embeddings(),
+            "similar incidents indexed"
+        );
+    });
     let handle = Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
 

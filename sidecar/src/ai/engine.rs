@@ -371,7 +371,7 @@ impl Engine {
             let mut probe = d.clone();
             probe.root_cause = Some(conclusion.root_cause.clone());
             probe.evidence = masked_evidence(&verdict);
-            self.inner.similar.search(&probe.incident_text(), &id, 3)
+            self.inner.similar.search(&probe.incident_text(), &id, 3).await
         };
         {
             let mut d = doc.lock().await;
@@ -387,12 +387,15 @@ impl Engine {
             d.proposed_actions = proposed;
             d.similar = similar;
             d.finished_at = Some(now());
-            self.inner.similar.add(
-                &d.investigation_id,
-                conclusion.root_cause.code,
-                &conclusion.root_cause.summary,
-                &d.incident_text(),
-            );
+            self.inner
+                .similar
+                .add(
+                    &d.investigation_id,
+                    conclusion.root_cause.code,
+                    &conclusion.root_cause.summary,
+                    &d.incident_text(),
+                )
+                .await;
         }
         let rc = conclusion.root_cause;
         self.transition(doc, State::Concluded, &format!("{}: {}", rc.code, rc.summary))
@@ -495,7 +498,8 @@ impl Engine {
             if let Some(rc) = &inv.root_cause {
                 self.inner
                     .similar
-                    .add(&inv.investigation_id, rc.code, &rc.summary, &inv.incident_text());
+                    .add(&inv.investigation_id, rc.code, &rc.summary, &inv.incident_text())
+                    .await;
             }
             self.inner.store.put_investigation(&inv.row()).await?;
             imported += 1;

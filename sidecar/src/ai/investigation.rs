@@ -123,7 +123,11 @@ pub struct SimilarIncident {
     pub investigation_id: String,
     pub code: Code,
     pub summary: String,
+    /// Cosine similarity, 0.0 to 1.0.
     pub score: f64,
+    /// `embedding` (the provider's embeddings model) or `lexical` (TF-IDF, without one).
+    #[serde(default)]
+    pub method: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -156,7 +160,8 @@ pub struct Investigation {
     pub evidence: Vec<Evidence>,
     #[serde(default)]
     pub proposed_actions: Vec<ProposedAction>,
-    #[serde(default)]
+    /// Past investigations that look like this one, most similar first.
+    #[serde(default, rename = "similar_incidents", alias = "similar")]
     pub similar: Vec<SimilarIncident>,
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -181,15 +186,20 @@ impl Investigation {
         }
     }
 
-    /// Text that describes the incident, for similarity search.
+    /// Text that describes the incident, for similarity search: the root-cause code and
+    /// summary, the target's kind, and each piece of evidence's object kind, reason (event
+    /// reason or field) and text. Masked already, like everything stored with it.
     pub fn incident_text(&self) -> String {
         let mut t = String::new();
         if let Some(rc) = &self.root_cause {
             t.push_str(&format!("{} {} ", rc.code, rc.summary));
         }
-        for e in self.evidence.iter().take(12) {
-            t.push_str(&e.text);
+        if let Some(kind) = &self.target.kind {
+            t.push_str(kind);
             t.push(' ');
+        }
+        for e in self.evidence.iter().take(12) {
+            t.push_str(&format!("{} {} {} ", e.object.kind, e.at, e.text));
         }
         t
     }

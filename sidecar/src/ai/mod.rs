@@ -22,6 +22,7 @@ pub mod engine;
 pub mod eval;
 pub mod evidence;
 pub mod finding;
+pub mod insights;
 pub mod gate;
 pub mod investigation;
 pub mod kube_source;

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod ai;
+pub mod ai_insights;
 pub mod clusters;
 pub mod error;
 pub mod guard;
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ai/investigations/{id}/cancel", axum::routing::post(ai::cancel))
         .merge(workbench::routes())
         .merge(sandbox::routes())
+        .merge(ai_insights::routes())
         .fallback(|| async { ApiError::not_found("no such API endpoint; GET /api/v1/openapi.json lists them") })
         .route_layer(from_fn_with_state(state.guard.clone(), guard::require_token));
 

@@ -51,6 +51,18 @@ pub struct InsightRow {
     pub resolved_at: Option<String>,
 }
 
+/// Which insights a list wants.
+#[derive(Debug, Clone, Default)]
+pub struct InsightFilter {
+    /// `open` (not resolved), `resolved`, or None for both.
+    pub state: Option<String>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub code: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
 /// One LLM call, as the budget counts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageRecord {
@@ -96,12 +108,17 @@ pub trait AiStore: Send + Sync {
     async fn upsert_insight(&self, row: &InsightRow) -> Result<(), StoreError>;
     /// Marks open insights of `context` not in `seen` as resolved at `at`.
     async fn resolve_insights_except(&self, context: &str, seen: &[String], at: &str) -> Result<u64, StoreError>;
-    async fn list_insights(
+    /// The same, limited to the insights about objects in `namespace` (None: cluster-scoped
+    /// objects), for a scan that looked at that namespace only.
+    async fn resolve_insights_in(
         &self,
-        include_resolved: bool,
-        limit: u32,
-        offset: u32,
-    ) -> Result<(Vec<InsightRow>, u64), StoreError>;
+        context: &str,
+        namespace: Option<&str>,
+        seen: &[String],
+        at: &str,
+    ) -> Result<u64, StoreError>;
+    /// Open ones first, then by `last_seen`, newest first; with the total matching the filter.
+    async fn list_insights(&self, filter: &InsightFilter) -> Result<(Vec<InsightRow>, u64), StoreError>;
 
     async fn append_chat(&self, row: &ChatMessageRow) -> Result<(), StoreError>;
     /// The last `limit` messages of a conversation, oldest first.

@@ -39,7 +39,12 @@ pub struct Sidecar {
 
 impl Sidecar {
     /// Starts `kubilitics serve` with `cmd`'s environment and waits until it listens.
-    pub fn start(mut cmd: Command) -> Sidecar {
+    pub fn start(cmd: Command) -> Sidecar {
+        Self::start_serve(cmd, &[])
+    }
+
+    /// The same with `serve` flags (`--sandbox`).
+    pub fn start_serve(mut cmd: Command, flags: &[&str]) -> Sidecar {
         let home = cmd
             .get_envs()
             .find(|(k, _)| *k == "KUBILITICS_HOME")
@@ -47,6 +52,7 @@ impl Sidecar {
             .expect("command() sets KUBILITICS_HOME");
         let mut child = cmd
             .arg("serve")
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -214,6 +214,35 @@ async fn create<C: Config>(client: &Client<C>, body: Value) -> Result<Value, Llm
     client.chat().create_byot(body).await.map_err(map_err)
 }
 
+async fn embeddings<C: Config>(client: &Client<C>, body: Value) -> Result<Value, LlmError> {
+    client.embeddings().create_byot(body).await.map_err(map_err)
+}
+
+impl OpenAi {
+    /// The embedding of `text` by `model`, from the provider's `/embeddings` (similar incidents).
+    pub async fn embed(&self, model: &str, text: &str) -> Result<Vec<f32>, LlmError> {
+        let body = json!({"model": model, "input": text, "encoding_format": "float"});
+        let call = async {
+            match &self.inner {
+                Inner::OpenAi(c) => embeddings(c, body).await,
+                Inner::Azure(c) => embeddings(c, body).await,
+            }
+        };
+        let v = tokio::time::timeout(self.params.timeout, call)
+            .await
+            .map_err(|_| LlmError::Timeout)??;
+        let vector: Vec<f32> = v
+            .pointer("/data/0/embedding")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_f64).map(|x| x as f32).collect())
+            .unwrap_or_default();
+        if vector.is_empty() {
+            return Err(LlmError::Decode("no data[0].embedding in the answer".into()));
+        }
+        Ok(vector)
+    }
+}
+
 #[async_trait]
 impl ChatProvider for OpenAi {
     fn id(&self) -> &str {

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{SqliteStore, json_value};
 use crate::store::StoreError;
 use crate::store::ai::{
-    AiStore, ChatMessageRow, InsightRow, InvestigationFilter, InvestigationRow, UsageRecord, UsageTotals,
+    AiStore, ChatMessageRow, InsightFilter, InsightRow, InvestigationFilter, InvestigationRow, UsageRecord, UsageTotals,
 };
 
 const INVESTIGATION_COLUMNS: &str = "id, created_at, updated_at, context, target_kind, target_namespace, target_name, question, state, root_cause_code, document";
@@ -153,26 +153,50 @@ impl AiStore for SqliteStore {
         .await
     }
 
-    async fn list_insights(
+    async fn resolve_insights_in(
         &self,
-        include_resolved: bool,
-        limit: u32,
-        offset: u32,
-    ) -> Result<(Vec<InsightRow>, u64), StoreError> {
+        context: &str,
+        namespace: Option<&str>,
+        seen: &[String],
+        at: &str,
+    ) -> Result<u64, StoreError> {
+        let (context, namespace, seen, at) = (
+            context.to_string(),
+            namespace.map(str::to_string),
+            serde_json::to_string(seen).unwrap_or_default(),
+            at.to_string(),
+        );
+        self.with("resolve_insights_in", move |c| {
+            let n = c.execute(
+                "UPDATE insights SET resolved_at = ?3 WHERE context = ?1 AND namespace IS ?4 AND resolved_at IS NULL
+                 AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
+                params![context, seen, at, namespace],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn list_insights(&self, f: &InsightFilter) -> Result<(Vec<InsightRow>, u64), StoreError> {
+        let f = f.clone();
         self.with("list_insights", move |c| {
-            let filter = if include_resolved {
-                "1 = 1"
-            } else {
-                "resolved_at IS NULL"
-            };
-            let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM insights WHERE {filter}"), [], |r| {
-                r.get(0)
-            })?;
+            let filter =
+                "(?1 IS NULL OR (?1 = 'open' AND resolved_at IS NULL) OR (?1 = 'resolved' AND resolved_at IS NOT NULL))
+                 AND (?2 IS NULL OR context = ?2) AND (?3 IS NULL OR namespace = ?3) AND (?4 IS NULL OR code = ?4)";
+            let total: i64 = c.query_row(
+                &format!("SELECT COUNT(*) FROM insights WHERE {filter}"),
+                params![f.state, f.context, f.namespace, f.code],
+                |r| r.get(0),
+            )?;
             let mut stmt = c.prepare(&format!(
-                "SELECT {INSIGHT_COLUMNS} FROM insights WHERE {filter} ORDER BY last_seen DESC, id LIMIT ?1 OFFSET ?2"
+                "SELECT {INSIGHT_COLUMNS} FROM insights WHERE {filter}
+                 ORDER BY resolved_at IS NOT NULL, last_seen DESC, id LIMIT ?5 OFFSET ?6"
             ))?;
             let rows = stmt
-                .query_map(params![limit, offset], insight)?
+                .query_map(
+                    params![f.state, f.context, f.namespace, f.code, f.limit, f.offset],
+                    insight,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((rows, total as u64))
         })
@@ -347,18 +371,88 @@ mod tests {
         i.id = "2".into();
         i.last_seen = "t2".into();
         s.upsert_insight(&i).await.unwrap();
-        let (items, total) = s.list_insights(false, 10, 0).await.unwrap();
+        let open = InsightFilter {
+            state: Some("open".into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let all = InsightFilter {
+            limit: 10,
+            ..Default::default()
+        };
+        let (items, total) = s.list_insights(&open).await.unwrap();
         assert_eq!(total, 1);
         assert_eq!(
             (items[0].first_seen.as_str(), items[0].last_seen.as_str()),
             ("t1", "t2")
         );
         assert_eq!(s.resolve_insights_except("c", &[], "t3").await.unwrap(), 1);
-        assert_eq!(s.list_insights(false, 10, 0).await.unwrap().1, 0);
+        assert_eq!(s.list_insights(&open).await.unwrap().1, 0);
         assert_eq!(
-            s.list_insights(true, 10, 0).await.unwrap().0[0].resolved_at.as_deref(),
+            s.list_insights(&all).await.unwrap().0[0].resolved_at.as_deref(),
             Some("t3")
         );
+        // Seen again: open again, first_seen kept.
+        i.last_seen = "t4".into();
+        s.upsert_insight(&i).await.unwrap();
+        let again = s.list_insights(&open).await.unwrap().0;
+        assert_eq!(
+            (again[0].first_seen.as_str(), again[0].resolved_at.as_deref()),
+            ("t1", None)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_namespace_scan_resolves_only_that_namespaces_insights() {
+        let (_d, s) = store();
+        let row = |fp: &str, ns: Option<&str>| InsightRow {
+            id: fp.into(),
+            fingerprint: fp.into(),
+            context: "c".into(),
+            code: "OOM_KILLED".into(),
+            severity: "critical".into(),
+            kind: Some("Deployment".into()),
+            namespace: ns.map(str::to_string),
+            name: Some("x".into()),
+            summary: "s".into(),
+            evidence: serde_json::json!([]),
+            first_seen: "t1".into(),
+            last_seen: "t1".into(),
+            resolved_at: None,
+        };
+        for (fp, ns) in [("a1", Some("a")), ("a2", Some("a")), ("b1", Some("b")), ("n1", None)] {
+            s.upsert_insight(&row(fp, ns)).await.unwrap();
+        }
+        assert_eq!(
+            s.resolve_insights_in("c", Some("a"), &["a1".into()], "t2")
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.resolve_insights_in("c", None, &[], "t2").await.unwrap(), 1);
+        let f = |state: &str| InsightFilter {
+            state: Some(state.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let open: Vec<String> = s
+            .list_insights(&f("open"))
+            .await
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(open.len(), 2);
+        assert!(open.contains(&"a1".to_string()) && open.contains(&"b1".to_string()));
+        let by_ns = InsightFilter {
+            namespace: Some("a".into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let (items, total) = s.list_insights(&by_ns).await.unwrap();
+        assert_eq!(total, 2);
+        assert!(items[0].resolved_at.is_none(), "open insights come first");
     }
 
     #[tokio::test]
