@@ -252,6 +252,19 @@ test('the chat investigates the workload a question names and answers with its r
   await shot('answer')
 })
 
+test('the insights list shows what the analyzers found in the sandbox, linked to the objects', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  // The background scan runs once the watch caches have synced.
+  for (let i = 0; i < 30 && !(await s.api('GET', '/api/v1/ai/insights?state=open')).body?.total; i++) await new Promise((r) => setTimeout(r, 1000))
+  await page.goto(`${s.url}/#/insights`)
+  const row = page.locator('[data-testid=insights] tbody tr', { hasText: 'CRASHLOOP_DEPENDENCY' })
+  await row.waitFor({ timeout: 30_000 })
+  await expect((await row.getByRole('link', { name: 'Deployment shop/checkout' }).count()) === 1, 'the insight links its workload')
+  await shot('open')
+  await row.getByRole('link', { name: 'Deployment shop/checkout' }).click()
+  await page.waitForURL(/resources\/deployments\/shop\/checkout/)
+})
+
 test('an investigation names its root cause', async ({ page, shot }) => {
   const s = await openSandbox(page)
   const crashing = (await podsOf(s)).find((p) => BAD.test(String(p.status)))

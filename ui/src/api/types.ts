@@ -44,3 +44,7 @@ export type ListResponse = S['ListResponse']
 export type TargetSpec = S['TargetSpec']
 export type SearchResult = S['SearchResult']
 export type Hit = S['Hit']
+
+/** What the background scan found without being asked (`GET /api/v1/ai/insights`). */
+export type InsightList = S['InsightList']
+export type InsightRow = S['InsightRow']

@@ -1,14 +1,37 @@
-import { Link } from 'react-router'
+import { Link, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
+import { useCurrentContext } from '../../app/useCurrentContext'
 import { kindPath } from '../resources/kinds'
-import { useInsights } from '../investigations/useInvestigations'
+import { useInsightList, type InsightState } from './useInsightList'
 
+const STATES: InsightState[] = ['open', 'resolved', 'all']
+
+/** Insights: problems the analyzers found on their own as the cluster changed, open ones first. */
 export default function InsightsPage() {
-  const insights = useInsights()
+  const context = useCurrentContext()
+  const [params, setParams] = useSearchParams()
+  const state = (STATES as string[]).includes(params.get('state') ?? '') ? (params.get('state') as InsightState) : 'open'
+  const insights = useInsightList({ state, context })
+  const items = insights.data?.items ?? []
   return (
     <div className="page stack">
       <h1>Insights</h1>
-      <p className="muted">Problems the recent investigations found, newest first.</p>
+      <p className="muted">
+        What the built-in analyzers found{context ? ` in ${context}` : ''} without being asked, rechecked as the watched objects change.
+      </p>
+      <div className="row" role="search">
+        <label>
+          Show{' '}
+          <select value={state} onChange={(e) => setParams((p) => (p.set('state', e.target.value), p))} data-testid="insight-state">
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        {insights.isSuccess && <span className="muted">{`${insights.data.total} ${state === 'all' ? '' : `${state} `}insight${insights.data.total === 1 ? '' : 's'}`}</span>}
+      </div>
       {insights.error ? (
         <p className="error">{errorMessage(insights.error)}</p>
       ) : (
@@ -19,40 +42,41 @@ export default function InsightsPage() {
               <th>Severity</th>
               <th>Object</th>
               <th>Summary</th>
-              <th>Found</th>
+              <th>First seen</th>
+              <th>{state === 'open' ? 'Last seen' : 'Resolved'}</th>
             </tr>
           </thead>
           <tbody>
-            {insights.isSuccess && insights.data.length === 0 && (
+            {insights.isSuccess && items.length === 0 && (
               <tr>
-                <td colSpan={5} className="muted" data-testid="insights-empty">
-                  Nothing found yet. Insights come from investigations: start one from <Link to="/investigations">Investigations</Link> or from any object that
-                  looks wrong.
+                <td colSpan={6} className="muted" data-testid="insights-empty">
+                  {state === 'open'
+                    ? 'Nothing open: the analyzers found no problem in the objects they watch. Start an investigation from Investigations or from any object that looks wrong.'
+                    : `No ${state === 'all' ? '' : `${state} `}insights yet.`}
                 </td>
               </tr>
             )}
-            {(insights.data ?? []).map((i, n) => {
-              const o = i.objects[0]
-              return (
-                <tr key={n}>
-                  <td>
-                    <code>{i.code}</code>
-                  </td>
-                  <td>{i.severity}</td>
-                  <td>
-                    {o ? (
-                      <Link to={`/c/${encodeURIComponent(i.context)}/resources/${kindPath(o.kind)}/${encodeURIComponent(o.namespace || '_')}/${encodeURIComponent(o.name)}`}>
-                        {o.kind} {o.name}
-                      </Link>
-                    ) : null}
-                  </td>
-                  <td>{i.summary}</td>
-                  <td className="muted">
-                    <Link to={`/investigations/${encodeURIComponent(i.investigation_id)}`}>{i.at}</Link>
-                  </td>
-                </tr>
-              )
-            })}
+            {items.map((i) => (
+              <tr key={i.id}>
+                <td>
+                  <code>{i.code}</code>
+                </td>
+                <td>{i.severity}</td>
+                <td>
+                  {i.kind && i.name ? (
+                    <Link to={`/c/${encodeURIComponent(i.context)}/resources/${kindPath(i.kind)}/${encodeURIComponent(i.namespace || '_')}/${encodeURIComponent(i.name)}`}>
+                      {i.kind} {i.namespace ? `${i.namespace}/` : ''}
+                      {i.name}
+                    </Link>
+                  ) : (
+                    (i.namespace ?? '')
+                  )}
+                </td>
+                <td>{i.summary}</td>
+                <td className="muted">{i.first_seen}</td>
+                <td className="muted">{state === 'open' ? i.last_seen : (i.resolved_at ?? `open, last seen ${i.last_seen}`)}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}

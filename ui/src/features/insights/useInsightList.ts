@@ -1,0 +1,13 @@
+import { useQuery } from '@tanstack/react-query'
+import { request } from '../../api/transport'
+import type { InsightList } from '../../api/types'
+
+export type InsightState = 'open' | 'resolved' | 'all'
+
+/** The sidecar's insights: what its analyzers found as the watched objects changed. */
+export function useInsightList(filter: { state: InsightState; context?: string }) {
+  return useQuery({
+    queryKey: ['insights', filter],
+    queryFn: () => request<InsightList>('GET', '/api/v1/ai/insights', { query: { state: filter.state, context: filter.context, limit: 500 } }),
+  })
+}
