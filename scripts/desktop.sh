@@ -6,8 +6,12 @@
 #   scripts/desktop.sh build    release sidecar -> src-tauri/binaries/, the UI (ui/dist), the app
 #   scripts/desktop.sh run      build, then start the app (needs DISPLAY or WAYLAND_DISPLAY)
 #   scripts/desktop.sh deb      build the .deb and SHA256SUMS into target/desktop/ (installers/build-deb.sh)
-#   scripts/desktop.sh test     build, then the desktop tests under Xvfb (tests/desktop/run.sh)
-#   scripts/desktop.sh bench    .deb size, cold start, idle memory -> prints; see src-tauri/BENCHMARKS.md
+#   scripts/desktop.sh test     build the sidecar, the UI and the app, then the desktop tests under
+#                               Xvfb (tests/desktop/run.sh). KUBILITICS_DESKTOP_PROFILE=debug tests
+#                               the debug binaries instead of release ones (scripts/test.sh: it
+#                               reuses what `cargo test --workspace` built; see the README)
+#   scripts/desktop.sh bench    .deb size, cold start, idle memory -> prints;
+#                               see src-tauri/BENCHMARKS.md
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,7 +24,7 @@ TEST_APT=(xvfb xauth x11-utils imagemagick librsvg2-bin webkit2gtk-driver fonts-
   gnome-keyring dbus-x11 procps curl python3)
 
 triple() { rustc -vV | sed -n 's/host: //p'; }
-sidecar_dest() { echo "src-tauri/binaries/kubilitics-$(triple)"; }
+sidecar_dest() { echo "src-tauri/binaries/kubilitics-sidecar-$(triple)"; }
 
 deps() {
   apt_install "${DESKTOP_APT[@]}" "${TEST_APT[@]}"
@@ -45,6 +49,12 @@ build_sidecar() {
 }
 
 build_ui() {
+  # Vite rewrites ui/dist/index.html, which makes the app re-embed the UI: skip an up-to-date build.
+  if [[ -f ui/dist/index.html && -z $(find ui/src ui/public ui/index.html ui/package-lock.json ui/vite.config.* \
+    -newer ui/dist/index.html -print -quit 2>/dev/null) ]]; then
+    step "the UI (ui/dist) is up to date"
+    return
+  fi
   step "building the UI (ui/dist)"
   (cd ui && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --silent; } && npm run build --silent)
 }
@@ -71,7 +81,21 @@ case "$cmd" in
     exec "$(app_bin)" "$@"
     ;;
   deb) deps; build_sidecar; build_ui; installers/build-deb.sh ;;
-  test) build; tests/desktop/run.sh "$@" ;;
-  bench) deps; build_sidecar; build_ui; installers/build-deb.sh; tests/desktop/bench.sh "$@" ;;
+  test)
+    # The test runs the app beside the sidecar of the same build, as the .deb installs them, so the
+    # copy in src-tauri/binaries/ (what a package bundles) does not matter here.
+    profile="${KUBILITICS_DESKTOP_PROFILE:-release}"
+    [[ $profile == release || $profile == debug ]] || die "KUBILITICS_DESKTOP_PROFILE: release or debug, not '$profile'"
+    deps
+    build_ui
+    step "building the sidecar and the desktop app ($profile)"
+    cargo build $([[ $profile == release ]] && echo --release) -p kubilitics -p kubilitics-desktop
+    KUBILITICS_APP="$CARGO_TARGET_DIR/$profile/kubilitics-desktop" KUBILITICS_SIDECAR="$CARGO_TARGET_DIR/$profile/kubilitics" \
+      tests/desktop/run.sh "$@"
+    ;;
+  bench)
+    deps; build_sidecar; build_ui; installers/build-deb.sh
+    KUBILITICS_APP="$(app_bin)" KUBILITICS_SIDECAR="$CARGO_TARGET_DIR/release/kubilitics" tests/desktop/bench.sh "$@"
+    ;;
   *) die "unknown command '$cmd' (deps, prepare, build, run, deb, test, bench)" ;;
 esac

@@ -40,6 +40,11 @@ step "UI: lint, unit tests (Vitest), browser end-to-end tests (Debian's Chromium
 ) 2>&1 | tee -a "$results"
 KUBILITICS_BIN="$CARGO_TARGET_DIR/debug/kubilitics" record ui/e2e/run.sh
 
+step "desktop app: a real window under Xvfb, driven by WebDriver (tests/desktop)"
+# Debug binaries: the ones `cargo test --workspace` built, re-embedding the UI just built (see
+# src-tauri/README.md for why not a release build here).
+KUBILITICS_DESKTOP_PROFILE=debug record scripts/desktop.sh test
+
 step "tests against the real control plane"
 record tests/cluster/with-cluster -- bash -c '
   set -euo pipefail

@@ -1,5 +1,5 @@
 //! Tauri's build step. `bundle.externalBin` makes it refuse to build until the sidecar binary
-//! exists as `binaries/kubilitics-<target triple>`, and `generate_context!` needs the UI's
+//! exists as `binaries/kubilitics-sidecar-<target triple>`, and `generate_context!` needs the UI's
 //! `dist/`; `scripts/desktop.sh` puts both there. So that `cargo check/clippy --workspace`
 //! works on a fresh clone too, missing ones are replaced here by stand-ins that say what to run.
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::path::Path;
 fn main() {
     let triple = std::env::var("TARGET").unwrap_or_default();
     let ext = if triple.contains("windows") { ".exe" } else { "" };
-    let sidecar = format!("binaries/kubilitics-{triple}{ext}");
+    let sidecar = format!("binaries/kubilitics-sidecar-{triple}{ext}");
     if !Path::new(&sidecar).exists() {
         println!(
             "cargo:warning={sidecar} is missing: a stand-in was written; run scripts/desktop.sh build for a working app"

@@ -19,6 +19,12 @@ use tauri_plugin_shell::ShellExt;
 use tauri_plugin_shell::process::{CommandChild, CommandEvent};
 use tokio::sync::watch;
 
+/// The sidecar's name in `bundle.externalBin`: the `kubilitics` binary, bundled under another
+/// name because Tauri's build copies external binaries into the target directory without their
+/// triple, where `target/<profile>/kubilitics` is the workspace's own freshly built sidecar (which
+/// the browser tests run). Installed as `/usr/bin/kubilitics-sidecar`, with `/usr/bin/kubilitics`
+/// a link to it for the terminal (installers/build-deb.sh).
+pub const SIDECAR: &str = "kubilitics-sidecar";
 /// The port the runbook documents; used when free.
 pub const PREFERRED_PORT: u16 = 8080;
 /// Exit code of `kubilitics serve` when its port is taken.
@@ -190,7 +196,7 @@ impl Supervisor {
             .await
             .ok()
             .flatten();
-        let sandbox = wants_sandbox(&app).await;
+        let sandbox = wants_sandbox();
         let mut port = if port_free(PREFERRED_PORT) { PREFERRED_PORT } else { 0 };
         let mut failures: u32 = 0;
         loop {
@@ -248,7 +254,7 @@ impl Supervisor {
         sandbox: bool,
         path: Option<&std::ffi::OsStr>,
     ) -> Exit {
-        let command = match app.shell().sidecar("kubilitics") {
+        let command = match app.shell().sidecar(SIDECAR) {
             Ok(c) => c,
             Err(e) => return Exit::failed(format!("the bundled sidecar is missing: {e}")),
         };
@@ -431,22 +437,23 @@ pub fn pinned_client(pem: &str) -> Result<reqwest::Client, reqwest::Error> {
         .build()
 }
 
-/// With no kubeconfig on this machine, serve the built-in sandbox cluster (when this sidecar has it).
-async fn wants_sandbox(app: &AppHandle) -> bool {
-    if has_kubeconfig() {
-        return false;
+/// Whether to start the sidecar with `--sandbox` (the built-in demo cluster, in-process).
+///
+/// One owner starts the demo cluster in the desktop app: this shell, through `--sandbox`, when
+/// the machine has no kubeconfig. The wizard's "Try the built-in sandbox cluster" still calls
+/// `POST /api/v1/sandbox`, but against a sidecar started this way that call finds the
+/// `kubilitics-sandbox` context already defined and only connects it; it never starts a second
+/// cluster (tests/desktop/app.test.mjs counts the sidecar's listening sockets to check). The shell
+/// rather than the page owns it because the cluster must be alive before the page loads: later
+/// launches restore the last context, and a sandbox started on request by an earlier process is
+/// gone, whereas `--sandbox` rewrites `~/.kubilitics/sandbox.kubeconfig` for the new one on every
+/// start. The bundled sidecar is built from the same workspace, so it always has the flag.
+fn wants_sandbox() -> bool {
+    let none = !has_kubeconfig();
+    if none {
+        tracing::info!("no kubeconfig found: the sidecar serves the built-in sandbox cluster");
     }
-    let Ok(command) = app.shell().sidecar("kubilitics") else {
-        return false;
-    };
-    match command.args(["serve", "--help"]).output().await {
-        Ok(out) => {
-            let has = String::from_utf8_lossy(&out.stdout).contains("--sandbox");
-            tracing::info!(sandbox = has, "no kubeconfig found");
-            has
-        }
-        Err(_) => false,
-    }
+    none
 }
 
 fn has_kubeconfig() -> bool {

@@ -2,7 +2,7 @@
 // Started by tests/desktop/run.sh, which provides a display, a session bus with an unlocked
 // keyring, an empty HOME and a running tauri-driver. Prints "N passed, M failed" at the end.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { remote } from 'webdriverio'
 
@@ -70,16 +70,28 @@ async function shot(name) {
   }
   return file
 }
-/** Sidecar processes that are children of this test's app (by the shell's marker variable). */
+/** Sidecar processes of this test's app: the bundled kubilitics-sidecar binary, with this HOME. */
 function sidecarPids() {
-  const out = execFileSync('pgrep', ['-u', String(process.getuid()), '-x', 'kubilitics'], { encoding: 'utf8' }).trim()
+  const out = execFileSync('pgrep', ['-u', String(process.getuid()), '-f', 'kubilitics-sidecar'], { encoding: 'utf8' }).trim()
   return out ? out.split('\n').map(Number).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((kv) => kv === `HOME=${home}`)
+      return (
+        readlinkSync(`/proc/${pid}/exe`).endsWith('/kubilitics-sidecar') &&
+        readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((kv) => kv === `HOME=${home}`)
+      )
     } catch {
       return false
     }
   }) : []
+}
+/** TCP ports process `pid` listens on (ss -p needs no privileges for our own processes). */
+function listeningPorts(pid) {
+  const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
+  return out
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => Number(l.trim().split(/\s+/)[3].split(':').pop()))
+    .sort((a, b) => a - b)
 }
 function safePids() {
   try {
@@ -129,15 +141,18 @@ await check('choosing the sandbox shows the overview', async () => {
   const sandbox = await browser.$('[data-testid="try-sandbox"]')
   await sandbox.waitForClickable({ timeout: 30_000 })
   await sandbox.click()
-  // The wizard moves on to the safety step once the sandbox context is picked. A sidecar started
-  // with --sandbox may list the sandbox context already: if starting one failed, pick that.
-  const moved = await until('the next wizard step', async () => (await browser.getUrl()).includes('/welcome/safety'), 8_000).catch(() => false)
-  if (!moved) {
-    const listed = await browser.$('[data-testid^="context-"][data-testid*="sandbox"] button.primary')
-    assert(await listed.isExisting(), `the sandbox did not start: ${await (await browser.$('.sandbox-offer')).getText()}`)
-    console.log('     (POST /api/v1/sandbox failed; using the sandbox context the sidecar serves)')
-    await listed.click()
-  }
+  // The shell started the sidecar with --sandbox (this HOME has no kubeconfig), so the wizard's
+  // POST /api/v1/sandbox only connects that context; the wizard then moves on to the safety step.
+  await until('the next wizard step', async () => (await browser.getUrl()).includes('/welcome/safety'), 30_000)
+  // One demo cluster, not two: the sidecar listens on the API port, the metrics port and the
+  // sandbox's port from ~/.kubilitics/sandbox.kubeconfig, and on nothing else.
+  const { pid, url } = await invoke('sidecar_status')
+  const kubeconfig = readFileSync(join(home, '.kubilitics', 'sandbox.kubeconfig'), 'utf8')
+  const sandboxPort = Number(kubeconfig.match(/server: *"?https:\/\/127\.0\.0\.1:(\d+)/)?.[1])
+  const ports = listeningPorts(pid)
+  assert(ports.includes(Number(new URL(url).port)), `API port missing from ${ports}`)
+  assert(ports.includes(sandboxPort), `sandbox port ${sandboxPort} missing from ${ports}`)
+  assert(ports.length === 3, `the sidecar listens on ${ports.length} ports (${ports}): a second sandbox?`)
   // Safety, AI provider, database: skip them all.
   for (let i = 0; i < 3; i++) {
     const skip = await browser.$('[data-testid="wizard-skip"]')

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs a WebDriver script against the built app (scripts/desktop.sh test builds it first):
 #   tests/desktop/run.sh [app.test.mjs | bench.mjs]
+# KUBILITICS_APP and KUBILITICS_SIDECAR name the two binaries (default: the release builds); they are
+# put side by side in a scratch directory, as the .deb installs them, so the app starts that sidecar.
 # A real window under Xvfb driven by tauri-driver and Debian's WebKitWebDriver, on an empty HOME
 # (first launch, no kubeconfig), in a private D-Bus session with an unlocked GNOME keyring (the
 # Secret Service backend real desktops use). Screenshots, figures and the app's logs go to
@@ -10,7 +12,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${KUBILITICS_CACHE_DIR:-$HOME/.cache/kubilitics}/target}"
 app="${KUBILITICS_APP:-$CARGO_TARGET_DIR/release/kubilitics-desktop}"
-[[ -x $app ]] || { echo "error: $app is missing: run scripts/desktop.sh build" >&2; exit 1; }
+sidecar="${KUBILITICS_SIDECAR:-$CARGO_TARGET_DIR/release/kubilitics}"
+for bin in "$app" "$sidecar"; do
+  [[ -x $bin ]] && ! head -c 2 "$bin" | grep -q '#!' ||
+    { echo "error: $bin is missing or a stand-in: run scripts/desktop.sh test" >&2; exit 1; }
+done
 artifacts="$root/tests/artifacts/desktop"
 script="${1:-app.test.mjs}"
 [[ $script == app.test.mjs ]] && rm -rf "$artifacts"
@@ -37,6 +43,12 @@ if [[ -z "${KUBILITICS_TEST_USE_DISPLAY:-}" ]]; then
   for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 unset WAYLAND_DISPLAY
+
+# The installed layout: the shell looks for its sidecar next to its own executable.
+mkdir -p "$work/bin"
+ln "$app" "$work/bin/kubilitics-desktop" 2>/dev/null || cp "$app" "$work/bin/kubilitics-desktop"
+ln "$sidecar" "$work/bin/kubilitics-sidecar" 2>/dev/null || cp "$sidecar" "$work/bin/kubilitics-sidecar"
+app="$work/bin/kubilitics-desktop"
 
 # An empty home: first launch, no kubeconfig (so the sidecar serves its sandbox when it has one).
 mkdir -p "$work/home"
