@@ -46,7 +46,8 @@ fn harness(source: Arc<dyn EvidenceSource>, extra: &[(&str, &str)]) -> Harness {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database.sqlite).unwrap());
     let mut state = AppState::new(Arc::new(cfg.clone()), store.clone(), TOKEN);
     let budget = Budget::new(cfg.ai.budget.clone(), store.clone(), PriceTable::default());
-    state.ai = Ai::new(cfg.ai.clone(), store, source, budget, None, None);
+    let actions = state.actions();
+    state.ai = Ai::new(cfg.ai.clone(), store, source, budget, actions, None);
     Harness { _home: home, state }
 }
 
@@ -250,14 +251,8 @@ async fn investigations_past_the_concurrency_bound_queue() {
 #[tokio::test]
 async fn export_all_and_import_back_into_an_empty_store() {
     let h = harness(Arc::new(StaticSource(crashloop_snapshot())), &[]);
-    let (_, v) = call(
-        &h,
-        "POST",
-        "/api/v1/ai/investigations",
-        Some(json!({"context": "dev", "target": {"kind": "Deployment", "namespace": "shop", "name": "mailer"}})),
-    )
-    .await;
-    wait_terminal(&h, v["investigation_id"].as_str().unwrap()).await;
+    let id = start_mailer(&h).await;
+    wait_terminal(&h, &id).await;
     let (status, export) = call(&h, "GET", "/api/v1/ai/investigations/export", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(export["investigations"].as_array().unwrap().len(), 1);
@@ -271,13 +266,7 @@ async fn export_all_and_import_back_into_an_empty_store() {
     );
     let (_, r) = call(&fresh, "POST", "/api/v1/ai/investigations/import", Some(export)).await;
     assert_eq!(r["skipped"], 1);
-    let (_, one) = call(
-        &fresh,
-        "GET",
-        &format!("/api/v1/ai/investigations/{}", v["investigation_id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let (_, one) = call(&fresh, "GET", &format!("/api/v1/ai/investigations/{id}"), None).await;
     assert_eq!(one["root_cause"]["code"], "CRASHLOOP_MISSING_ENV");
 }
 
@@ -290,4 +279,100 @@ async fn status_reports_the_provider_and_token_usage_as_the_runbook_shows() {
     assert_eq!(v["llm_provider"]["connectivity"], "not_configured");
     assert_eq!(v["token_usage"]["daily_used"], 0);
     assert!(v["token_usage"]["daily_quota"].as_u64().unwrap() > 0);
+}
+
+/// Starts an investigation of the crash-looping Deployment; its id.
+async fn start_mailer(h: &Harness) -> String {
+    let target = json!({"kind": "Deployment", "namespace": "shop", "name": "mailer"});
+    let (_, v) = call(
+        h,
+        "POST",
+        "/api/v1/ai/investigations",
+        Some(json!({"context": "dev", "target": target})),
+    )
+    .await;
+    v["investigation_id"].as_str().unwrap().to_string()
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text message, parsed.
+async fn next(ws: &mut Ws) -> Value {
+    use futures::StreamExt;
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .unwrap()
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+/// Progress over the workbench's WebSocket: a client subscribed to investigations sees every state
+/// change of the one it started, in order, with the conclusion's code; a subscription to another
+/// investigation sees none of it.
+#[tokio::test]
+async fn progress_streams_over_the_websocket() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let h = harness(Arc::new(StaticSource(crashloop_snapshot())), &[]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = app(h.state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    let (status, ticket) = call(&h, "POST", "/api/v1/ws/ticket", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let url = format!("ws://{addr}/api/v1/ws?ticket={}", ticket["ticket"].as_str().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    for (id, only) in [("all", None), ("other", Some("no-such-investigation"))] {
+        let msg = json!({"type": "investigations", "id": id, "investigation_id": only});
+        ws.send(Message::Text(msg.to_string().into())).await.unwrap();
+        let v = next(&mut ws).await;
+        assert_eq!(
+            (v["type"].as_str(), v["id"].as_str()),
+            (Some("subscribed"), Some(id)),
+            "{v}"
+        );
+    }
+
+    let id = start_mailer(&h).await;
+    let mut states = Vec::new();
+    let mut last = Value::Null;
+    while states.last() != Some(&"concluded".to_string()) {
+        let v = next(&mut ws).await;
+        assert_eq!(
+            (v["type"].as_str(), v["id"].as_str()),
+            (Some("investigation"), Some("all")),
+            "{v}"
+        );
+        assert_eq!(v["progress"]["investigation_id"], id.as_str());
+        states.push(v["progress"]["state"].as_str().unwrap().to_string());
+        last = v;
+    }
+    assert_eq!(states, ["queued", "gathering", "analyzing", "concluded"]);
+    assert!(
+        last["progress"]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("CRASHLOOP_MISSING_ENV"),
+        "{last}"
+    );
+    // The stored steps are what was streamed.
+    let inv = wait_terminal(&h, &id).await;
+    let stored: Vec<&str> = inv["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored, states);
+    // Nothing arrived for the other subscription: the next message answers a ping.
+    ws.send(Message::Text(json!({"type": "ping"}).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut ws).await["type"], "pong");
 }

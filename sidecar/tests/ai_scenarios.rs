@@ -58,12 +58,13 @@ async fn every_scenario_is_investigated_to_its_expected_code() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database.sqlite).unwrap());
     let mut state = AppState::new(Arc::new(cfg.clone()), store.clone(), TOKEN);
     let budget = Budget::new(cfg.ai.budget.clone(), store.clone(), PriceTable::default());
+    let actions = state.actions();
     state.ai = Ai::new(
         cfg.ai.clone(),
         store,
         Arc::new(KubeSource::new(kubeconfig)),
         budget,
-        None,
+        actions,
         None,
     );
 

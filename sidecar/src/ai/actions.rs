@@ -1,12 +1,15 @@
 //! Typed remediation actions: what an analyzer or the LLM may propose. Never shell text; every
 //! action names its target as an [`ObjectRef`], has an operation name (the names
 //! `safety_policy.forbidden_operations` and `require_approval` use) and a risk class. Whether
-//! an action runs is not decided here: the safety gate decides (`ai::gate`).
+//! an action runs is not decided here: each becomes a workbench action ([`Action::cluster_action`])
+//! that the one safety gate (`crate::safety`) decides on, as it does for a person's click.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::finding::ObjectRef;
+use crate::cluster::ops;
 
 /// How much damage an action can do if it is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -85,38 +88,49 @@ impl Action {
         }
     }
 
+    /// The workbench action that carries this out, or None for advice. Field changes become a
+    /// strategic merge patch built here from the typed fields, never text from the LLM.
+    pub fn cluster_action(&self) -> Option<ops::Action> {
+        Some(match self {
+            Action::RestartWorkload { .. } => ops::Action::RolloutRestart,
+            Action::ScaleWorkload { replicas, .. } => ops::Action::Scale { replicas: *replicas },
+            Action::RollbackDeployment { .. } => ops::Action::Rollback { revision: None },
+            Action::SetImage {
+                target,
+                container,
+                image,
+            } => ops::Action::Patch {
+                patch: container_patch(&target.kind, json!({"name": container, "image": image})),
+            },
+            Action::SetMemoryLimit {
+                target,
+                container,
+                memory,
+            } => ops::Action::Patch {
+                patch: container_patch(
+                    &target.kind,
+                    json!({"name": container, "resources": {"limits": {"memory": memory}}}),
+                ),
+            },
+            Action::DeletePod { .. } => ops::Action::DeletePod,
+            Action::DeleteObject { .. } => ops::Action::Delete,
+            Action::ResumeCronJob { .. } => ops::Action::Patch {
+                patch: json!({"spec": {"suspend": false}}),
+            },
+            Action::SetHpaMaxReplicas { max_replicas, .. } => ops::Action::Patch {
+                patch: json!({"spec": {"maxReplicas": max_replicas}}),
+            },
+            Action::UncordonNode { .. } => ops::Action::Uncordon,
+            Action::Manual { .. } => return None,
+        })
+    }
+
     /// The operation name the safety policy speaks of (`config::settings::OPERATIONS`:
     /// `delete_pod`, `scale_to_zero`, `delete_secret`, `delete_persistent_volume_claim`...).
     pub fn operation(&self) -> String {
-        match self {
-            Action::RestartWorkload { .. } => "restart_rollout".into(),
-            Action::ScaleWorkload { replicas: 0, .. } => "scale_to_zero".into(),
-            Action::ScaleWorkload { target, .. } if target.kind == "StatefulSet" => "scale_stateful_set".into(),
-            Action::ScaleWorkload { .. } => "scale_deployment".into(),
-            Action::RollbackDeployment { .. } => "rollback_deployment".into(),
-            Action::SetImage { .. }
-            | Action::SetMemoryLimit { .. }
-            | Action::ResumeCronJob { .. }
-            | Action::SetHpaMaxReplicas { .. } => "patch_resource".into(),
-            Action::DeletePod { .. } => "delete_pod".into(),
-            Action::DeleteObject { target } => match target.kind.as_str() {
-                "NetworkPolicy" => "disable_network_policy".into(),
-                "Role" | "RoleBinding" | "ClusterRole" | "ClusterRoleBinding" => "modify_rbac_binding".into(),
-                "Deployment"
-                | "StatefulSet"
-                | "DaemonSet"
-                | "Job"
-                | "Service"
-                | "ConfigMap"
-                | "Secret"
-                | "Namespace"
-                | "PersistentVolumeClaim"
-                | "PersistentVolume"
-                | "Pod" => format!("delete_{}", snake(&target.kind)),
-                _ => "delete_resource".into(),
-            },
-            Action::UncordonNode { .. } => "uncordon_node".into(),
-            Action::Manual { .. } => "manual".into(),
+        match (self.cluster_action(), self.target()) {
+            (Some(a), Some(t)) => a.operation(&t.kind).to_string(),
+            _ => "manual".into(),
         }
     }
 
@@ -165,16 +179,14 @@ impl Action {
     }
 }
 
-/// `PersistentVolumeClaim` → `persistent_volume_claim`.
-fn snake(kind: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in kind.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
+/// A patch of one container, wherever `kind` keeps its pod template.
+fn container_patch(kind: &str, container: Value) -> Value {
+    let pod_spec = json!({"containers": [container]});
+    match kind {
+        "Pod" => json!({"spec": pod_spec}),
+        "CronJob" => json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": pod_spec}}}}}),
+        _ => json!({"spec": {"template": {"spec": pod_spec}}}),
     }
-    out
 }
 
 #[cfg(test)]
@@ -195,5 +207,26 @@ mod tests {
         assert_eq!(zero.risk(), RiskClass::High);
         let json = serde_json::to_value(&zero).unwrap();
         assert_eq!(json["type"], "scale_workload");
+        let image = Action::SetImage {
+            target: ObjectRef::namespaced("Deployment", "a", "web"),
+            container: "app".into(),
+            image: "web:2".into(),
+        };
+        assert_eq!(image.operation(), "patch_resource");
+        let Some(ops::Action::Patch { patch }) = image.cluster_action() else {
+            panic!("a patch")
+        };
+        assert_eq!(patch["spec"]["template"]["spec"]["containers"][0]["image"], "web:2");
+        let ns = Action::DeleteObject {
+            target: ObjectRef::new("Namespace", None, "prod"),
+        };
+        assert_eq!(ns.operation(), "delete_namespace");
+        assert!(
+            Action::Manual {
+                description: "x".into()
+            }
+            .cluster_action()
+            .is_none()
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! stored and broadcast as it happens, the whole run bounded by `timeout_seconds`.
 //!
 //! The engine never touches the cluster except through its [`EvidenceSource`] and never mutates
-//! anything: proposals go to the [`ActionGate`].
+//! anything itself: every proposal goes to the one safety gate ([`Actions::submit_ai`]), which
+//! refuses it, parks it for a person's approval, or runs it (after a server dry run), and audits.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,13 +20,14 @@ use super::actions::Action;
 use super::analyzers::{self, Scope, Verdict};
 use super::evidence::{self, EvidenceSource};
 use super::finding::{Evidence, ObjectRef};
-use super::gate::ActionGate;
 use super::investigation::{ConclusionSource, Investigation, ProposedAction, RootCause, State, Step, TargetSpec};
 use super::mask;
 use super::similar;
 use super::snapshot::Snapshot;
 use super::taxonomy::Code;
 use crate::config;
+use crate::safety::actions::{Actions, Submitted};
+use crate::safety::{AiProposal, Target};
 use crate::store::ai::InvestigationFilter;
 use crate::store::{Store, StoreError};
 use crate::telemetry::metrics;
@@ -93,7 +95,7 @@ struct Inner {
     config: config::Ai,
     store: Arc<dyn Store>,
     source: Arc<dyn EvidenceSource>,
-    gate: Arc<dyn ActionGate>,
+    actions: Actions,
     reasoner: Option<Arc<dyn Reasoner>>,
     permits: Arc<Semaphore>,
     running: Mutex<HashMap<String, Running>>,
@@ -115,7 +117,7 @@ impl Engine {
         config: config::Ai,
         store: Arc<dyn Store>,
         source: Arc<dyn EvidenceSource>,
-        gate: Arc<dyn ActionGate>,
+        actions: Actions,
         reasoner: Option<Arc<dyn Reasoner>>,
     ) -> Engine {
         let permits = Arc::new(Semaphore::new(config.investigations.max_concurrent.max(1) as usize));
@@ -125,7 +127,7 @@ impl Engine {
                 config,
                 store,
                 source,
-                gate,
+                actions,
                 reasoner,
                 permits,
                 running: Mutex::new(HashMap::new()),
@@ -185,6 +187,12 @@ impl Engine {
             error: None,
         };
         self.inner.store.put_investigation(&doc.row()).await?;
+        let _ = self.inner.events.send(Progress {
+            investigation_id: id.clone(),
+            state: State::Queued,
+            detail: doc.steps[0].detail.clone(),
+            at: doc.created_at.clone(),
+        });
         let shared = Arc::new(tokio::sync::Mutex::new(doc));
         self.inner
             .running
@@ -313,7 +321,10 @@ impl Engine {
             return Ok(());
         }
         let verdict = analyzers::conclude(&snapshot, scope);
-        let investigated = investigated_scope(&snapshot, scope);
+        let investigated: Vec<Target> = investigated_scope(&snapshot, scope)
+            .into_iter()
+            .map(|o| target_of(&context, &o))
+            .collect();
         let mut conclusion = from_verdict(&verdict);
         let mut llm_note = None;
         let mut requested = Vec::new();
@@ -360,11 +371,11 @@ impl Engine {
         }
         // Every proposal, including what the LLM asked for mid-investigation, meets the gate.
         let mut proposed: Vec<ProposedAction> = Vec::new();
-        for a in requested {
-            proposed.push(self.inner.gate.propose(&id, &context, &a, &investigated, "llm").await);
+        for a in &requested {
+            proposed.push(self.propose(&id, &context, a, &investigated, "llm").await);
         }
         for (a, by) in &conclusion.actions {
-            proposed.push(self.inner.gate.propose(&id, &context, a, &investigated, by).await);
+            proposed.push(self.propose(&id, &context, a, &investigated, by).await);
         }
         let similar = {
             let d = doc.lock().await;
@@ -401,6 +412,75 @@ impl Engine {
         self.transition(doc, State::Concluded, &format!("{}: {}", rc.code, rc.summary))
             .await;
         Ok(())
+    }
+
+    /// Hands one proposal to the safety gate and records what it decided (and, when it ran,
+    /// what happened).
+    async fn propose(
+        &self,
+        id: &str,
+        context: &str,
+        action: &Action,
+        investigated: &[Target],
+        proposed_by: &str,
+    ) -> ProposedAction {
+        let mut out = ProposedAction {
+            action: action.clone(),
+            operation: action.operation(),
+            proposed_by: proposed_by.into(),
+            decision: "advice".into(),
+            reason: None,
+            result: None,
+            action_id: None,
+            approval_id: None,
+        };
+        let (Some(cluster_action), Some(target)) = (action.cluster_action(), action.target()) else {
+            return out;
+        };
+        let proposal = AiProposal {
+            investigation_id: id,
+            investigated,
+            from_llm: proposed_by == "llm",
+        };
+        let submitted = self
+            .inner
+            .actions
+            .submit_ai(cluster_action, target_of(context, target), &proposal)
+            .await;
+        match submitted {
+            Ok(Submitted::Applied { action_id, outcome }) => {
+                out.decision = "allowed".into();
+                out.result = Some(format!("applied: {}", outcome.summary));
+                out.action_id = Some(action_id);
+            }
+            Ok(Submitted::Failed { action_id, reason }) => {
+                out.decision = "allowed".into();
+                out.result = Some(format!("failed: {reason}"));
+                out.action_id = Some(action_id);
+            }
+            Ok(Submitted::PendingApproval {
+                action_id,
+                approval_id,
+                reason,
+            }) => {
+                out.decision = "needs_approval".into();
+                out.reason = Some(reason);
+                out.action_id = Some(action_id);
+                out.approval_id = Some(approval_id);
+            }
+            Ok(Submitted::Refused { action_id, reason }) => {
+                out.decision = "refused".into();
+                out.reason = Some(reason);
+                out.action_id = Some(action_id);
+            }
+            Err(e) => {
+                // The gate allowed it but it could not run (the context is not reachable...).
+                tracing::warn!(error = %e, investigation_id = id, "an allowed AI action could not run");
+                out.decision = "allowed".into();
+                out.result = Some(format!("failed: {e}"));
+            }
+        }
+        out
     }
 
     /// Cancels a queued or running investigation.
@@ -585,6 +665,15 @@ fn masked_evidence(v: &Verdict) -> Vec<Evidence> {
         e.text = mask::text(&e.text);
     }
     out
+}
+
+fn target_of(context: &str, o: &ObjectRef) -> Target {
+    Target {
+        context: context.to_string(),
+        kind: o.kind.clone(),
+        namespace: o.namespace.clone(),
+        name: o.name.clone(),
+    }
 }
 
 /// The objects an action may touch without a person's say: the investigated object and its

@@ -109,6 +109,12 @@ pub struct ProposedAction {
     /// What happened when it ran, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// The safety gate's record of it (`/api/v1/audit`), when it reached the gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
+    /// With `needs_approval`: approve or reject it at `/api/v1/approvals/{approval_id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

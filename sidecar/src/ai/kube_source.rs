@@ -1,14 +1,17 @@
-//! An [`EvidenceSource`] reading a cluster through kube-rs from a kubeconfig: what tests and
-//! `kubilitics eval` use against the real control plane, and what the sidecar uses until the
-//! workbench's watch caches serve the same reads.
+//! An [`EvidenceSource`] reading a cluster through kube-rs. The sidecar's reads go through the
+//! workbench's context registry ([`KubeSource::from_clusters`]): every context the workbench
+//! shows ($KUBECONFIG, ~/.kube/config, imported kubeconfigs, the sandbox), with its clients and
+//! exec-plugin approvals. Tests and `kubilitics eval` may point it at one kubeconfig file instead
+//! ([`KubeSource::new`]).
 //!
-//! It only reads. Contexts whose user runs an exec or auth-provider plugin are refused here: the
-//! workbench asks the user to approve such a command first, and the investigator must not be a
-//! way around that.
+//! It only reads. A context whose user runs an exec or auth-provider plugin gets a client only
+//! once the user approved that command (the registry's rule); from a bare file such contexts are
+//! refused, so the investigator is never a way around that approval.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, PersistentVolume, Pod, Secret};
@@ -23,58 +26,96 @@ use tokio::sync::Mutex;
 use super::analyzers::Scope;
 use super::evidence::{EvidenceError, EvidenceSource};
 use super::snapshot::Snapshot;
+use crate::cluster::{ClusterError, ClusterManager};
 
 pub struct KubeSource {
-    kubeconfig: PathBuf,
-    clients: Mutex<HashMap<String, Client>>,
+    clients: Clients,
+}
+
+enum Clients {
+    /// One kubeconfig file, clients built here.
+    File {
+        kubeconfig: PathBuf,
+        clients: Mutex<HashMap<String, Client>>,
+    },
+    /// The workbench's contexts and connections.
+    Registry(Arc<ClusterManager>),
 }
 
 impl KubeSource {
+    /// Reads the contexts of one kubeconfig file.
     pub fn new(kubeconfig: impl Into<PathBuf>) -> KubeSource {
         KubeSource {
-            kubeconfig: kubeconfig.into(),
-            clients: Mutex::new(HashMap::new()),
+            clients: Clients::File {
+                kubeconfig: kubeconfig.into(),
+                clients: Mutex::new(HashMap::new()),
+            },
+        }
+    }
+
+    /// Reads any context the workbench knows, through its connection to it.
+    pub fn from_clusters(clusters: Arc<ClusterManager>) -> KubeSource {
+        KubeSource {
+            clients: Clients::Registry(clusters),
         }
     }
 
     async fn client(&self, context: &str) -> Result<Client, EvidenceError> {
-        let mut clients = self.clients.lock().await;
-        if let Some(c) = clients.get(context) {
-            return Ok(c.clone());
+        match &self.clients {
+            Clients::File { kubeconfig, clients } => from_file(kubeconfig, clients, context).await,
+            Clients::Registry(clusters) => match clusters.connect(context).await {
+                Ok(conn) => Ok(conn.client.clone()),
+                Err(ClusterError::UnknownContext(c)) => Err(EvidenceError::UnknownContext(c)),
+                Err(e) => Err(EvidenceError::Read {
+                    what: format!("context {context}"),
+                    reason: e.to_string(),
+                }),
+            },
         }
-        let read = |reason: String| EvidenceError::Read {
-            what: format!("kubeconfig {}", self.kubeconfig.display()),
-            reason,
-        };
-        let kc = Kubeconfig::read_from(&self.kubeconfig).map_err(|e| read(e.to_string()))?;
-        let ctx = kc
-            .contexts
-            .iter()
-            .find(|c| c.name == context)
-            .ok_or_else(|| EvidenceError::UnknownContext(context.into()))?;
-        let user = ctx.context.as_ref().and_then(|c| c.user.clone()).unwrap_or_default();
-        let plugin = kc
-            .auth_infos
-            .iter()
-            .find(|a| a.name == user)
-            .and_then(|a| a.auth_info.as_ref())
-            .is_some_and(|a| a.exec.is_some() || a.auth_provider.is_some());
-        if plugin {
-            return Err(EvidenceError::UnknownContext(format!(
-                "{context} (its user runs an exec/auth-provider plugin)"
-            )));
-        }
-        let options = KubeConfigOptions {
-            context: Some(context.into()),
-            ..Default::default()
-        };
-        let config = kube::Config::from_custom_kubeconfig(kc, &options)
-            .await
-            .map_err(|e| read(e.to_string()))?;
-        let client = Client::try_from(config).map_err(|e| read(e.to_string()))?;
-        clients.insert(context.into(), client.clone());
-        Ok(client)
     }
+}
+
+async fn from_file(
+    kubeconfig: &Path,
+    clients: &Mutex<HashMap<String, Client>>,
+    context: &str,
+) -> Result<Client, EvidenceError> {
+    let mut clients = clients.lock().await;
+    if let Some(c) = clients.get(context) {
+        return Ok(c.clone());
+    }
+    let read = |reason: String| EvidenceError::Read {
+        what: format!("kubeconfig {}", kubeconfig.display()),
+        reason,
+    };
+    let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| read(e.to_string()))?;
+    let ctx = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .ok_or_else(|| EvidenceError::UnknownContext(context.into()))?;
+    let user = ctx.context.as_ref().and_then(|c| c.user.clone()).unwrap_or_default();
+    let plugin = kc
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)
+        .and_then(|a| a.auth_info.as_ref())
+        .is_some_and(|a| a.exec.is_some() || a.auth_provider.is_some());
+    if plugin {
+        return Err(EvidenceError::UnknownContext(format!(
+            "{context} (its user runs an exec/auth-provider plugin)"
+        )));
+    }
+    let options = KubeConfigOptions {
+        context: Some(context.into()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .map_err(|e| read(e.to_string()))?;
+    let client = Client::try_from(config).map_err(|e| read(e.to_string()))?;
+    clients.insert(context.into(), client.clone());
+    Ok(client)
 }
 
 async fn list<K>(api: Api<K>, lp: &ListParams) -> Result<Vec<K>, EvidenceError>

@@ -10,7 +10,8 @@
 //!   [`kube_source`]: that source over kube-rs.
 //! - [`engine`]: the investigation lifecycle (queue, states, timeout, cancel, export/import);
 //!   [`investigation`]: the stored document; [`similar`]: past incidents.
-//! - [`gate`]: proposals meet the safety policy; [`mask`]: credentials never leave or persist.
+//! - [`mask`]: credentials never leave or persist. Proposals meet the one safety gate
+//!   (`crate::safety`) that every human action passes too.
 //!
 //! What this module is not: it does not reach the cluster except through an evidence source, and
 //! it never mutates anything itself: actions go through the safety gate.
@@ -23,7 +24,6 @@ pub mod eval;
 pub mod evidence;
 pub mod finding;
 pub mod insights;
-pub mod gate;
 pub mod investigation;
 pub mod kube_source;
 pub mod llm;

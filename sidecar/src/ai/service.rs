@@ -10,11 +10,11 @@ use super::budget::{Budget, PriceTable};
 
 use super::engine::{Engine, Reasoner};
 use super::evidence::EvidenceSource;
-use super::gate::{ActionGate, ClosedGate};
 use super::kube_source::KubeSource;
 use super::llm::reasoner::{LlmReasoner, MAX_STEPS};
 use super::llm::{ChatProvider, Params};
 use crate::config::Config;
+use crate::safety::actions::Actions;
 use crate::store::Store;
 
 /// The reasoner for a provider, with the configured sampling, retries and the budget.
@@ -55,10 +55,10 @@ pub struct ProviderInfo {
 }
 
 impl Ai {
-    /// From the configuration: evidence from the configured kubeconfig, the closed gate, no LLM
-    /// unless `ai.llm.provider` names one.
-    pub fn from_config(config: &Config, store: Arc<dyn Store>) -> Ai {
-        let source: Arc<dyn EvidenceSource> = Arc::new(KubeSource::new(&config.kubernetes.kubeconfig_path));
+    /// From the configuration: evidence read through the workbench's contexts and actions
+    /// decided by its safety gate (both in `actions`), no LLM unless `ai.llm.provider` names one.
+    pub fn from_config(config: &Config, store: Arc<dyn Store>, actions: Actions) -> Ai {
+        let source: Arc<dyn EvidenceSource> = Arc::new(KubeSource::from_clusters(actions.clusters.clone()));
         let prices = PriceTable::load(&crate::config::home_dir(&std::env::vars().collect()));
         let budget = Budget::new(config.ai.budget.clone(), store.clone(), prices);
         let reasoner = match super::llm::from_config(&config.ai.llm) {
@@ -70,29 +70,23 @@ impl Ai {
                 None
             }
         };
-        Ai::new(config.ai.clone(), store, source, budget, None, reasoner)
+        Ai::new(config.ai.clone(), store, source, budget, actions, reasoner)
     }
 
-    /// With explicit parts (tests swap the source, the gate and the reasoner).
+    /// With explicit parts (tests swap the source and the reasoner).
     pub fn new(
         config: crate::config::Ai,
         store: Arc<dyn Store>,
         source: Arc<dyn EvidenceSource>,
         budget: Budget,
-        gate: Option<Arc<dyn ActionGate>>,
+        actions: Actions,
         reasoner: Option<(ProviderInfo, Arc<dyn Reasoner>)>,
     ) -> Ai {
-        let gate = gate.unwrap_or_else(|| {
-            Arc::new(ClosedGate {
-                policy: config.safety_policy.clone(),
-                store: store.clone(),
-            })
-        });
         let (provider, reasoner) = match reasoner {
             Some((info, r)) => (Some(info), Some(r)),
             None => (None, None),
         };
-        let engine = Engine::new(config.clone(), store.clone(), source, gate, reasoner);
+        let engine = Engine::new(config.clone(), store.clone(), source, actions, reasoner);
         Ai {
             engine,
             config: Arc::new(config),

@@ -2,12 +2,11 @@
 //! ones at need, never rename one (exports, tests and the UI store them as strings).
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 macro_rules! codes {
     ($($v:ident => $s:literal : $what:literal,)*) => {
         /// A root cause. `Healthy` is a real answer; `Unknown` means the evidence did not settle it.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum Code {
             $(#[serde(rename = $s)] #[doc = $what] $v,)*
         }
@@ -115,6 +114,27 @@ impl Code {
     }
 }
 
+// By hand, not derived: utoipa's derive does not see the `serde(rename)` that the `codes!` macro
+// writes, and documented the Rust variant names (`ImageNotFound`) instead of the wire names
+// (`IMAGE_NOT_FOUND`) that the API, exports and the UI use.
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A root-cause code of the taxonomy. HEALTHY is a real answer; UNKNOWN means the evidence did not settle it.",
+            ))
+            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Code {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+}
+
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -142,5 +162,22 @@ mod tests {
             seen += 1;
         }
         assert_eq!(seen + 1, Code::ALL.len(), "the page lists every code but UNKNOWN");
+    }
+
+    #[test]
+    fn the_api_schema_lists_the_wire_names() {
+        let schema = serde_json::to_value(<Code as utoipa::PartialSchema>::schema()).unwrap();
+        let names: Vec<&str> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let wire: Vec<String> = Code::ALL
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, wire);
+        assert!(names.contains(&"IMAGE_NOT_FOUND") && names.contains(&"HEALTHY"));
     }
 }

@@ -14,7 +14,7 @@ use super::observe::RequestId;
 use super::resources::kube_error;
 use crate::cluster::kinds;
 use crate::cluster::ops::{self, Action, Outcome};
-use crate::safety::actions::{ActionError, Actions, Submitted};
+use crate::safety::actions::{ActionError, Submitted};
 use crate::safety::{Actor, Decision, Target};
 use crate::store::{ActionRecord, ApprovalRecord};
 
@@ -26,14 +26,6 @@ impl From<ActionError> for ApiError {
             ActionError::Cluster(c) => c.into(),
             ActionError::Store(s) => s.into(),
         }
-    }
-}
-
-fn actions(state: &AppState) -> Actions {
-    Actions {
-        gate: state.gate.clone(),
-        store: state.store.clone(),
-        clusters: state.clusters.clone(),
     }
 }
 
@@ -132,7 +124,8 @@ pub async fn run(
         namespace: req.namespace,
         name: req.name,
     };
-    let submitted = actions(&state)
+    let submitted = state
+        .actions()
         .submit(req.action, target, &user(), Some(&request_id.0))
         .await?;
     let status = if matches!(submitted, Submitted::PendingApproval { .. }) {
@@ -196,7 +189,7 @@ pub async fn approve(
     Path(id): Path<String>,
     Extension(request_id): Extension<RequestId>,
 ) -> Result<Json<Submitted>, ApiError> {
-    Ok(Json(actions(&state).approve(&id, "local", Some(&request_id.0)).await?))
+    Ok(Json(state.actions().approve(&id, "local", Some(&request_id.0)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -220,7 +213,8 @@ pub async fn reject(
         ));
     }
     Ok(Json(
-        actions(&state)
+        state
+            .actions()
             .reject(&id, "local", &body.reason, Some(&request_id.0))
             .await?,
     ))

@@ -34,6 +34,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::cluster::ClusterManager;
 use crate::config::Config;
 use crate::safety::Gate;
+use crate::safety::actions::Actions;
 use crate::store::Store;
 use error::ApiError;
 use guard::GuardConfig;
@@ -69,9 +70,14 @@ impl AppState {
             allowed_hosts: Arc::new(allowed_hosts),
             max_body_bytes: config.server.max_body_bytes,
         };
-        let ai = crate::ai::service::Ai::from_config(&config, store.clone());
         let clusters = Arc::new(ClusterManager::empty(store.clone()));
         let gate = Arc::new(Gate::new(&config.ai.safety_policy));
+        let actions = Actions {
+            gate: gate.clone(),
+            store: store.clone(),
+            clusters: clusters.clone(),
+        };
+        let ai = crate::ai::service::Ai::from_config(&config, store.clone(), actions);
         AppState {
             config,
             store,
@@ -84,10 +90,21 @@ impl AppState {
         }
     }
 
-    /// The same state with `clusters` serving the kubeconfigs found at start-up.
+    /// The same state with `clusters` serving the kubeconfigs found at start-up (the AI
+    /// investigator is rebuilt on them, so it reads and acts on the same contexts).
     pub fn with_clusters(mut self, clusters: Arc<ClusterManager>) -> AppState {
         self.clusters = clusters;
+        self.ai = crate::ai::service::Ai::from_config(&self.config, self.store.clone(), self.actions());
         self
+    }
+
+    /// The safety gate with what it needs to run and record actions.
+    pub fn actions(&self) -> Actions {
+        Actions {
+            gate: self.gate.clone(),
+            store: self.store.clone(),
+            clusters: self.clusters.clone(),
+        }
     }
 }
 

@@ -8,12 +8,15 @@
 //! Protocol (JSON text frames):
 //! - client: `{"type":"subscribe","id":"s1","context":"c","kind":"pods","namespace":"ns","since":123}`
 //!   (`kind` `*` for all; `namespace` and `since` optional), `{"type":"unsubscribe","id":"s1"}`,
-//!   `{"type":"ping"}`.
+//!   `{"type":"ping"}`; `{"type":"investigations","id":"s2","investigation_id":"..."}` follows the AI
+//!   investigator's progress (one investigation, or every one without `investigation_id`).
 //! - server: `{"type":"subscribed","id","context","kind","seq"}` (list over HTTP, then apply
 //!   deltas with a higher `seq`), `{"type":"deltas","context","events":[...]}` batched over at
 //!   most 100 ms, `{"type":"resync","context","kind","reason"}` when the client must list again
 //!   (it missed more than is kept, or the cache relisted), `{"type":"error","message"}`,
-//!   `{"type":"pong"}`. WebSocket pings every `server.ws_ping_interval`; a client silent for
+//!   `{"type":"pong"}`; for `investigations`: `{"type":"investigation","id","progress":{"investigation_id",
+//!   "state","detail","at"}}` at every state change and step (GET the investigation for the rest), and
+//!   `{"type":"resync","id","reason"}` when the client fell behind. WebSocket pings every `server.ws_ping_interval`; a client silent for
 //!   three intervals is dropped.
 
 use std::collections::HashMap;
@@ -135,6 +138,11 @@ enum ClientMessage {
         tail: Option<i64>,
         since: Option<i64>,
     },
+    /// Follow investigations' progress (every one when `investigation_id` is absent).
+    Investigations {
+        id: String,
+        investigation_id: Option<String>,
+    },
     Ping,
 }
 
@@ -160,6 +168,8 @@ enum Outgoing {
     Resync(String, String),
     /// Log lines (or the end of the log, with why) for a `logs` subscription.
     Log(String, Vec<String>, Option<String>),
+    /// A message for an `investigations` subscription, ready to send.
+    Investigation(serde_json::Value),
 }
 
 type Subs = Arc<RwLock<Vec<Subscription>>>;
@@ -203,6 +213,9 @@ async fn serve(mut socket: WebSocket, state: AppState, ping_every: Duration) {
                             None => serde_json::json!({"type": "log", "id": id, "lines": lines}),
                             Some(why) => serde_json::json!({"type": "log_end", "id": id, "reason": why}),
                         };
+                        if socket.send(Message::Text(m.to_string().into())).await.is_err() { break; }
+                    }
+                    Outgoing::Investigation(m) => {
                         if socket.send(Message::Text(m.to_string().into())).await.is_err() { break; }
                     }
                     Outgoing::Resync(ctx, reason) => {
@@ -254,10 +267,22 @@ async fn handle(
         ClientMessage::Ping => vec![json!({"type": "pong"})],
         ClientMessage::Unsubscribe { id } => {
             subs.write().expect("subs lock").retain(|s| s.id != id);
-            if let Some(f) = forwarders.remove(&format!("logs:{id}")) {
-                f.abort();
+            for key in [format!("logs:{id}"), format!("investigations:{id}")] {
+                if let Some(f) = forwarders.remove(&key) {
+                    f.abort();
+                }
             }
             vec![json!({"type": "unsubscribed", "id": id})]
+        }
+        ClientMessage::Investigations { id, investigation_id } => {
+            let rx = state.ai.engine.subscribe();
+            let task = tokio::spawn(forward_progress(id.clone(), investigation_id.clone(), rx, tx.clone()));
+            if let Some(old) = forwarders.insert(format!("investigations:{id}"), task.abort_handle()) {
+                old.abort();
+            }
+            vec![
+                json!({"type": "subscribed", "id": id, "investigations": investigation_id.unwrap_or_else(|| "*".into())}),
+            ]
         }
         ClientMessage::Logs {
             id,
@@ -380,6 +405,29 @@ async fn forward_logs(
             Some("the container stopped writing (it exited or was deleted)".into()),
         ))
         .await;
+}
+
+/// Investigation progress for one `investigations` subscription.
+async fn forward_progress(
+    id: String,
+    only: Option<String>,
+    mut rx: broadcast::Receiver<crate::ai::engine::Progress>,
+    tx: mpsc::Sender<Outgoing>,
+) {
+    loop {
+        let m = match rx.recv().await {
+            Ok(p) if only.as_ref().is_none_or(|i| *i == p.investigation_id) => {
+                serde_json::json!({"type": "investigation", "id": id, "progress": p})
+            }
+            Ok(_) => continue,
+            Err(broadcast::error::RecvError::Lagged(n)) => serde_json::json!({"type": "resync", "id": id,
+                "reason": format!("the client fell {n} progress events behind; GET the investigations again")}),
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if tx.send(Outgoing::Investigation(m)).await.is_err() {
+            return;
+        }
+    }
 }
 
 async fn forward(context: String, mut rx: broadcast::Receiver<Arc<Delta>>, subs: Subs, tx: mpsc::Sender<Outgoing>) {

@@ -42,6 +42,35 @@ pub enum Action {
         #[schema(value_type = Object)]
         object: Value,
     },
+    /// A strategic merge patch that Kubilitics built from a typed change (an image, a memory
+    /// limit, a CronJob's suspend, an HPA's maximum): how the AI's proposed fixes run.
+    Patch {
+        #[schema(value_type = Object)]
+        patch: Value,
+    },
+    /// Delete the object (any kind the workbench knows). The operation name says which
+    /// (`delete_secret`, `delete_namespace`...), so `forbidden_operations` can name it.
+    Delete,
+}
+
+/// The safety policy's name for deleting an object of `kind`.
+pub fn delete_operation(kind: &str) -> &'static str {
+    match kind {
+        "Pod" => "delete_pod",
+        "Deployment" => "delete_deployment",
+        "StatefulSet" => "delete_stateful_set",
+        "DaemonSet" => "delete_daemon_set",
+        "Job" => "delete_job",
+        "Service" => "delete_service",
+        "ConfigMap" => "delete_config_map",
+        "Secret" => "delete_secret",
+        "Namespace" => "delete_namespace",
+        "PersistentVolumeClaim" => "delete_persistent_volume_claim",
+        "PersistentVolume" => "delete_persistent_volume",
+        "NetworkPolicy" => "disable_network_policy",
+        "Role" | "RoleBinding" | "ClusterRole" | "ClusterRoleBinding" => "modify_rbac_binding",
+        _ => "delete_resource",
+    }
 }
 
 impl Action {
@@ -59,6 +88,8 @@ impl Action {
             Action::Drain => "drain_node",
             Action::Apply { .. } => "apply_manifest",
             Action::Edit { .. } => "edit_resource",
+            Action::Patch { .. } => "patch_resource",
+            Action::Delete => delete_operation(kind),
         }
     }
 
@@ -70,7 +101,7 @@ impl Action {
             Action::Rollback { .. } => &["Deployment"],
             Action::DeletePod => &["Pod"],
             Action::Cordon | Action::Uncordon | Action::Drain => &["Node"],
-            Action::Apply { .. } | Action::Edit { .. } => &[],
+            Action::Apply { .. } | Action::Edit { .. } | Action::Patch { .. } | Action::Delete => &[],
         }
     }
 
@@ -83,6 +114,7 @@ impl Action {
         match self {
             Action::Scale { .. } => ("update", group, resource, Some("scale")),
             Action::DeletePod => ("delete", "", "pods".into(), None),
+            Action::Delete => ("delete", group, resource, None),
             Action::Drain => ("create", "", "pods".into(), Some("eviction")),
             Action::Edit { .. } => ("update", group, resource, None),
             _ => ("patch", group, resource, None),
@@ -181,39 +213,74 @@ where
     Api::namespaced(client.clone(), namespace.unwrap_or("default"))
 }
 
-/// Runs `action` on the target. Call only with the safety gate's permission.
+/// Scales through the scale subresource; a dry run patches the object's `spec.replicas` with
+/// `dryRun=All` instead, which every API server (and the sandbox) validates without storing.
+async fn scale<K>(api: Api<K>, name: &str, replicas: i32, dry_run: bool) -> Result<i32, kube::Error>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let patch = Patch::Merge(json!({"spec": {"replicas": replicas}}));
+    let before = api.get_scale(name).await?;
+    if dry_run {
+        let pp = PatchParams {
+            dry_run: true,
+            ..PatchParams::default()
+        };
+        api.patch(name, &pp, &patch).await?;
+    } else {
+        api.patch_scale(name, &PatchParams::default(), &patch).await?;
+    }
+    Ok(before.spec.and_then(|s| s.replicas).unwrap_or(0))
+}
+
+/// The API of a kind the workbench knows, for the target's namespace.
+fn known_api(client: &Client, kind: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, kube::Error> {
+    let Some(info) = super::kinds::find(kind) else {
+        return Err(kube::Error::Api(Box::new(kube::core::Status {
+            code: 422,
+            message: format!("{kind} is not a kind Kubilitics can change"),
+            ..Default::default()
+        })));
+    };
+    let ar = kube::discovery::ApiResource {
+        group: info.group.into(),
+        version: info.version.into(),
+        api_version: if info.group.is_empty() {
+            info.version.into()
+        } else {
+            format!("{}/{}", info.group, info.version)
+        },
+        kind: info.kind.into(),
+        plural: info.name.into(),
+    };
+    Ok(if info.namespaced {
+        Api::namespaced_with(client.clone(), namespace.unwrap_or("default"), &ar)
+    } else {
+        Api::all_with(client.clone(), &ar)
+    })
+}
+
+/// Runs `action` on the target; with `dry_run` the API server validates it (`dryRun=All`) and
+/// nothing changes. Call only with the safety gate's permission.
 pub async fn execute(
     client: &Client,
     action: &Action,
     kind: &str,
     namespace: Option<&str>,
     name: &str,
+    dry_run: bool,
 ) -> Result<Outcome, kube::Error> {
-    let pp = PatchParams::default();
+    let pp = PatchParams {
+        dry_run,
+        ..PatchParams::default()
+    };
     match action {
         Action::Scale { replicas } => {
-            let patch = Patch::Merge(json!({"spec": {"replicas": replicas}}));
-            let before = match kind {
-                "StatefulSet" => {
-                    let api: Api<StatefulSet> = ns_api(client, namespace);
-                    let b = api.get_scale(name).await?;
-                    api.patch_scale(name, &pp, &patch).await?;
-                    b
-                }
-                "ReplicaSet" => {
-                    let api: Api<ReplicaSet> = ns_api(client, namespace);
-                    let b = api.get_scale(name).await?;
-                    api.patch_scale(name, &pp, &patch).await?;
-                    b
-                }
-                _ => {
-                    let api: Api<Deployment> = ns_api(client, namespace);
-                    let b = api.get_scale(name).await?;
-                    api.patch_scale(name, &pp, &patch).await?;
-                    b
-                }
+            let was = match kind {
+                "StatefulSet" => scale::<StatefulSet>(ns_api(client, namespace), name, *replicas, dry_run).await?,
+                "ReplicaSet" => scale::<ReplicaSet>(ns_api(client, namespace), name, *replicas, dry_run).await?,
+                _ => scale::<Deployment>(ns_api(client, namespace), name, *replicas, dry_run).await?,
             };
-            let was = before.spec.and_then(|s| s.replicas).unwrap_or(0);
             Ok(Outcome {
                 summary: format!("scaled {kind} {name} from {was} to {replicas} replicas"),
                 before: Some(json!({"replicas": was})),
@@ -241,11 +308,15 @@ pub async fn execute(
                 ..Outcome::default()
             })
         }
-        Action::Rollback { revision } => rollback(client, namespace, name, *revision).await,
+        Action::Rollback { revision } => rollback(client, namespace, name, *revision, &pp).await,
         Action::DeletePod => {
             let api: Api<Pod> = ns_api(client, namespace);
             let before = api.get(name).await?;
-            api.delete(name, &DeleteParams::default()).await?;
+            let dp = DeleteParams {
+                dry_run,
+                ..DeleteParams::default()
+            };
+            api.delete(name, &dp).await?;
             Ok(Outcome {
                 summary: format!("deleted pod {name}"),
                 before: Some(
@@ -267,8 +338,8 @@ pub async fn execute(
                 diff: None,
             })
         }
-        Action::Drain => drain(client, name).await,
-        Action::Apply { yaml } => apply(client, yaml, false).await,
+        Action::Drain => drain(client, name, dry_run).await,
+        Action::Apply { yaml } => apply(client, yaml, dry_run).await,
         Action::Edit { object } => {
             let (api, _) = dynamic_api(client, object, namespace).await?;
             let before = api
@@ -277,12 +348,42 @@ pub async fn execute(
                 .ok()
                 .map(|o| clean(serde_json::to_value(o).unwrap_or_default()));
             let obj: DynamicObject = serde_json::from_value(object.clone()).map_err(kube::Error::SerdeError)?;
-            let after = api.replace(name, &PostParams::default(), &obj).await?;
+            let post = PostParams {
+                dry_run,
+                ..PostParams::default()
+            };
+            let after = api.replace(name, &post, &obj).await?;
             Ok(Outcome {
                 summary: format!("replaced {kind} {name}"),
                 before,
                 after: Some(clean(serde_json::to_value(after).unwrap_or_default())),
                 diff: None,
+            })
+        }
+        Action::Patch { patch } => {
+            let api = known_api(client, kind, namespace)?;
+            let before = clean(serde_json::to_value(api.get(name).await?).unwrap_or_default());
+            let after = api.patch(name, &pp, &Patch::Strategic(patch)).await?;
+            let after = clean(serde_json::to_value(after).unwrap_or_default());
+            Ok(Outcome {
+                summary: format!("patched {kind} {name}"),
+                diff: Some(line_diff(&format!("{kind}/{name}"), Some(&before), &after)),
+                before: Some(before),
+                after: Some(after),
+            })
+        }
+        Action::Delete => {
+            let api = known_api(client, kind, namespace)?;
+            let before = clean(serde_json::to_value(api.get(name).await?).unwrap_or_default());
+            let dp = DeleteParams {
+                dry_run,
+                ..DeleteParams::default()
+            };
+            api.delete(name, &dp).await?;
+            Ok(Outcome {
+                summary: format!("deleted {kind} {name}"),
+                before: Some(before),
+                ..Outcome::default()
             })
         }
     }
@@ -293,6 +394,7 @@ async fn rollback(
     namespace: Option<&str>,
     name: &str,
     revision: Option<i64>,
+    pp: &PatchParams,
 ) -> Result<Outcome, kube::Error> {
     let deployments: Api<Deployment> = ns_api(client, namespace);
     let dep = deployments.get(name).await?;
@@ -338,11 +440,7 @@ async fn rollback(
         labels.remove("pod-template-hash");
     }
     deployments
-        .patch(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"template": template}})),
-        )
+        .patch(name, pp, &Patch::Merge(json!({"spec": {"template": template}})))
         .await?;
     Ok(Outcome {
         summary: format!("rolled deployment {name} back from revision {current} to the template of revision {to}"),
@@ -352,14 +450,16 @@ async fn rollback(
     })
 }
 
-async fn drain(client: &Client, node: &str) -> Result<Outcome, kube::Error> {
+/// Cordons `node` and evicts its pods; a dry run cordons with `dryRun=All` and only lists the
+/// pods it would evict.
+async fn drain(client: &Client, node: &str, dry_run: bool) -> Result<Outcome, kube::Error> {
     let nodes: Api<Node> = Api::all(client.clone());
+    let pp = PatchParams {
+        dry_run,
+        ..PatchParams::default()
+    };
     nodes
-        .patch(
-            node,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"unschedulable": true}})),
-        )
+        .patch(node, &pp, &Patch::Merge(json!({"spec": {"unschedulable": true}})))
         .await?;
     let pods: Api<Pod> = Api::all(client.clone());
     let on_node = pods
@@ -377,6 +477,10 @@ async fn drain(client: &Client, node: &str) -> Result<Outcome, kube::Error> {
         );
         if daemon || mirror || done {
             skipped.push(id);
+            continue;
+        }
+        if dry_run {
+            evicted.push(id);
             continue;
         }
         let api: Api<Pod> = Api::namespaced(client.clone(), &ns);

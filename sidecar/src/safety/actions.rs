@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Actor, Decision, Gate, Target, risk};
+use super::{Actor, AiProposal, Decision, Gate, Target, risk};
 use crate::cluster::ClusterManager;
 use crate::cluster::ops::{self, Action, Outcome};
 use crate::store::{ActionRecord, NewAuditRecord, Store, StoreError};
@@ -48,6 +48,7 @@ pub enum ActionError {
 }
 
 /// The gate plus what it needs to run and record actions.
+#[derive(Clone)]
 pub struct Actions {
     pub gate: Arc<Gate>,
     pub store: Arc<dyn Store>,
@@ -96,8 +97,33 @@ impl Actions {
         actor: &Actor,
         request_id: Option<&str>,
     ) -> Result<Submitted, ActionError> {
+        let decision = self.gate.evaluate(action.operation(&target.kind), &target, actor);
+        self.act(action, target, actor, decision, request_id).await
+    }
+
+    /// An action the AI proposes for investigation `proposal.investigation_id`: the same gate
+    /// (with the AI's scope rule, [`Gate::evaluate_ai`]), the same approvals and audit log.
+    pub async fn submit_ai(
+        &self,
+        action: Action,
+        target: Target,
+        proposal: &AiProposal<'_>,
+    ) -> Result<Submitted, ActionError> {
+        let decision = self.gate.evaluate_ai(action.operation(&target.kind), &target, proposal);
+        let actor = Actor::Ai(proposal.investigation_id.to_string());
+        self.act(action, target, &actor, decision, None).await
+    }
+
+    /// Records the decision and acts on it: refuse, park for approval, or run.
+    async fn act(
+        &self,
+        action: Action,
+        target: Target,
+        actor: &Actor,
+        decision: Decision,
+        request_id: Option<&str>,
+    ) -> Result<Submitted, ActionError> {
         let operation = action.operation(&target.kind);
-        let decision = self.gate.evaluate(operation, &target, actor);
         let (origin, investigation) = match actor {
             Actor::User(_) => ("user", None),
             Actor::Ai(i) => ("ai", Some(i.clone())),
@@ -174,14 +200,13 @@ impl Actions {
         request_id: Option<&str>,
     ) -> Result<Submitted, ActionError> {
         let conn = self.clusters.connect(&record.context).await?;
-        let result = ops::execute(
-            &conn.client,
-            &action,
-            &record.kind,
-            record.namespace.as_deref(),
-            &record.name,
-        )
-        .await;
+        let (kind, ns, name) = (&record.kind, record.namespace.as_deref(), &record.name);
+        // A server-side dry run first: the API server validates the change (admission, schema,
+        // quota) before anything is stored.
+        let result = match ops::execute(&conn.client, &action, kind, ns, name, true).await {
+            Ok(_) => ops::execute(&conn.client, &action, kind, ns, name, false).await,
+            Err(e) => Err(e),
+        };
         match result {
             Ok(outcome) => {
                 let summary = serde_json::json!({"summary": outcome.summary});

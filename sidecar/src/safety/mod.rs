@@ -205,6 +205,47 @@ impl Gate {
     }
 }
 
+/// Where an AI proposal comes from: the investigation, the objects it investigated (the target
+/// and its owner chain; empty for a namespace or the whole cluster) and whether the LLM named
+/// the action (rather than the deterministic analyzers, whose targets come from the cluster's
+/// structure, not from text).
+#[derive(Debug, Clone)]
+pub struct AiProposal<'a> {
+    pub investigation_id: &'a str,
+    pub investigated: &'a [Target],
+    pub from_llm: bool,
+}
+
+impl Gate {
+    /// [`Gate::evaluate`] for the AI, plus its own rule: an action that runs without a person's
+    /// approval may only touch the investigated object or its owner chain. The LLM reads text an
+    /// attacker may have written, so anything else it names is refused outright; an analyzer's
+    /// proposal outside that scope waits for approval.
+    pub fn evaluate_ai(&self, operation: &str, target: &Target, proposal: &AiProposal) -> Decision {
+        let decision = self.evaluate(operation, target, &Actor::Ai(proposal.investigation_id.into()));
+        if matches!(decision, Decision::Refused(_)) || proposal.investigated.contains(target) {
+            return decision;
+        }
+        let what = format!(
+            "{} {}{}",
+            target.kind,
+            target.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
+            target.name
+        );
+        if proposal.from_llm {
+            return Decision::Refused(format!(
+                "{what} is not the investigated object or its owner chain; the AI may not act on objects it only read about"
+            ));
+        }
+        match decision {
+            Decision::Allowed => Decision::NeedsApproval(format!(
+                "{what} is outside the investigated object and its owner chain; a person approves"
+            )),
+            other => other,
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;

@@ -132,3 +132,45 @@ fn aliases_name_the_same_operations_and_every_operation_has_a_risk() {
     assert_eq!(risk("delete_pod"), Some(Risk::High));
     assert_eq!(risk("cordon_node"), Some(Risk::Low));
 }
+
+#[test]
+fn the_ai_acts_unasked_only_on_the_investigated_object_and_its_owners() {
+    let g = Gate::new(&policy(3));
+    let web = target("Deployment", Some("shop"), "web");
+    let investigated = [target("Pod", Some("shop"), "web-1"), web.clone()];
+    let from = |from_llm| AiProposal {
+        investigation_id: "i1",
+        investigated: &investigated,
+        from_llm,
+    };
+    // In scope: the policy alone decides.
+    assert_eq!(g.evaluate_ai("restart_rollout", &web, &from(true)), Decision::Allowed);
+    // Something the LLM named from what it read: refused, whatever the policy would allow.
+    let other = target("Deployment", Some("shop"), "payments");
+    assert!(matches!(
+        g.evaluate_ai("restart_rollout", &other, &from(true)),
+        Decision::Refused(r) if r.contains("only read about")
+    ));
+    let ns = target("Namespace", None, "payments");
+    assert!(matches!(
+        g.evaluate_ai("delete_namespace", &ns, &from(true)),
+        Decision::Refused(_)
+    ));
+    // An analyzer's proposal elsewhere waits for a person.
+    assert!(matches!(
+        g.evaluate_ai("restart_rollout", &other, &from(false)),
+        Decision::NeedsApproval(_)
+    ));
+    // Forbidden stays forbidden, in scope or not.
+    let secret = target("Secret", Some("shop"), "db");
+    let with_secret = [secret.clone()];
+    let p = AiProposal {
+        investigation_id: "i1",
+        investigated: &with_secret,
+        from_llm: false,
+    };
+    assert!(matches!(
+        g.evaluate_ai("delete_secret", &secret, &p),
+        Decision::Refused(_)
+    ));
+}

@@ -4,7 +4,7 @@ import { errorMessage } from '../../api/error'
 import type { ObjectRef, ProposedAction, Submitted } from '../../api/types'
 import { kindPath } from '../resources/kinds'
 import { describeFix } from './fix'
-import { isActive, useApproveFix, useCancelInvestigation, useInvestigation } from './useInvestigations'
+import { isActive, useApproveFix, useCancelInvestigation, useInvestigation, useRejectFix } from './useInvestigations'
 
 const PROGRESS = ['queued', 'gathering', 'analyzing', 'reasoning', 'concluded']
 
@@ -111,6 +111,7 @@ function outcomeText(s: Submitted): string {
 /** A proposed fix with the gate's decision; Approve carries it out through the safety gate. */
 function ActionItem({ a, investigationId, ctx }: { a: ProposedAction; investigationId: string; ctx: string }) {
   const approve = useApproveFix(ctx, investigationId)
+  const reject = useRejectFix(investigationId)
   const [rejected, setRejected] = useState<string | null>(null)
   const [reason, setReason] = useState('')
   const runnable = a.action.type !== 'manual' && a.decision !== 'refused' && a.decision !== 'advice' && !a.result
@@ -126,22 +127,26 @@ function ActionItem({ a, investigationId, ctx }: { a: ProposedAction; investigat
       {a.result && <p className="small">{a.result}</p>}
       {runnable && !done && !rejected && (
         <div className="row">
-          <button type="button" className="primary" disabled={approve.isPending} onClick={() => approve.mutate(a.action)}>
+          <button type="button" className="primary" disabled={approve.isPending} onClick={() => approve.mutate(a)}>
             {approve.isPending ? 'Applying…' : 'Approve'}
           </button>
           <label className="visually-hidden" htmlFor={`reason-${key}`}>
             Reason for rejecting
           </label>
           <input id={`reason-${key}`} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (for reject)" />
-          <button type="button" disabled={approve.isPending} onClick={() => setRejected(reason || 'rejected')}>
+          <button type="button" disabled={approve.isPending || reject.isPending} onClick={() => {
+              const why = reason || 'rejected'
+              if (a.approval_id) reject.mutate({ approvalId: a.approval_id, reason: why }, { onSuccess: () => setRejected(why) })
+              else setRejected(why)
+            }}>
             Reject
           </button>
         </div>
       )}
       {rejected && <p role="status">Rejected: {rejected}</p>}
-      {approve.error && (
+      {(approve.error || reject.error) && (
         <p className="error" role="alert">
-          {errorMessage(approve.error)}
+          {errorMessage(approve.error ?? reject.error)}
         </p>
       )}
       {approve.data && (

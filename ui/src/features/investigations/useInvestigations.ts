@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
-import type { AiStatus, Finding, Investigation, InvestigationList, ObjectRef, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
+import type { AiStatus, Finding, Investigation, InvestigationList, ObjectRef, ProposedAction, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
 import { kindPath } from '../resources/kinds'
 import { objectPath } from '../resources/useResources'
 import { planFix } from './fix'
@@ -61,7 +61,7 @@ export function useInsights() {
       const out: Insight[] = []
       for (const inv of d.items) {
         for (const f of inv.findings ?? []) {
-          if (f.code === 'Healthy') continue
+          if (f.code === 'HEALTHY') continue
           const o = f.objects[0]
           const key = `${inv.context}|${f.code}|${o?.kind}/${o?.namespace}/${o?.name}`
           if (seen.has(key)) continue
@@ -80,13 +80,18 @@ export function isActive(state: string): boolean {
 }
 
 /**
- * Approving a proposed fix: it goes through the workbench's safety gate like any other action,
+ * Approving a proposed fix. A fix the safety gate parked for approval (`approval_id`) is approved
+ * where it waits; any other goes through the workbench's safety gate like a click on the object,
  * and the click is the approval when the gate asks for one.
  */
 export function useApproveFix(context: string, investigationId: string) {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: async (fix: ProposedFix): Promise<Submitted> => {
+    mutationFn: async (proposed: ProposedAction): Promise<Submitted> => {
+      if (proposed.approval_id) {
+        return request<Submitted>('POST', `/api/v1/approvals/${encodeURIComponent(proposed.approval_id)}/approve`)
+      }
+      const fix: ProposedFix = proposed.action
       const plan = await planFix(fix, (t: ObjectRef) => request<Record<string, unknown>>('GET', objectPath(context, kindPath(t.kind), t.namespace, t.name)))
       if (typeof plan === 'string') throw new Error(plan)
       const submitted = await request<Submitted>('POST', `/api/v1/clusters/${encodeURIComponent(context)}/actions`, {
@@ -99,6 +104,16 @@ export function useApproveFix(context: string, investigationId: string) {
       void qc.invalidateQueries({ queryKey: ['investigation', investigationId] })
       void qc.invalidateQueries({ queryKey: ['resources', context] })
     },
+  })
+}
+
+/** Rejecting a fix the safety gate parked for approval: the reason goes to the audit log. */
+export function useRejectFix(investigationId: string) {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: ({ approvalId, reason }: { approvalId: string; reason: string }) =>
+      request('POST', `/api/v1/approvals/${encodeURIComponent(approvalId)}/reject`, { body: { reason } }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: ['investigation', investigationId] }),
   })
 }
 
