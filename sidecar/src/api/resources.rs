@@ -12,8 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::clusters::connection;
 use super::error::{ApiError, Json, Path, Query};
+use crate::cluster::cache::KindCache;
 use crate::cluster::events::EventRow;
 use crate::cluster::kinds::{self, Row};
+use crate::cluster::rows::{ReadyRow, write_list};
 use crate::cluster::{Filter, KindStatus, dynamic, overview};
 
 #[derive(Deserialize, IntoParams)]
@@ -47,28 +49,36 @@ pub struct ListResponse {
     pub sync: Option<KindStatus>,
 }
 
-/// Sorts, pages and wraps rows.
-pub fn page(mut rows: Vec<Row>, q: &ListQuery, sync: Option<KindStatus>) -> Result<ListResponse, ApiError> {
-    let (column, descending) = match q.sort.as_deref() {
+/// Orders rows by the query's `sort` column (`-` first for descending); by namespace, then name,
+/// when it names none.
+fn order<T>(rows: &mut [T], sort: Option<&str>, row: impl Fn(&T) -> &Row) {
+    let (column, descending) = match sort {
         Some(s) if s.starts_with('-') => (&s[1..], true),
         Some(s) => (s, false),
         None => ("", false),
     };
     if column.is_empty() {
-        rows.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-    } else {
         rows.sort_by(|a, b| {
-            let (ka, kb) = (kinds::sort_key(a, column), kinds::sort_key(b, column));
-            ka.0.total_cmp(&kb.0)
-                .then_with(|| ka.1.cmp(&kb.1))
-                .then_with(|| a.name.cmp(&b.name))
+            let (a, b) = (row(a), row(b));
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
         });
-        // Age sorts by creation time: newest first reads as "smallest age".
-        if descending != (column == "age") {
-            rows.reverse();
-        }
+        return;
     }
-    let total = rows.len();
+    rows.sort_by(|a, b| {
+        let (a, b) = (row(a), row(b));
+        let (ka, kb) = (kinds::sort_key(a, column), kinds::sort_key(b, column));
+        ka.0.total_cmp(&kb.0)
+            .then_with(|| ka.1.cmp(&kb.1))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    // Age sorts by creation time: newest first reads as "smallest age".
+    if descending != (column == "age") {
+        rows.reverse();
+    }
+}
+
+/// The `start..end` of the page the query asks for, out of `total` rows.
+fn window(total: usize, q: &ListQuery) -> Result<(usize, usize), ApiError> {
     let start = match q.continue_.as_deref() {
         Some(t) => t
             .parse::<usize>()
@@ -76,18 +86,49 @@ pub fn page(mut rows: Vec<Row>, q: &ListQuery, sync: Option<KindStatus>) -> Resu
         None => 0,
     };
     let limit = q.limit.unwrap_or(usize::MAX).max(1);
-    let end = start.saturating_add(limit).min(total);
-    let items = if start < total {
-        rows.drain(start..end).collect()
-    } else {
-        Vec::new()
-    };
+    Ok((start.min(total), start.saturating_add(limit).min(total)))
+}
+
+/// Sorts, pages and wraps rows.
+pub fn page(mut rows: Vec<Row>, q: &ListQuery, sync: Option<KindStatus>) -> Result<ListResponse, ApiError> {
+    order(&mut rows, q.sort.as_deref(), |r| r);
+    let total = rows.len();
+    let (start, end) = window(total, q)?;
     Ok(ListResponse {
-        items,
+        items: rows.drain(start..end).collect(),
         total,
         continue_: (end < total).then(|| end.to_string()),
         sync,
     })
+}
+
+/// [`ListResponse`] without its `items`, which [`ready_page`] writes from ready rows.
+#[derive(Serialize)]
+struct ListRest {
+    total: usize,
+    #[serde(rename = "continue")]
+    continue_: Option<String>,
+    sync: Option<KindStatus>,
+}
+
+/// A cached kind's list as the JSON of [`ListResponse`]: rows kept ready by the watch cache are
+/// filtered, ordered (already, unless a column is asked for), paged and concatenated.
+pub fn ready_page(kind: &dyn KindCache, filter: &Filter, q: &ListQuery) -> Result<Vec<u8>, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let mut rows = kind.ready(filter);
+    if q.sort.as_deref().is_some_and(|s| !s.is_empty()) {
+        let mut keyed: Vec<(Row, Arc<ReadyRow>)> = rows.into_iter().map(|r| (r.to_row(now), r)).collect();
+        order(&mut keyed, q.sort.as_deref(), |k| &k.0);
+        rows = keyed.into_iter().map(|k| k.1).collect();
+    }
+    let total = rows.len();
+    let (start, end) = window(total, q)?;
+    let rest = ListRest {
+        total,
+        continue_: (end < total).then(|| end.to_string()),
+        sync: Some(kind.status()),
+    };
+    write_list(&rows[start..end], now, &rest).map_err(|e| ApiError::internal("writing the list", &e))
 }
 
 #[utoipa::path(get, path = "/api/v1/clusters/{context}/resources/{kind}", tag = "resources", security(("bearer" = [])),
@@ -97,7 +138,7 @@ pub async fn list(
     State(state): State<AppState>,
     Path((context, kind)): Path<(String, String)>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<ListResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let conn = connection(&state, &context).await?;
     let filter = Filter {
         namespace: q.namespace.clone().filter(|n| !n.is_empty()),
@@ -106,16 +147,16 @@ pub async fn list(
     };
     if let Some(k) = conn.cache.kind(&kind) {
         let k = k.clone();
-        // Row building for tens of thousands of objects is CPU work: keep it off the reactor.
-        let (rows, sync) = tokio::task::spawn_blocking(move || (k.rows(&filter), k.status()))
+        // Tens of thousands of rows are still CPU work (a column sort parses them): off the reactor.
+        let body = tokio::task::spawn_blocking(move || ready_page(k.as_ref(), &filter, &q))
             .await
-            .map_err(|e| ApiError::internal("listing from the cache", &e))?;
-        return Ok(Json(page(rows, &q, Some(sync))?));
+            .map_err(|e| ApiError::internal("listing from the cache", &e))??;
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
     }
     let rows = dynamic::list(&conn.client, &kind, &filter)
         .await
         .map_err(dynamic_error)?;
-    Ok(Json(page(rows, &q, None)?))
+    Ok(Json(page(rows, &q, None)?).into_response())
 }
 
 pub fn dynamic_error(e: dynamic::DynamicError) -> ApiError {

@@ -22,6 +22,7 @@ use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -34,6 +35,7 @@ use utoipa::ToSchema;
 
 use super::events::EventCache;
 use super::kinds::{self, KindInfo, Row, Summary};
+use super::rows::{ReadyRow, RowIndex};
 use crate::telemetry::metrics;
 
 /// How far a kind's cache is.
@@ -204,22 +206,29 @@ pub struct Filter {
 
 impl Filter {
     pub fn accepts(&self, meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> bool {
+        self.accepts_name(meta.namespace.as_deref(), meta.name.as_deref().unwrap_or(""))
+            && self
+                .label_selector
+                .as_deref()
+                .is_none_or(|s| kinds::matches_selector(meta, s))
+    }
+
+    /// The namespace and text parts of the filter (everything but the label selector).
+    pub fn accepts_name(&self, namespace: Option<&str>, name: &str) -> bool {
         if let Some(ns) = &self.namespace
-            && meta.namespace.as_deref() != Some(ns.as_str())
+            && namespace != Some(ns.as_str())
         {
             return false;
         }
         if let Some(q) = self.q.as_deref().filter(|q| !q.is_empty()) {
             let q = q.to_lowercase();
-            let name = meta.name.as_deref().unwrap_or("").to_lowercase();
-            let full = format!("{}/{name}", meta.namespace.as_deref().unwrap_or("").to_lowercase());
+            let name = name.to_lowercase();
+            let full = format!("{}/{name}", namespace.unwrap_or("").to_lowercase());
             if !name.contains(&q) && !full.contains(&q) {
                 return false;
             }
         }
-        self.label_selector
-            .as_deref()
-            .is_none_or(|s| kinds::matches_selector(meta, s))
+        true
     }
 }
 
@@ -228,6 +237,8 @@ pub trait KindCache: Send + Sync {
     fn info(&self) -> &'static KindInfo;
     fn status(&self) -> KindStatus;
     fn rows(&self, filter: &Filter) -> Vec<Row>;
+    /// The rows `filter` accepts, kept ready as JSON, in namespace/name order (what lists serve).
+    fn ready(&self, filter: &Filter) -> Vec<Arc<ReadyRow>>;
     /// The object as JSON (`apiVersion` and `kind` set).
     fn get(&self, namespace: Option<&str>, name: &str) -> Option<Value>;
     fn len(&self) -> usize;
@@ -239,6 +250,7 @@ pub trait KindCache: Send + Sync {
 struct Typed<K: Resource<DynamicType = ()> + Clone + 'static> {
     info: &'static KindInfo,
     store: Store<K>,
+    rows: Arc<RowIndex>,
     status: Arc<StatusCell>,
 }
 
@@ -269,6 +281,22 @@ where
             .filter(|o| filter.accepts(o.meta()))
             .map(|o| kinds::row(o.as_ref(), now))
             .collect()
+    }
+
+    fn ready(&self, filter: &Filter) -> Vec<Arc<ReadyRow>> {
+        let namespace = filter.namespace.as_deref();
+        self.rows.select(namespace, |r| {
+            filter.accepts_name(r.namespace.as_deref(), &r.name)
+                && filter.label_selector.as_deref().is_none_or(|s| {
+                    let mut key = ObjectRef::<K>::new(&r.name);
+                    if let Some(ns) = r.namespace.as_deref() {
+                        key = key.within(ns);
+                    }
+                    self.store
+                        .get(&key)
+                        .is_some_and(|o| kinds::matches_selector(o.meta(), s))
+                })
+        })
     }
 
     fn get(&self, namespace: Option<&str>, name: &str) -> Option<Value> {
@@ -434,41 +462,78 @@ impl Builder {
         let info = kinds::find(name).expect("a known kind");
         let (reader, writer) = reflector::store::<K>();
         let status = Arc::new(StatusCell::new());
+        let rows = Arc::new(RowIndex::new());
         let task = tokio::spawn(run(
             info,
             stream,
-            reader.clone(),
-            writer,
-            status.clone(),
-            self.deltas.clone(),
+            Sinks {
+                reader: reader.clone(),
+                writer,
+                rows: rows.clone(),
+                status: status.clone(),
+                deltas: self.deltas.clone(),
+            },
         ));
         self.tasks.push(task.abort_handle());
         self.kinds.push(Arc::new(Typed {
             info,
             store: reader.clone(),
+            rows,
             status,
         }));
         reader
     }
 }
 
-async fn run<K, S>(
-    info: &'static KindInfo,
-    stream: S,
+/// Where one kind's watch events go.
+struct Sinks<K: Resource<DynamicType = ()> + Clone + 'static> {
     reader: Store<K>,
-    mut writer: reflector::store::Writer<K>,
+    writer: reflector::store::Writer<K>,
+    rows: Arc<RowIndex>,
     status: Arc<StatusCell>,
     deltas: Arc<Deltas>,
-) where
-    K: Resource<DynamicType = ()> + Clone + Debug + Summary + Send + Sync + 'static,
+}
+
+/// The annotation `kubectl apply` keeps the whole previous manifest in (for a Secret: its data).
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops what no view uses before an object is cached: the server's field bookkeeping and
+/// `kubectl apply`'s copy of the previous manifest (often the largest part of an object, and for
+/// Secrets a copy of their data).
+pub fn slim(meta: &mut ObjectMeta) {
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove(LAST_APPLIED);
+        if a.is_empty() {
+            meta.annotations = None;
+        }
+    }
+}
+
+fn ready_row<K: Resource + Summary>(o: &K, row: &Row) -> ReadyRow {
+    let from = o.meta().creation_timestamp.as_ref().map(|t| t.0.as_second());
+    ReadyRow::new(row, from)
+}
+
+async fn run<K, S>(info: &'static KindInfo, stream: S, sinks: Sinks<K>)
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + Summary + Send + Sync + 'static,
     S: Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
 {
+    let Sinks {
+        reader,
+        mut writer,
+        rows,
+        status,
+        deltas,
+    } = sinks;
     let counted = AtomicI64::new(0);
     let mut first_sync = true;
+    let mut relist = None;
     let mut stream = std::pin::pin!(stream);
     while let Some(item) = stream.next().await {
         let event = match item {
-            Ok(e) => e.modify(|o| o.meta_mut().managed_fields = None),
+            Ok(e) => e.modify(|o| slim(o.meta_mut())),
             Err(e) => {
                 tracing::warn!(kind = info.name, error = %super::credentials::chain(&e), "watch failed; retrying with backoff");
                 metrics::K8S_API_FAILURES.with_label_values(&[info.name]).inc();
@@ -482,18 +547,21 @@ async fn run<K, S>(
                 writer.apply_watcher_event(&event);
                 let t = if existed { DeltaType::Modified } else { DeltaType::Added };
                 let meta = o.meta();
+                let row = kinds::row(o, chrono::Utc::now());
+                rows.put(ready_row(o, &row));
                 deltas.emit(
                     info.name,
                     t,
                     meta.namespace.clone(),
                     meta.name.clone().unwrap_or_default(),
-                    Some(kinds::row(o, chrono::Utc::now())),
+                    Some(row),
                 );
                 status.synced_if_stale();
             }
             watcher::Event::Delete(o) => {
                 writer.apply_watcher_event(&event);
                 let meta = o.meta();
+                rows.remove(meta.namespace.as_deref(), meta.name.as_deref().unwrap_or_default());
                 deltas.emit(
                     info.name,
                     DeltaType::Deleted,
@@ -502,12 +570,26 @@ async fn run<K, S>(
                     None,
                 );
             }
-            watcher::Event::Init | watcher::Event::InitApply(_) => writer.apply_watcher_event(&event),
+            watcher::Event::Init => {
+                writer.apply_watcher_event(&event);
+                relist = Some(RowIndex::staging());
+            }
+            watcher::Event::InitApply(o) => {
+                writer.apply_watcher_event(&event);
+                if let Some(r) = relist.as_mut() {
+                    r.put(ready_row(o, &kinds::row(o, chrono::Utc::now())));
+                }
+            }
             watcher::Event::InitDone => {
                 writer.apply_watcher_event(&event);
+                if let Some(r) = relist.take() {
+                    r.finish(&rows);
+                }
                 status.synced();
                 if !first_sync {
                     deltas.emit(info.name, DeltaType::Resync, None, String::new(), None);
+                } else if tracing::enabled!(tracing::Level::DEBUG) {
+                    account(info, &reader, &rows);
                 }
                 first_sync = false;
             }
@@ -516,6 +598,32 @@ async fn run<K, S>(
         let before = counted.swap(n, Ordering::Relaxed);
         metrics::CACHED_ITEMS.add(n - before);
     }
+}
+
+/// Logs (at debug level, once per kind after its first sync) how much a kind holds: objects,
+/// their size as JSON (a proxy for their heap size) and the ready rows' text.
+fn account<K: Resource<DynamicType = ()> + Clone + Serialize>(info: &KindInfo, reader: &Store<K>, rows: &RowIndex) {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut json = Count(0);
+    for o in reader.state() {
+        let _ = serde_json::to_writer(&mut json, o.as_ref());
+    }
+    tracing::debug!(
+        kind = info.name,
+        objects = reader.len(),
+        object_json_bytes = json.0,
+        row_bytes = rows.bytes(),
+        "cache size"
+    );
 }
 
 impl StatusCell {

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use super::cache::{DeltaType, Deltas, Filter, KindCache, KindStatus, StatusCell};
 use super::kinds::{KindInfo, Row, short_duration};
+use super::rows::ReadyRow;
 use crate::telemetry::metrics;
 
 /// Events kept per object.
@@ -249,6 +250,25 @@ impl KindCache for EventCache {
         .iter()
         .map(|e| as_row(e))
         .collect()
+    }
+
+    fn ready(&self, f: &Filter) -> Vec<Arc<ReadyRow>> {
+        let mut rows: Vec<_> = self
+            .rows(f)
+            .iter()
+            .map(|r| {
+                // An event's age counts from when it was last seen, as in `kubectl get events`.
+                let from = r
+                    .columns
+                    .get("last_seen")
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                    .map(|t| t.timestamp());
+                Arc::new(ReadyRow::new(r, from))
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        rows
     }
 
     fn get(&self, namespace: Option<&str>, name: &str) -> Option<Value> {

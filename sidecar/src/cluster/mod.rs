@@ -14,6 +14,7 @@ pub mod kubeconfig;
 pub mod manager;
 pub mod ops;
 pub mod overview;
+pub mod rows;
 pub mod topology;
 
 use std::path::PathBuf;

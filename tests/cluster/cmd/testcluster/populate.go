@@ -275,3 +275,27 @@ func readyBenchPods(ctx context.Context, cs kubernetes.Interface) (int, error) {
 	}
 	return n, nil
 }
+
+// readyBenchPodsByList counts the Ready bench pods themselves. up uses it only when the
+// Deployments' readyReplicas stop moving short of the target: under load (load average ~20) the
+// 1.36 ReplicaSet controller was seen dropping status updates ("read version ... is not as new as
+// written version") and leaving readyReplicas behind for good, while every pod was Ready.
+func readyBenchPodsByList(ctx context.Context, cs kubernetes.Interface) (int, error) {
+	list, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{
+		ResourceVersion: "0", // from the watch cache
+		LabelSelector:   benchLabel + "=true",
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range list.Items {
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
+}

@@ -649,8 +649,16 @@ leaderElection:
 		if o.pods > 2000 {
 			interval = 5 * time.Second // each poll lists every bench pod; keep that load small
 		}
+		moved, prev := time.Now(), -1
 		if err := c.poll(ctx, fmt.Sprintf("%d pods Running", o.pods), o.readyTimeout, interval, func() (bool, error) {
 			n, err := readyBenchPods(ctx, cs)
+			if err == nil && n != prev {
+				moved, prev = time.Now(), n
+			}
+			if err == nil && n < o.pods && time.Since(moved) > 30*time.Second {
+				// The Deployments' status stopped short: count the pods themselves.
+				n, err = readyBenchPodsByList(ctx, cs)
+			}
 			if n != last && n > 0 && (n-last >= o.pods/10 || n >= o.pods) {
 				logf("%d/%d pods Running", n, o.pods)
 				last = n
