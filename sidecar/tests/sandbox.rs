@@ -7,7 +7,7 @@ mod sandbox_support;
 use std::time::Duration;
 
 use sandbox_support::probes::{self, NS};
-use sandbox_support::{SandboxProc, eventually, kubectl, kubectl_stdin};
+use sandbox_support::{SandboxProc, eventually, kubectl};
 
 fn get(p: &[(&'static str, String)], name: &str) -> String {
     p.iter()
@@ -131,6 +131,13 @@ fn common_actions_work_like_a_cluster() {
         ("strategic patch", "deployment.apps/web patched"),
         ("patched fields", r#"[{"name":"MODE","value":"green"}]"#),
         ("server-side apply", "configmap/ssa serverside-applied"),
+        ("create secret", "secret/db-credentials created"),
+        (
+            "created secret",
+            r#"Opaque {"password":"czNjcjN0IQ==","user":"YWRtaW4="}"#,
+        ),
+        ("create configmap", "configmap/features created"),
+        ("create serviceaccount", "serviceaccount/ci created"),
         ("cordon", "node/kwok-node-1 cordoned"),
         ("uncordon", "node/kwok-node-1 uncordoned"),
         ("delete", "deployment.apps \"web\" deleted"),
@@ -227,8 +234,20 @@ fn fixing_the_cause_heals_the_demo() {
         .ok
     );
     assert!(healthy("shop", "cart"), "IMAGE_NOT_FOUND fixed by a good tag");
-    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: recommendations-api-key, namespace: shop}\nstringData: {api-key: demo}\n";
-    assert!(kubectl_stdin(kc, &["apply", "-f", "-"], Some(secret)).ok);
+    // kubectl sends this create as protobuf.
+    let created = kubectl(
+        kc,
+        &[
+            "create",
+            "secret",
+            "generic",
+            "recommendations-api-key",
+            "-n",
+            "shop",
+            "--from-literal=api-key=demo",
+        ],
+    );
+    assert!(created.ok, "{}", created.stderr);
     assert!(kubectl(kc, &["rollout", "restart", "-n", "shop", "deploy/recommendations"]).ok);
     assert!(
         healthy("shop", "recommendations"),
@@ -335,4 +354,33 @@ fn serve_sandbox_points_the_backend_at_an_in_process_demo() {
     assert!(ok, "serve --sandbox wrote a working {}", kc.display());
     std::thread::sleep(Duration::from_millis(10));
     let _ = NS;
+}
+
+#[test]
+fn protobuf_bodies_of_other_kinds_get_the_real_415() {
+    let sb = SandboxProc::start(&[]);
+    let out = kubectl(
+        &sb.kubeconfig,
+        &[
+            "create",
+            "deployment",
+            "web",
+            "-n",
+            "shop",
+            "--image=registry.example.com/web:1",
+        ],
+    );
+    assert!(!out.ok);
+    assert!(
+        out.stderr.contains(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = kubectl(
+        &sb.kubeconfig,
+        &["auth", "can-i", "create", "deployments", "-n", "shop"],
+    );
+    assert_eq!(out.stdout.trim(), "yes", "{}", out.stderr);
 }

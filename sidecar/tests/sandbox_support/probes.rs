@@ -55,6 +55,10 @@ pub const PROBE_NAMES: &[&str] = &[
     "patched fields",
     "server-side apply",
     "server-side apply data",
+    "create secret",
+    "created secret",
+    "create configmap",
+    "create serviceaccount",
     "cordon",
     "cordoned node",
     "uncordon",
@@ -353,6 +357,49 @@ pub fn write_probes(kc: &Path) -> Vec<(&'static str, String)> {
     out.push((
         "server-side apply data",
         k(kc, &["get", "cm", "ssa", "-n", NS, "-o", "jsonpath={.data}"]),
+    ));
+    // kubectl's typed creates send protobuf bodies.
+    out.push((
+        "create secret",
+        k(
+            kc,
+            &[
+                "create",
+                "secret",
+                "generic",
+                "db-credentials",
+                "-n",
+                NS,
+                "--from-literal=user=admin",
+                "--from-literal=password=s3cr3t!",
+            ],
+        ),
+    ));
+    out.push((
+        "created secret",
+        k(
+            kc,
+            &[
+                "get",
+                "secret",
+                "db-credentials",
+                "-n",
+                NS,
+                "-o",
+                "jsonpath={.type} {.data}",
+            ],
+        ),
+    ));
+    out.push((
+        "create configmap",
+        k(
+            kc,
+            &["create", "configmap", "features", "-n", NS, "--from-literal=beta=true"],
+        ),
+    ));
+    out.push((
+        "create serviceaccount",
+        k(kc, &["create", "serviceaccount", "ci", "-n", NS]),
     ));
     out.push(("cordon", k(kc, &["cordon", "kwok-node-1"])));
     out.push(("cordoned node", k(kc, &["get", "node", "kwok-node-1"])));

@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod metrics;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod read;
 pub mod selectors;
 pub mod subresources;
@@ -160,19 +161,26 @@ async fn dispatch(
     let Some(target) = parse_path(path) else {
         return ApiError::no_route().into_response();
     };
-    // Bodies are JSON (or YAML for apply). kubectl sends protobuf for typed requests; the ones
-    // whose body the sandbox does not need (access reviews, evictions) are answered anyway,
-    // the rest get 415 (a listed fidelity difference).
+    // Bodies are JSON (or YAML for apply). kubectl's typed clients send protobuf: the kinds of
+    // `kubectl create secret|configmap|namespace|serviceaccount` and access reviews are decoded
+    // (protobuf.rs); an eviction's body is not needed; anything else binary gets the real 415.
     let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    // Reviews (virtual kinds) not decoded are answered from the path alone.
     let body_unneeded = target.rt().virtual_only || target.sub.as_deref() == Some("eviction");
     let binary = content_type.contains("protobuf") || content_type.contains("cbor");
-    if !body.is_empty() && binary && !body_unneeded {
-        return ApiError::unsupported_media_type(content_type).into_response();
-    }
-    let body = if binary { Bytes::new() } else { body };
+    let body = match () {
+        _ if !binary || body.is_empty() => body,
+        _ if protobuf::is_protobuf(content_type) => match protobuf::to_json(&body) {
+            Ok(v) => Bytes::from(v.to_string()),
+            Err(_) if body_unneeded => Bytes::new(),
+            Err(e) => return e.into_response(),
+        },
+        _ if body_unneeded => Bytes::new(),
+        _ => return ApiError::unsupported_media_type(&["application/json", "application/yaml"]).into_response(),
+    };
     let result = match (&method, target.name.as_deref(), target.sub.as_deref()) {
         (&Method::GET, None, None) => read::list_or_watch(&state, &target, &query, &headers).await,
         (&Method::GET, Some(_), None) => read::get(&state, &target, &headers, &query),

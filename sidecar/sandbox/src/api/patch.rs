@@ -21,7 +21,12 @@ pub fn kind_of(content_type: &str) -> Result<Kind, ApiError> {
         "application/json-patch+json" => Ok(Kind::Json),
         "application/strategic-merge-patch+json" => Ok(Kind::Strategic),
         "application/apply-patch+yaml" | "application/apply-patch+cbor" => Ok(Kind::Apply),
-        other => Err(ApiError::unsupported_media_type(other)),
+        _ => Err(ApiError::unsupported_media_type(&[
+            "application/json-patch+json",
+            "application/merge-patch+json",
+            "application/apply-patch+yaml",
+            "application/strategic-merge-patch+json",
+        ])),
     }
 }
 

@@ -4,7 +4,7 @@
 //! recorded as missing fails to pull, a crash loop whose dependency has no endpoints keeps
 //! crashing, an OOM-killed container keeps dying until its memory limit is raised.
 //!
-//! Faults come from the same `kubilitics.dev/kubelet-fault` labels and annotations KWOK's
+//! Faults come from the same `sim.kubilitics.dev/kubelet` labels and annotations KWOK's
 //! stages read in tests/cluster, but each fault is tied to the evidence that causes it
 //! ([`Faults`], fingerprinted when the demo or a scenario is loaded), so fixing the cause
 //! (new image, larger limit, created Secret, scaled-up dependency) makes new pods healthy.
@@ -19,7 +19,7 @@ use super::events::{self, Note, Source};
 use crate::quantity::{bytes, cpu_milli};
 use crate::store::{Store, name_of, now, ns_of};
 
-const FAULT: &str = "kubilitics.dev/kubelet-fault";
+const FAULT: &str = "sim.kubilitics.dev/kubelet";
 
 /// What was faulty when the demo or a scenario was loaded, by its evidence.
 #[derive(Default)]
@@ -62,7 +62,7 @@ impl Faults {
             "readiness" => {
                 f.bad_probes.insert(probe_key(&c["readinessProbe"]));
             }
-            "crashloop" if meta["annotations"]["kubilitics.dev/fault-reason"] == "OOMKilled" => {
+            "crashloop" if meta["annotations"]["sim.kubilitics.dev/fault-reason"] == "OOMKilled" => {
                 let limit = c["resources"]["limits"]["memory"].as_str().map(bytes).unwrap_or(0);
                 let ns = ns_of(obj).to_string();
                 f.oom_limits
@@ -86,7 +86,7 @@ fn probe_key(probe: &Value) -> String {
 
 fn fault_container<'a>(meta: &Value, spec: &'a Value) -> Option<&'a Value> {
     let cs = spec["containers"].as_array()?;
-    match meta["annotations"]["kubilitics.dev/fault-container"].as_str() {
+    match meta["annotations"]["sim.kubilitics.dev/fault-container"].as_str() {
         Some(n) => cs.iter().find(|c| c["name"] == n),
         None => cs.first(),
     }
@@ -200,27 +200,27 @@ fn desired(store: &Store, ids: &Ids, faults: &Faults, pod: &Value) -> Want {
     let image = c["image"].as_str().unwrap_or_default();
     match fault {
         "image-pull" | "invalid-image" if f.bad_images.contains(image) => Want::ImagePull(
-            ann["kubilitics.dev/fault-message"]
+            ann["sim.kubilitics.dev/fault-message"]
                 .as_str()
                 .unwrap_or("rpc error: code = NotFound desc = failed to pull and unpack image: not found")
                 .to_string(),
         ),
         "readiness" if f.bad_probes.contains(&probe_key(&c["readinessProbe"])) => Want::NotReady(
-            ann["kubilitics.dev/probe-message"]
+            ann["sim.kubilitics.dev/probe-message"]
                 .as_str()
                 .unwrap_or("HTTP probe failed with statuscode: 500")
                 .to_string(),
         ),
         "crashloop" => {
-            let reason = ann["kubilitics.dev/fault-reason"]
+            let reason = ann["sim.kubilitics.dev/fault-reason"]
                 .as_str()
                 .unwrap_or("Error")
                 .to_string();
-            let exit = ann["kubilitics.dev/fault-exit-code"]
+            let exit = ann["sim.kubilitics.dev/fault-exit-code"]
                 .as_str()
                 .and_then(|e| e.parse().ok())
                 .unwrap_or(1);
-            let crashing = if let Some(dep) = ann["kubilitics.dev/depends-on"].as_str() {
+            let crashing = if let Some(dep) = ann["sim.kubilitics.dev/depends-on"].as_str() {
                 !has_ready_endpoints(store, ids, dep)
             } else if reason == "OOMKilled" {
                 let limit = c["resources"]["limits"]["memory"].as_str().map(bytes).unwrap_or(0);
