@@ -168,12 +168,7 @@ pub async fn scan(conn: &Connection, store: &dyn Store, keys: BTreeSet<Key>) {
         let started = Instant::now();
         let (namespace, scope) = match &key {
             Key::Cluster => (None, Scope::Cluster),
-            Key::Namespace(ns) => (
-                Some(ns.as_str()),
-                Scope::Namespace {
-                    namespace: ns.clone(),
-                },
-            ),
+            Key::Namespace(ns) => (Some(ns.as_str()), Scope::Namespace { namespace: ns.clone() }),
         };
         let snapshot = match &key {
             Key::Cluster => Ok(source.cluster_snapshot()),
@@ -324,9 +319,11 @@ impl EvidenceSource for CacheSource<'_> {
         let mut s = self.cluster_snapshot();
         s.pods = within(&st.pods, ns);
         if ns != Some("kube-system") {
-            s.pods.extend(within(&st.pods, Some("kube-system")).into_iter().filter(|p| {
-                p.labels().get("k8s-app").map(String::as_str) == Some("kube-dns")
-            }));
+            s.pods.extend(
+                within(&st.pods, Some("kube-system"))
+                    .into_iter()
+                    .filter(|p| p.labels().get("k8s-app").map(String::as_str) == Some("kube-dns")),
+            );
         }
         s.deployments = within(&st.deployments, ns);
         s.replicasets = within(&st.replicasets, ns);
@@ -430,7 +427,10 @@ mod tests {
     #[test]
     fn changes_mark_their_namespace_or_the_cluster_scope() {
         let mut dirty = BTreeSet::new();
-        assert!(mark(&mut dirty, &delta("pods", DeltaType::Modified, Some("shop"), "cart-1")));
+        assert!(mark(
+            &mut dirty,
+            &delta("pods", DeltaType::Modified, Some("shop"), "cart-1")
+        ));
         assert!(mark(&mut dirty, &delta("events", DeltaType::Added, Some("shop"), "e")));
         assert!(mark(&mut dirty, &delta("nodes", DeltaType::Modified, None, "node-1")));
         assert!(mark(&mut dirty, &delta("namespaces", DeltaType::Deleted, None, "old")));
