@@ -7,6 +7,17 @@ export KUBILITICS_CACHE_DIR
 step() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# require_free_disk DIR GB: stops early, with what to do, when DIR's disk has less than GB free;
+# a build that runs out of space half-way fails with unrelated-looking errors much later.
+require_free_disk() {
+  local dir="$1" need_gb="$2" free_kb
+  mkdir -p "$dir"
+  free_kb=$(df -Pk "$dir" | awk 'NR==2 {print $4}')
+  if (( free_kb < need_gb * 1024 * 1024 )); then
+    die "only $((free_kb / 1024 / 1024)) GB free on the disk holding $dir; the build and tests need about ${need_gb} GB. Free some space (an old cargo target directory such as $KUBILITICS_CACHE_DIR/target can go: it is rebuilt), then run this again"
+  fi
+}
+
 # apt_install PKG...: installs the Debian packages that are missing, once, non-interactively.
 apt_install() {
   local missing=()

@@ -19,6 +19,9 @@ rust_components
 ensure_kubectl
 ensure_go
 export CARGO_TARGET_DIR="$KUBILITICS_CACHE_DIR/target"
+# A full run rebuilds the workspace's crates anyway; incremental state only fills the disk.
+export CARGO_INCREMENTAL=0
+require_free_disk "$CARGO_TARGET_DIR" 12
 # The desktop shell (a workspace member) needs WebKitGTK headers to compile.
 scripts/desktop.sh prepare
 
