@@ -600,8 +600,9 @@ struct Conclusion {
     actions: Vec<(Action, &'static str)>,
 }
 
-/// The analyzers' conclusion with a templated explanation.
-fn from_verdict(v: &Verdict) -> Conclusion {
+/// The analyzers' verdict in words: the code, the summary, the evidence (masked) and what else
+/// was seen. Investigations conclude with it; chat answers with it when no LLM does.
+pub fn explain_verdict(v: &Verdict) -> String {
     let mut explanation = format!("{} — {}. {}", v.code, v.code.describe(), v.summary);
     if let Some(f) = v.findings.first() {
         if !f.evidence.is_empty() {
@@ -629,6 +630,12 @@ fn from_verdict(v: &Verdict) -> Conclusion {
             ));
         }
     }
+    explanation
+}
+
+/// The analyzers' conclusion with a templated explanation.
+fn from_verdict(v: &Verdict) -> Conclusion {
+    let mut explanation = explain_verdict(v);
     explanation.push_str("\n(Concluded by the deterministic analyzers; explanation templated.)");
     Conclusion {
         root_cause: RootCause {

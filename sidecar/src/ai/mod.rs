@@ -10,6 +10,7 @@
 //!   [`kube_source`]: that source over kube-rs.
 //! - [`engine`]: the investigation lifecycle (queue, states, timeout, cancel, export/import);
 //!   [`investigation`]: the stored document; [`similar`]: past incidents.
+//! - [`chat`]: `/api/v1/ai/chat`, questions and kubectl-like commands about one context.
 //! - [`mask`]: credentials never leave or persist. Proposals meet the one safety gate
 //!   (`crate::safety`) that every human action passes too.
 //!
@@ -19,6 +20,7 @@
 pub mod actions;
 pub mod analyzers;
 pub mod budget;
+pub mod chat;
 pub mod engine;
 pub mod eval;
 pub mod evidence;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::budget::{Budget, PriceTable};
+use super::chat::{Chat, ChatLlm};
 
 use super::engine::{Engine, Reasoner};
 use super::evidence::EvidenceSource;
@@ -41,6 +42,8 @@ pub fn reasoner(
 #[derive(Clone)]
 pub struct Ai {
     pub engine: Engine,
+    /// `/api/v1/ai/chat`: questions and kubectl-like commands about one context.
+    pub chat: Chat,
     pub config: Arc<crate::config::Ai>,
     pub store: Arc<dyn Store>,
     /// The provider in use, when one is configured.
@@ -61,16 +64,33 @@ impl Ai {
         let source: Arc<dyn EvidenceSource> = Arc::new(KubeSource::from_clusters(actions.clusters.clone()));
         let prices = PriceTable::load(&crate::config::home_dir(&std::env::vars().collect()));
         let budget = Budget::new(config.ai.budget.clone(), store.clone(), prices);
-        let reasoner = match super::llm::from_config(&config.ai.llm) {
-            Ok(Some(provider)) => Some(reasoner(provider.into(), &config.ai.llm, budget.clone(), store.clone())),
-            Ok(None) => None,
+        let provider: Option<Arc<dyn ChatProvider>> = match super::llm::from_config(&config.ai.llm) {
+            Ok(p) => p.map(Arc::from),
             Err(e) => {
                 // The analyzers still answer; /status shows the provider is unusable.
                 tracing::warn!(error = %e, "the configured LLM provider cannot be used; investigating without it");
                 None
             }
         };
-        Ai::new(config.ai.clone(), store, source, budget, actions, reasoner)
+        let reasoner = provider
+            .clone()
+            .map(|p| reasoner(p, &config.ai.llm, budget.clone(), store.clone()));
+        let ai = Ai::new(config.ai.clone(), store, source, budget.clone(), actions, reasoner);
+        match provider {
+            Some(provider) => ai.with_chat_llm(ChatLlm {
+                provider,
+                params: Params::from_config(&config.ai.llm),
+                budget,
+            }),
+            None => ai,
+        }
+    }
+
+    /// The same investigator with `llm` answering in chat (the same provider and budget as
+    /// investigations, as `from_config` builds it).
+    pub fn with_chat_llm(mut self, llm: ChatLlm) -> Ai {
+        self.chat = self.chat.with_llm(llm);
+        self
     }
 
     /// With explicit parts (tests swap the source and the reasoner).
@@ -86,9 +106,11 @@ impl Ai {
             Some((info, r)) => (Some(info), Some(r)),
             None => (None, None),
         };
+        let chat = Chat::new(config.clone(), store.clone(), source.clone(), actions.clone(), None);
         let engine = Engine::new(config.clone(), store.clone(), source, actions, reasoner);
         Ai {
             engine,
+            chat,
             config: Arc::new(config),
             store,
             provider,

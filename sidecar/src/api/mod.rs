@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod ai;
+pub mod ai_chat;
 pub mod ai_insights;
 pub mod clusters;
 pub mod error;
@@ -127,6 +128,7 @@ pub fn app(state: AppState) -> Router {
         .merge(workbench::routes())
         .merge(sandbox::routes())
         .merge(ai_insights::routes())
+        .merge(ai_chat::routes())
         .fallback(|| async { ApiError::not_found("no such API endpoint; GET /api/v1/openapi.json lists them") })
         .route_layer(from_fn_with_state(state.guard.clone(), guard::require_token));
 

@@ -42,6 +42,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(super::workbench::WorkbenchDoc::openapi());
     doc.merge(super::sandbox::SandboxDoc::openapi());
     doc.merge(super::ai_insights::InsightsDoc::openapi());
+    doc.merge(super::ai_chat::ChatDoc::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     unique_operation_ids(&mut doc);
     doc

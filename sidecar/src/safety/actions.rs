@@ -114,6 +114,24 @@ impl Actions {
         self.act(action, target, &actor, decision, None).await
     }
 
+    /// A change proposed rather than clicked (a kubectl-like command in chat, typed by a person
+    /// or asked for by the LLM): the gate decides as for any action, and what it would let run
+    /// now waits for a person's approval instead. Nothing proposed this way runs on submission.
+    pub async fn propose(
+        &self,
+        action: Action,
+        target: Target,
+        actor: &Actor,
+        why: &str,
+        request_id: Option<&str>,
+    ) -> Result<Submitted, ActionError> {
+        let decision = match self.gate.evaluate(action.operation(&target.kind), &target, actor) {
+            Decision::Allowed => Decision::NeedsApproval(why.to_string()),
+            other => other,
+        };
+        self.act(action, target, actor, decision, request_id).await
+    }
+
     /// Records the decision and acts on it: refuse, park for approval, or run.
     async fn act(
         &self,

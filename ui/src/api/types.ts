@@ -48,3 +48,8 @@ export type Hit = S['Hit']
 /** What the background scan found without being asked (`GET /api/v1/ai/insights`). */
 export type InsightList = S['InsightList']
 export type InsightRow = S['InsightRow']
+
+/** Chat (`POST /api/v1/ai/chat`): a question or one kubectl-like command, and the answer. */
+export type ChatRequest = S['ChatRequest']
+export type ChatAnswer = S['ChatAnswer']
+export type CommandResult = S['CommandResult']

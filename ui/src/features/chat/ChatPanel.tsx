@@ -1,17 +1,13 @@
 import { useState } from 'react'
 import { errorMessage } from '../../api/error'
-import { Link } from 'react-router'
 import { request } from '../../api/transport'
-import type { Investigation, SearchResult, Started, TargetSpec } from '../../api/types'
+import type { ChatAnswer, SearchResult, TargetSpec } from '../../api/types'
 import { candidates, describeTarget, pickTarget } from './target'
 
 interface Message {
   role: 'user' | 'assistant' | 'error'
   content: string
-  investigation?: string
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The object (or namespace) the question names, found with the workbench's search; null: the whole cluster. */
 async function targetOf(context: string, question: string): Promise<TargetSpec | null> {
@@ -24,14 +20,16 @@ async function targetOf(context: string, question: string): Promise<TargetSpec |
 }
 
 /**
- * A conversation about the current context: each question starts an investigation
- * (`POST /api/v1/ai/investigations`) of the object or namespace it names (or of the whole cluster),
- * and the reply is its root cause in one line, with a link to the evidence.
+ * A conversation about the current context (`POST /api/v1/ai/chat`): a question about the object
+ * or namespace it names (or the whole cluster) is answered by the LLM, or without one by the
+ * analyzers (templated); a message starting with `kubectl` is one command: reads run, changes wait
+ * for approval.
  */
 export default function ChatPanel({ context, onClose }: { context?: string; onClose: () => void }) {
   const [messages, setMessages] = useState<Message[]>([])
   const [text, setText] = useState('')
   const [busy, setBusy] = useState(false)
+  const [conversation, setConversation] = useState<{ id: string; context: string } | null>(null)
 
   async function send(e: React.FormEvent) {
     e.preventDefault()
@@ -42,18 +40,14 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
     setBusy(true)
     try {
       if (!context) throw new Error('Pick a cluster first: questions are answered about the current context.')
-      const target = await targetOf(context, q)
-      const { investigation_id: id } = await request<Started>('POST', '/api/v1/ai/investigations', { body: { context, question: q, target } })
-      let inv = await request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)
-      for (let i = 0; i < 300 && ['queued', 'gathering', 'analyzing', 'reasoning'].includes(inv.state); i++) {
-        await sleep(1000)
-        inv = await request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)
-      }
-      const scope = `Looked at ${describeTarget(target)}.`
-      const reply = inv.root_cause
-        ? `${scope}\n${inv.root_cause.code}: ${inv.root_cause.summary}`
-        : `${scope}\nThe investigation ended ${inv.state}${inv.error ? `: ${inv.error}` : ''}.`
-      setMessages((m) => [...m, { role: 'assistant', content: reply, investigation: id }])
+      const isCommand = /^kubectl(\s|$)/.test(q)
+      const target = isCommand ? null : await targetOf(context, q)
+      // A conversation belongs to one context; switching clusters starts a new one.
+      const conversation_id = conversation?.context === context ? conversation.id : null
+      const answer = await request<ChatAnswer>('POST', '/api/v1/ai/chat', { body: { context, conversation_id, message: q, target } })
+      setConversation({ id: answer.conversation_id, context })
+      const reply = isCommand ? answer.reply : `Looked at ${describeTarget(target)}.\n${answer.reply}`
+      setMessages((m) => [...m, { role: 'assistant', content: reply }])
     } catch (err) {
       setMessages((m) => [...m, { role: 'error', content: errorMessage(err) }])
     } finally {
@@ -71,17 +65,13 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
       </div>
       <ol className="chat-log" aria-live="polite">
         {messages.length === 0 && (
-          <li className="muted">Ask about this cluster, e.g. “why is checkout failing?”: name a workload, pod or namespace and it is investigated.</li>
+          <li className="muted">
+            Ask about this cluster, e.g. “why is checkout failing?” (name a workload, pod or namespace), or type one command such as “kubectl get pods -n shop”.
+          </li>
         )}
         {messages.map((m, i) => (
           <li key={i} className={`chat-${m.role}`}>
             {m.content}
-            {m.investigation && (
-              <>
-                {' '}
-                <Link to={`/investigations/${encodeURIComponent(m.investigation)}`}>Details</Link>
-              </>
-            )}
           </li>
         ))}
       </ol>
