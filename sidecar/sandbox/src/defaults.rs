@@ -25,7 +25,7 @@ fn container(c: &mut Value) {
     set_default(c, "resources", json!({}));
     set_default(c, "terminationMessagePath", json!("/dev/termination-log"));
     set_default(c, "terminationMessagePolicy", json!("File"));
-    for p in c["ports"].as_array_mut().into_iter().flatten() {
+    for p in c.get_mut("ports").and_then(Value::as_array_mut).into_iter().flatten() {
         set_default(p, "protocol", json!("TCP"));
     }
     for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
@@ -45,7 +45,7 @@ fn container(c: &mut Value) {
 /// A PodSpec's defaults (also inside workload templates).
 pub fn pod_spec(spec: &mut Value) {
     for list in ["containers", "initContainers"] {
-        for c in spec[list].as_array_mut().into_iter().flatten() {
+        for c in spec.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
             container(c);
         }
     }
@@ -174,7 +174,12 @@ pub fn apply(kind: &str, obj: &mut Value) {
                 set_default(spec, "ipFamilyPolicy", json!("SingleStack"));
                 set_default(spec, "internalTrafficPolicy", json!("Cluster"));
             }
-            for p in spec["ports"].as_array_mut().into_iter().flatten() {
+            for p in spec
+                .get_mut("ports")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
                 set_default(p, "protocol", json!("TCP"));
                 let port = p["port"].clone();
                 set_default(p, "targetPort", port);
@@ -236,6 +241,21 @@ mod tests {
         let c = &d["spec"]["template"]["spec"]["containers"][0];
         assert_eq!(c["imagePullPolicy"], "IfNotPresent");
         assert_eq!(c["ports"][0]["protocol"], "TCP");
+    }
+
+    #[test]
+    fn defaulting_adds_no_null_fields() {
+        // A null where the API server stores nothing made a rolled-back template differ from its
+        // old ReplicaSet's, so `rollout undo` created a new ReplicaSet instead of reusing it.
+        let mut d = json!({"spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "image": "x:1"}]}}}});
+        apply("Deployment", &mut d);
+        let mut svc = json!({"spec": {"selector": {"app": "a"}}});
+        apply("Service", &mut svc);
+        for text in [d.to_string(), svc.to_string()] {
+            // The one null the API server does write: a template's empty creationTimestamp.
+            let text = text.replace(r#""creationTimestamp":null"#, "");
+            assert!(!text.contains("null"), "{text}");
+        }
     }
 
     #[test]

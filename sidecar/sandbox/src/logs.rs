@@ -80,6 +80,38 @@ impl Logs {
     }
 }
 
+/// What the kubelet (and KWOK) sends for a log file in the CRI format, one
+/// `<RFC 3339 time> <stdout|stderr> <F|P> <message>` per line: the message, prefixed by its time
+/// when `timestamps`; a `P` (partial) line continues on the next one. Lines not in that format
+/// pass through unchanged, so a hand-written scenario file still reads.
+pub fn render(file: &str, timestamps: bool) -> String {
+    let mut out = String::with_capacity(file.len());
+    let mut partial = false;
+    for line in file.lines() {
+        let mut parts = line.splitn(4, ' ');
+        let (time, stream, tag, message) = (parts.next(), parts.next(), parts.next(), parts.next());
+        match (time, stream, tag) {
+            (Some(time), Some("stdout" | "stderr"), Some(tag @ ("F" | "P"))) => {
+                if timestamps && !partial {
+                    out.push_str(time);
+                    out.push(' ');
+                }
+                out.push_str(message.unwrap_or(""));
+                partial = tag == "P";
+                if !partial {
+                    out.push('\n');
+                }
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+                partial = false;
+            }
+        }
+    }
+    out
+}
+
 /// The last `n` lines of `text` (all when None), keeping line ends.
 pub fn tail(text: &str, n: Option<usize>) -> &str {
     let Some(n) = n else { return text };
@@ -102,6 +134,22 @@ pub fn tail(text: &str, n: Option<usize>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cri_lines_read_as_the_kubelet_sends_them() {
+        let file = "2026-11-02T09:14:05.112000000Z stdout F INFO starting\n\
+                    2026-11-02T09:14:06.000000000Z stderr P half \n\
+                    2026-11-02T09:14:06.000000001Z stderr F and the rest\n\
+                    a line a person wrote\n";
+        assert_eq!(
+            render(file, false),
+            "INFO starting\nhalf and the rest\na line a person wrote\n"
+        );
+        assert_eq!(
+            render(file, true),
+            "2026-11-02T09:14:05.112000000Z INFO starting\n2026-11-02T09:14:06.000000000Z half and the rest\na line a person wrote\n"
+        );
+    }
 
     #[test]
     fn tail_counts_lines_from_the_end() {

@@ -238,9 +238,12 @@ pub fn sorted(text: &str) -> String {
 pub async fn kube_client(kubeconfig: &Path) -> kube::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig reads");
-    let config = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+    let mut config = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
         .await
         .expect("kubeconfig is valid");
+    // As in the sidecar's own client (cluster/client.rs): kube retries 429 up to 15 times with
+    // backoff, so a PodDisruptionBudget's refusal would take minutes to come back from either side.
+    config.default_retry = false;
     kube::Client::try_from(config).expect("client")
 }
 

@@ -474,15 +474,21 @@ pub async fn kube_probes(kc: &Path) -> Vec<(&'static str, String)> {
         .await
         .expect("watch")
         .boxed();
-    let mut seen = String::from("no event");
-    while let Ok(Some(ev)) = stream.try_next().await {
-        if let WatchEvent::Added(o) = &ev
-            && o.metadata.name.as_deref() == Some(name)
-        {
-            seen = "ADDED fidelity-watch".into();
-            break;
+    // The server ends the watch after its 5 s timeout; the bound here turns a server that does
+    // not into a reported difference instead of a test that never returns.
+    let first_added = async {
+        while let Ok(Some(ev)) = stream.try_next().await {
+            if let WatchEvent::Added(o) = &ev
+                && o.metadata.name.as_deref() == Some(name)
+            {
+                return "ADDED fidelity-watch".to_string();
+            }
         }
-    }
+        "no event".to_string()
+    };
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(30), first_added)
+        .await
+        .unwrap_or_else(|_| "the watch neither delivered the object nor ended within 30 s".into());
     out.push(("kube-rs watch from a list's resourceVersion", seen));
     let _ = cms.delete(name, &Default::default()).await;
 

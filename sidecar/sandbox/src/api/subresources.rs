@@ -162,6 +162,8 @@ fn pod_log(state: &AppState, pod: &Value, query: &Query) -> Result<Response, Api
         }
         source.map(|s| s.current.clone()).unwrap_or_default()
     };
+    let timestamps = query.get("timestamps").is_some_and(|v| v == "true");
+    let text = logs::render(&text, timestamps);
     let tail = query.get("tailLines").and_then(|t| t.parse::<usize>().ok());
     let mut out = logs::tail(&text, tail).to_string();
     if let Some(limit) = query.get("limitBytes").and_then(|l| l.parse::<usize>().ok())

@@ -485,6 +485,11 @@ fn endpoints_list(addrs: Vec<String>) -> String {
     if addrs.is_empty() {
         return "<none>".into();
     }
+    address_list(&addrs)
+}
+
+/// At most three addresses, then how many more, as kubectl prints them.
+fn address_list(addrs: &[String]) -> String {
     let mut out = addrs.iter().take(3).cloned().collect::<Vec<_>>().join(",");
     if addrs.len() > 3 {
         out.push_str(&format!(" + {} more...", addrs.len() - 3));
@@ -598,15 +603,27 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
         ],
         "ServiceAccount" => vec![name, json!(o["secrets"].as_array().map_or(0, Vec::len)), age],
         "Endpoints" => {
-            let mut addrs = Vec::new();
-            for sub in o["subsets"].as_array().into_iter().flatten() {
-                for a in sub["addresses"].as_array().into_iter().flatten() {
-                    for p in sub["ports"].as_array().into_iter().flatten() {
-                        addrs.push(format!("{}:{}", s(&a["ip"]), i(&p["port"])));
+            let subsets = o["subsets"].as_array().map(Vec::as_slice).unwrap_or_default();
+            // Like kubectl's printer: `<none>` only without subsets; a subset of not-ready pods
+            // (an IP, but not ready) prints as an empty column.
+            let cell = if subsets.is_empty() {
+                "<none>".to_string()
+            } else {
+                let mut addrs = Vec::new();
+                for sub in subsets {
+                    let ports = sub["ports"].as_array().map(Vec::as_slice).unwrap_or_default();
+                    for a in sub["addresses"].as_array().into_iter().flatten() {
+                        if ports.is_empty() {
+                            addrs.push(s(&a["ip"]));
+                        }
+                        for p in ports {
+                            addrs.push(format!("{}:{}", s(&a["ip"]), i(&p["port"])));
+                        }
                     }
                 }
-            }
-            vec![name, json!(endpoints_list(addrs)), age]
+                address_list(&addrs)
+            };
+            vec![name, json!(cell), age]
         }
         "EndpointSlice" => {
             let ports: Vec<String> = o["ports"]

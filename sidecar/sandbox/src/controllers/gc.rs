@@ -33,7 +33,10 @@ pub fn after_delete(store: &Store, res: ResIdx, ns: &str, name: &str, owner_uid:
             let (dns, dname) = (ns_of(&o).to_string(), name_of(&o).to_string());
             if propagation == "Orphan" {
                 let _ = store.modify(idx, &dns, &dname, |d| {
-                    if let Some(refs) = d["metadata"]["ownerReferences"].as_array_mut() {
+                    if let Some(refs) = d
+                        .pointer_mut("/metadata/ownerReferences")
+                        .and_then(serde_json::Value::as_array_mut)
+                    {
                         refs.retain(|r| r["uid"] != owner_uid);
                     }
                     true

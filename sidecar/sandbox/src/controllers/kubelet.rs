@@ -665,7 +665,7 @@ pub fn tick(store: &Store, ids: &Ids, pod: &Value, period: i64) {
     let t = now();
     let pull = s["state"]["waiting"]["reason"] == "ErrImagePull";
     let Ok(updated) = store.modify(ids.pods, &ns, &name, |p| {
-        for c in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
+        for c in p.pointer_mut("/status/containerStatuses").and_then(Value::as_array_mut).into_iter().flatten() {
             if c["name"] != cname.as_str() {
                 continue;
             }
@@ -680,7 +680,7 @@ pub fn tick(store: &Store, ids: &Ids, pod: &Value, period: i64) {
                 c["lastState"]["terminated"]["startedAt"] = json!(t);
                 c["lastState"]["terminated"]["finishedAt"] = json!(t);
                 let backoff = (10i64 << (n.min(5) as u32)).min(300);
-                if let Some(w) = c["state"]["waiting"].as_object_mut() {
+                if let Some(w) = c.pointer_mut("/state/waiting").and_then(Value::as_object_mut) {
                     w.insert("message".into(), json!(format!("back-off {backoff}s restarting failed container={cname} pod={name}_{ns}({})", p_uid(pod))));
                 }
             }

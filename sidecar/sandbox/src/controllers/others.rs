@@ -368,7 +368,12 @@ pub fn pdb(store: &Store, ids: &Ids, pdb: &Arc<Value>, pods: &[Arc<Value>]) {
     } else {
         set_condition(&mut st, "DisruptionAllowed", false, "InsufficientPods", "", false);
     }
-    for c in st["conditions"].as_array_mut().into_iter().flatten() {
+    for c in st
+        .get_mut("conditions")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
         c["observedGeneration"] = pdb["metadata"]["generation"].clone();
     }
     write_status(store, ids.pdbs, pdb, st);
@@ -394,7 +399,7 @@ pub fn node_taints(store: &Store, ids: &Ids, node: &Arc<Value>) {
             if let Some(t) = n["spec"]["taints"].as_array_mut() {
                 t.push(json!({"key": KEY, "effect": "NoSchedule", "timeAdded": now()}));
             }
-        } else if let Some(t) = n["spec"]["taints"].as_array_mut() {
+        } else if let Some(t) = n.pointer_mut("/spec/taints").and_then(Value::as_array_mut) {
             t.retain(|t| t["key"] != KEY);
             if t.is_empty()
                 && let Some(spec) = n["spec"].as_object_mut()

@@ -16,7 +16,7 @@ const REVISION: &str = "deployment.kubernetes.io/revision";
 
 fn without_hash(template: &Value) -> Value {
     let mut t = template.clone();
-    if let Some(l) = t["metadata"]["labels"].as_object_mut() {
+    if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         l.remove("pod-template-hash");
     }
     if t["metadata"]["creationTimestamp"].is_null()
