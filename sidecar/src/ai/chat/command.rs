@@ -258,6 +258,34 @@ impl Words {
     }
 }
 
+/// Redirecting flags that are switches, not followed by a value.
+const SWITCHES: &[&str] = &["--insecure-skip-tls-verify"];
+
+/// The line with every redirecting flag's value replaced by `***`, for what is stored, audited or
+/// shown back: a refused `--token abc` must not leave the token in the history or the audit log.
+/// Splits on whitespace only (not shlex) so it also covers lines that do not parse.
+pub fn redact(line: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut hide_next = false;
+    for word in line.split_whitespace() {
+        if hide_next {
+            out.push("***".into());
+            hide_next = false;
+            continue;
+        }
+        match redirecting(word) {
+            Some(_) if word.contains('=') => out.push(format!("{}=***", word.split_once('=').map_or(word, |(n, _)| n))),
+            Some(name) if name == "-s" && word.len() > 2 && !word.starts_with("--") => out.push("-s***".into()),
+            Some(name) => {
+                hide_next = !SWITCHES.contains(&name.as_str());
+                out.push(word.into());
+            }
+            None => out.push(word.into()),
+        }
+    }
+    out.join(" ")
+}
+
 /// Whether a flag word names a redirecting flag (`--server`, `--server=x`, `-s`, `-shost`).
 fn redirecting(word: &str) -> Option<String> {
     let name = word.split_once('=').map_or(word, |(n, _)| n);

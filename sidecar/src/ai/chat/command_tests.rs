@@ -245,3 +245,27 @@ fn only_messages_starting_with_kubectl_are_commands() {
     assert!(!is_command("why is checkout failing?"));
     assert!(!is_command("kubectlget pods"));
 }
+
+#[test]
+fn redirecting_flag_values_never_survive_into_what_is_stored() {
+    let cases = [
+        ("kubectl get pods --token abc123", "kubectl get pods --token ***"),
+        (
+            "kubectl get pods --token=abc123 -n shop",
+            "kubectl get pods --token=*** -n shop",
+        ),
+        ("kubectl get pods -s https://evil:6443", "kubectl get pods -s ***"),
+        ("kubectl get pods -shttps://evil:6443", "kubectl get pods -s***"),
+        (
+            "kubectl get pods --insecure-skip-tls-verify -n shop",
+            "kubectl get pods --insecure-skip-tls-verify -n shop",
+        ),
+        (
+            "kubectl get pods --password hunter2 --as admin",
+            "kubectl get pods --password *** --as ***",
+        ),
+    ];
+    for (line, stored) in cases {
+        assert_eq!(redact(line), stored, "{line}");
+    }
+}

@@ -293,7 +293,7 @@ impl Chat {
             }
             _ => uuid::Uuid::new_v4().to_string(),
         };
-        self.append(&conversation, &context, "user", &mask::text(message))
+        self.append(&conversation, &context, "user", &mask::text(&command::redact(message)))
             .await?;
         let default_ns = target
             .namespace
@@ -395,7 +395,7 @@ impl Chat {
     /// Runs, refuses or proposes one command.
     async fn command(&self, turn: &Turn<'_>, line: &str, by: By) -> CommandResult {
         let mut r = CommandResult {
-            command: truncate(&mask::text(line.trim()), 500),
+            command: truncate(&mask::text(&command::redact(line.trim())), 500),
             requested_by: if by == By::User { "user" } else { "llm" }.into(),
             verb: None,
             status: "refused".into(),
