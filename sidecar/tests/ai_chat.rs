@@ -9,82 +9,27 @@
 //! messages and its calls are on the usage ledger; a Secret's value never reaches the provider;
 //! without an LLM, a question gets the analyzers' findings, marked as templated.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+mod in_process;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use http::{Request, StatusCode};
+use http::StatusCode;
+use in_process::{openai, serve};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
 use kube::Api;
 use kube::api::{ListParams, PostParams};
-use kubilitics::api::{AppState, app};
+use kubilitics::api::AppState;
 use kubilitics::cluster::ClusterManager;
 use kubilitics::cluster::kubeconfig::Sources;
 use kubilitics::config::{self, Inputs};
 use kubilitics::store::{SqliteStore, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const TOKEN: &str = "chat-test-token";
 const CONTEXT: &str = "kubilitics-sandbox";
-
-/// A scripted OpenAI-compatible `/v1/chat/completions`: answers in order, records each request.
-#[derive(Clone, Default)]
-struct Provider {
-    answers: Arc<Mutex<VecDeque<Value>>>,
-    seen: Arc<Mutex<Vec<Value>>>,
-}
-
-async fn completions(State(p): State<Provider>, req: Request<Body>) -> Response {
-    let body = axum::body::to_bytes(req.into_body(), 1 << 24).await.unwrap();
-    p.seen
-        .lock()
-        .unwrap()
-        .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
-    match p.answers.lock().unwrap().pop_front() {
-        Some(a) => axum::Json(a).into_response(),
-        None => (StatusCode::INTERNAL_SERVER_ERROR, "no more scripted answers").into_response(),
-    }
-}
-
-/// A completion that says `text`, or calls `tools` (name, arguments).
-fn completion(text: Option<&str>, tools: &[(&str, Value)]) -> Value {
-    let calls: Vec<Value> = tools
-        .iter()
-        .enumerate()
-        .map(|(i, (name, args))| {
-            json!({"id": format!("call_{i}"), "type": "function",
-                "function": {"name": name, "arguments": args.to_string()}})
-        })
-        .collect();
-    let mut message = json!({"role": "assistant", "content": text});
-    if !calls.is_empty() {
-        message["tool_calls"] = json!(calls);
-    }
-    json!({"id": "chatcmpl-chat", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": if calls.is_empty() { "stop" } else { "tool_calls" }, "message": message}],
-        "usage": {"prompt_tokens": 500, "completion_tokens": 40, "total_tokens": 540}})
-}
-
-async fn provider(answers: Vec<Value>) -> (String, Provider) {
-    let p = Provider {
-        answers: Arc::new(Mutex::new(answers.into())),
-        ..Default::default()
-    };
-    let router = Router::new()
-        .route("/v1/chat/completions", post(completions))
-        .with_state(p.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (format!("http://{addr}/v1"), p)
-}
 
 struct Harness {
     _home: tempfile::TempDir,
@@ -132,22 +77,11 @@ async fn harness(ai_config: &str, env: &[(&str, &str)]) -> Harness {
 }
 
 fn llm_config(url: &str, extra: &str) -> String {
-    format!("llm:\n  provider: openai\n  model: gpt-4o-mini\n  endpoint: {url}\n  timeout: 5\n{extra}")
+    format!("llm:\n  provider: openai\n  model: gpt-4o-mini\n  endpoint: {url}/v1\n  timeout: 5\n{extra}")
 }
 
 async fn call(h: &Harness, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "localhost")
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("content-type", "application/json")
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
-        .unwrap();
-    let res = app(h.state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    in_process::request(&h.state, TOKEN, method, uri, body).await
 }
 
 async fn say(h: &Harness, conversation: Option<&str>, message: &str) -> Value {
@@ -410,8 +344,8 @@ async fn a_typed_change_waits_for_approval_in_the_gate_and_changes_nothing_until
 
 #[tokio::test]
 async fn the_llm_is_sent_only_the_last_context_window_messages_and_its_calls_are_on_the_ledger() {
-    let answers = (1..=4).map(|i| completion(Some(&format!("answer {i}")), &[])).collect();
-    let (url, p) = provider(answers).await;
+    let answers = (1..=4).map(|i| openai(Some(&format!("answer {i}")), &[])).collect();
+    let (url, p) = serve(answers).await;
     let h = harness(&llm_config(&url, "chat:\n  context_window_messages: 3\n"), &[]).await;
     let first = say(&h, None, "first question: marker-alpha").await;
     assert_eq!(
@@ -424,7 +358,7 @@ async fn the_llm_is_sent_only_the_last_context_window_messages_and_its_calls_are
         let a = say(&h, Some(&conv), q).await;
         assert_eq!(a["answered_by"], "llm", "{a:#}");
     }
-    let seen = p.seen.lock().unwrap().clone();
+    let seen = p.requests();
     assert_eq!(seen.len(), 4);
     let conversation = |req: &Value| -> Vec<(String, String)> {
         req["messages"]
@@ -459,7 +393,7 @@ async fn the_llm_is_sent_only_the_last_context_window_messages_and_its_calls_are
     let (_, history) = call(&h, "GET", &format!("/api/v1/ai/chat/{conv}"), None).await;
     assert_eq!(history["messages"].as_array().unwrap().len(), 8);
     let (_, status) = call(&h, "GET", "/api/v1/ai/status", None).await;
-    assert_eq!(status["token_usage"]["daily_used"], 4 * 540, "{status:#}");
+    assert_eq!(status["token_usage"]["daily_used"], 4 * 1280, "{status:#}");
     h.sandbox.shutdown(Duration::from_secs(1));
 }
 
@@ -467,8 +401,8 @@ async fn the_llm_is_sent_only_the_last_context_window_messages_and_its_calls_are
 async fn a_secret_value_never_reaches_the_provider_and_llm_changes_only_wait_for_approval() {
     let planted = "planted-9f3c-do-not-leak";
     let encoded = "cGxhbnRlZC05ZjNjLWRvLW5vdC1sZWFr";
-    let (url, p) = provider(vec![
-        completion(
+    let (url, p) = serve(vec![
+        openai(
             None,
             &[
                 ("kubectl", json!({"command": "get secret chat-planted -n shop -o yaml"})),
@@ -487,7 +421,7 @@ async fn a_secret_value_never_reaches_the_provider_and_llm_changes_only_wait_for
                 ),
             ],
         ),
-        completion(
+        openai(
             Some("The Secret chat-planted exists; I proposed deleting payments, which waits for approval."),
             &[],
         ),
@@ -534,7 +468,7 @@ async fn a_secret_value_never_reaches_the_provider_and_llm_changes_only_wait_for
         ]
     );
 
-    let sent = serde_json::to_string(&*p.seen.lock().unwrap()).unwrap();
+    let sent = serde_json::to_string(&p.requests()).unwrap();
     assert!(
         sent.contains("chat-planted"),
         "the Secret was read and shown (metadata)"

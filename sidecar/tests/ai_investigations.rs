@@ -3,13 +3,14 @@
 //! export and import back. The cluster is an in-memory evidence source in the shape a real one
 //! returns; `ai_scenarios.rs` runs the same API against the real control plane.
 
+mod in_process;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::body::Body;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use kubilitics::ai::analyzers::Scope;
 use kubilitics::ai::budget::{Budget, PriceTable};
 use kubilitics::ai::evidence::{EvidenceError, EvidenceSource, StaticSource};
@@ -19,7 +20,6 @@ use kubilitics::api::{AppState, app};
 use kubilitics::config::{self, Config, Inputs};
 use kubilitics::store::{SqliteStore, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const TOKEN: &str = "test-token";
 
@@ -52,18 +52,7 @@ fn harness(source: Arc<dyn EvidenceSource>, extra: &[(&str, &str)]) -> Harness {
 }
 
 async fn call(h: &Harness, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "localhost")
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("content-type", "application/json")
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
-        .unwrap();
-    let res = app(h.state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    in_process::request(&h.state, TOKEN, method, uri, body).await
 }
 
 async fn wait_terminal(h: &Harness, id: &str) -> Value {

@@ -6,16 +6,13 @@
 //! zero — nothing runs, each is refused and audited, the investigation still concludes; and the
 //! same against a live cluster (the in-process sandbox), where the in-scope fix does run.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+mod in_process;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use http::{Request, StatusCode};
+use in_process::{Reply, anthropic_calls, openai_calls, serve};
 use kubilitics::ai::budget::{Budget, PriceTable};
 use kubilitics::ai::evidence::StaticSource;
 use kubilitics::ai::llm::anthropic::Anthropic;
@@ -23,85 +20,14 @@ use kubilitics::ai::llm::openai::OpenAi;
 use kubilitics::ai::llm::{ChatProvider, Params};
 use kubilitics::ai::service::{self, Ai};
 use kubilitics::ai::snapshot::Snapshot;
-use kubilitics::api::{AppState, app};
+use kubilitics::api::AppState;
 use kubilitics::cluster::ClusterManager;
 use kubilitics::cluster::kubeconfig::Sources;
 use kubilitics::config::{self, Inputs};
 use kubilitics::store::{SqliteStore, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const TOKEN: &str = "test-token";
-
-/// One scripted reply: status, body, and how long to wait first.
-#[derive(Clone)]
-struct Reply(u16, Value, Duration);
-
-#[derive(Clone, Default)]
-struct Script {
-    replies: Arc<Mutex<VecDeque<Reply>>>,
-    requests: Arc<Mutex<Vec<Value>>>,
-}
-
-async fn scripted(State(s): State<Script>, req: Request<Body>) -> Response {
-    let bytes = axum::body::to_bytes(req.into_body(), 1 << 24).await.unwrap();
-    s.requests
-        .lock()
-        .unwrap()
-        .push(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
-    let next = s.replies.lock().unwrap().pop_front();
-    let Some(Reply(status, body, delay)) = next else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "script exhausted").into_response();
-    };
-    tokio::time::sleep(delay).await;
-    (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
-}
-
-async fn serve(replies: Vec<Reply>) -> (String, Script) {
-    let script = Script {
-        replies: Arc::new(Mutex::new(replies.into())),
-        ..Default::default()
-    };
-    let router = Router::new()
-        .route("/v1/chat/completions", post(scripted))
-        .route("/v1/messages", post(scripted))
-        .with_state(script.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (format!("http://{addr}"), script)
-}
-
-fn ok(v: Value) -> Reply {
-    Reply(200, v, Duration::ZERO)
-}
-
-/// An OpenAI chat completion calling tools.
-fn openai_calls(calls: &[(&str, Value)]) -> Reply {
-    let tool_calls: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(i, (n, a))| json!({"id": format!("call_{i}_{n}"), "type": "function", "function": {"name": n, "arguments": a.to_string()}}))
-        .collect();
-    ok(
-        json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null, "tool_calls": tool_calls}}],
-        "usage": {"prompt_tokens": 1200, "completion_tokens": 80, "total_tokens": 1280}}),
-    )
-}
-
-/// An Anthropic message calling tools.
-fn anthropic_calls(calls: &[(&str, Value)]) -> Reply {
-    let content: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(i, (n, a))| json!({"type": "tool_use", "id": format!("toolu_{i}"), "name": n, "input": a}))
-        .collect();
-    ok(
-        json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4", "content": content,
-        "stop_reason": "tool_use", "usage": {"input_tokens": 900, "output_tokens": 60}}),
-    )
-}
 
 fn conclude(code: &str) -> (&'static str, Value) {
     (
@@ -184,17 +110,7 @@ fn params() -> Params {
 }
 
 async fn call(h: &Harness, method: &str, uri: &str, body: Option<Value>) -> Value {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "localhost")
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("content-type", "application/json")
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
-        .unwrap();
-    let res = app(h.state.clone()).oneshot(req).await.unwrap();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await.unwrap();
-    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    in_process::request(&h.state, TOKEN, method, uri, body).await.1
 }
 
 async fn investigate(h: &Harness) -> Value {
@@ -246,7 +162,7 @@ async fn openai_compatible_tool_loop_concludes_and_records_usage() {
         .collect();
     assert_eq!(states, ["queued", "gathering", "analyzing", "reasoning", "concluded"]);
 
-    let requests = script.requests.lock().unwrap().clone();
+    let requests = script.requests();
     assert_eq!(requests.len(), 2);
     let sent = serde_json::to_string(&requests).unwrap();
     assert!(sent.contains("<cluster-data"), "cluster text is delimited");
@@ -294,7 +210,7 @@ async fn anthropic_messages_tool_loop_concludes() {
         (Some("llm"), Some("CRASHLOOP_MISSING_ENV")),
         "{inv:#}"
     );
-    let requests = script.requests.lock().unwrap().clone();
+    let requests = script.requests();
     assert!(requests[0]["system"].as_str().unwrap().contains("untrusted"));
     assert_eq!(requests[1]["messages"][2]["content"][0]["type"], "tool_result");
 }
@@ -310,7 +226,7 @@ async fn rate_limits_are_retried_with_backoff() {
     let h = harness(Arc::new(provider), snapshot(None), &[]);
     let inv = investigate(&h).await;
     assert_eq!(inv["conclusion_source"], "llm", "{inv:#}");
-    assert_eq!(script.requests.lock().unwrap().len(), 2);
+    assert_eq!(script.requests().len(), 2);
 }
 
 #[tokio::test]
@@ -336,11 +252,7 @@ async fn a_failing_or_silent_provider_leaves_the_analyzers_conclusion_and_says_w
         "{}",
         inv["llm_note"]
     );
-    assert_eq!(
-        script.requests.lock().unwrap().len(),
-        3,
-        "attempts from ai.llm.retry_policy"
-    );
+    assert_eq!(script.requests().len(), 3, "attempts from ai.llm.retry_policy");
 
     // A provider slower than ai.llm.timeout is a timeout, retried, then given up.
     let slow = Reply(200, json!({}), Duration::from_secs(5));
@@ -382,10 +294,7 @@ async fn over_the_hard_budget_no_call_is_made_and_the_investigation_says_why() {
         "{}",
         inv["llm_note"]
     );
-    assert!(
-        script.requests.lock().unwrap().is_empty(),
-        "no call past the hard limit"
-    );
+    assert!(script.requests().is_empty(), "no call past the hard limit");
     let status = call(&h, "GET", "/api/v1/ai/status", None).await;
     assert_eq!(status["token_usage"]["exhausted"], true);
     assert_eq!(status["llm_provider"]["connectivity"], "over_budget");

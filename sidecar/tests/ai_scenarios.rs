@@ -5,36 +5,25 @@
 //! Run with the cluster: `tests/cluster/with-cluster -- cargo test -p kubilitics --test ai_scenarios -- --ignored --nocapture`
 //! (scripts/test.sh does).
 
+mod in_process;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use http::Request;
 use kubilitics::ai::budget::{Budget, PriceTable};
 use kubilitics::ai::eval::{self, Outcome, Report};
 use kubilitics::ai::kube_source::KubeSource;
 use kubilitics::ai::service::Ai;
-use kubilitics::api::{AppState, app};
+use kubilitics::api::AppState;
 use kubilitics::config::{self, Inputs};
 use kubilitics::store::{SqliteStore, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const TOKEN: &str = "eval-token";
 
 async fn call(state: &AppState, method: &str, uri: &str, body: Option<Value>) -> Value {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "localhost")
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("content-type", "application/json")
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
-        .unwrap();
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await.unwrap();
-    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    in_process::request(state, TOKEN, method, uri, body).await.1
 }
 
 #[tokio::test]

@@ -1,0 +1,131 @@
+//! Helpers for the tests that drive the sidecar's router in-process (no socket): one request
+//! carrying the API token, and a scripted LLM provider on loopback that replays replies in order
+//! and records every request it was sent, so a test can assert on what left for the provider.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use http::{Request, StatusCode};
+use kubilitics::api::{AppState, app};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// One request through the whole router (guards included), as the UI sends it; the answer's
+/// status and JSON body (`null` when the body is not JSON).
+pub async fn request(
+    state: &AppState,
+    token: &str,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "localhost")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
+        .expect("request");
+    let res = app(state.clone()).oneshot(req).await.expect("router answers");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24).await.expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// One scripted reply: status, body, and how long to wait before answering.
+#[derive(Clone)]
+pub struct Reply(pub u16, pub Value, pub Duration);
+
+/// The provider's script and what it has been sent.
+#[derive(Clone, Default)]
+pub struct Script {
+    replies: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Script {
+    /// Every request body received so far, oldest first.
+    pub fn requests(&self) -> Vec<Value> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+async fn scripted(State(s): State<Script>, req: Request<Body>) -> Response {
+    let bytes = axum::body::to_bytes(req.into_body(), 1 << 24).await.unwrap();
+    s.requests
+        .lock()
+        .unwrap()
+        .push(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
+    let next = s.replies.lock().unwrap().pop_front();
+    let Some(Reply(status, body, delay)) = next else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "script exhausted").into_response();
+    };
+    tokio::time::sleep(delay).await;
+    (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
+}
+
+/// Serves `replies` on loopback as both an OpenAI-compatible `/v1/chat/completions` and an
+/// Anthropic `/v1/messages`; returns the base URL (`http://127.0.0.1:PORT`) and the script.
+pub async fn serve(replies: Vec<Reply>) -> (String, Script) {
+    let script = Script {
+        replies: Arc::new(Mutex::new(replies.into())),
+        ..Default::default()
+    };
+    let router = Router::new()
+        .route("/v1/chat/completions", post(scripted))
+        .route("/v1/messages", post(scripted))
+        .with_state(script.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{addr}"), script)
+}
+
+pub fn ok(v: Value) -> Reply {
+    Reply(200, v, Duration::ZERO)
+}
+
+/// An OpenAI chat completion that says `text` and/or calls `calls` (tool name, arguments).
+pub fn openai(text: Option<&str>, calls: &[(&str, Value)]) -> Reply {
+    let tool_calls: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (n, a))| json!({"id": format!("call_{i}_{n}"), "type": "function", "function": {"name": n, "arguments": a.to_string()}}))
+        .collect();
+    let mut message = json!({"role": "assistant", "content": text});
+    if !tool_calls.is_empty() {
+        message["tool_calls"] = json!(tool_calls);
+    }
+    let finish = if tool_calls.is_empty() { "stop" } else { "tool_calls" };
+    ok(
+        json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+        "usage": {"prompt_tokens": 1200, "completion_tokens": 80, "total_tokens": 1280}}),
+    )
+}
+
+/// An OpenAI chat completion calling tools.
+pub fn openai_calls(calls: &[(&str, Value)]) -> Reply {
+    openai(None, calls)
+}
+
+/// An Anthropic message calling tools.
+pub fn anthropic_calls(calls: &[(&str, Value)]) -> Reply {
+    let content: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (n, a))| json!({"type": "tool_use", "id": format!("toolu_{i}"), "name": n, "input": a}))
+        .collect();
+    ok(
+        json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4", "content": content,
+        "stop_reason": "tool_use", "usage": {"input_tokens": 900, "output_tokens": 60}}),
+    )
+}
