@@ -15,9 +15,9 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use k8s_openapi::api::core::v1::{Event, Pod, Secret};
+use k8s_openapi::api::core::v1::{Event, Secret};
 use k8s_openapi::api::networking::v1::IngressClass;
-use kube::api::{Api, ListParams, LogParams};
+use kube::api::{Api, ListParams};
 use kube::runtime::reflector::Store as Reader;
 use kube::{Resource, ResourceExt};
 use serde_json::json;
@@ -392,20 +392,7 @@ impl EvidenceSource for CacheSource<'_> {
         previous: bool,
         tail: i64,
     ) -> Result<Vec<String>, EvidenceError> {
-        let lp = LogParams {
-            container: (!container.is_empty()).then(|| container.to_string()),
-            previous,
-            tail_lines: Some(tail),
-            ..Default::default()
-        };
-        let text = Api::<Pod>::namespaced(self.conn.client.clone(), ns)
-            .logs(pod, &lp)
-            .await
-            .map_err(|e| EvidenceError::Read {
-                what: format!("logs of {ns}/{pod}/{container}"),
-                reason: e.to_string(),
-            })?;
-        Ok(text.lines().map(str::to_string).collect())
+        super::kube_source::read_logs(self.conn.client.clone(), ns, pod, container, previous, tail).await
     }
 }
 

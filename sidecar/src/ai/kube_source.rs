@@ -230,19 +230,32 @@ impl EvidenceSource for KubeSource {
         tail: i64,
     ) -> Result<Vec<String>, EvidenceError> {
         let c = self.client(context).await?;
-        let lp = LogParams {
-            container: (!container.is_empty()).then(|| container.to_string()),
-            previous,
-            tail_lines: Some(tail),
-            ..Default::default()
-        };
-        let text = Api::<Pod>::namespaced(c, ns)
-            .logs(pod, &lp)
-            .await
-            .map_err(|e| EvidenceError::Read {
-                what: format!("logs of {ns}/{pod}/{container}"),
-                reason: e.to_string(),
-            })?;
-        Ok(text.lines().map(str::to_string).collect())
+        read_logs(c, ns, pod, container, previous, tail).await
     }
+}
+
+/// The last `tail` lines of a container's log (its previous run's with `previous`), the evidence
+/// tool's read for every evidence source that talks to a cluster.
+pub(crate) async fn read_logs(
+    client: Client,
+    ns: &str,
+    pod: &str,
+    container: &str,
+    previous: bool,
+    tail: i64,
+) -> Result<Vec<String>, EvidenceError> {
+    let lp = LogParams {
+        container: (!container.is_empty()).then(|| container.to_string()),
+        previous,
+        tail_lines: Some(tail),
+        ..Default::default()
+    };
+    let text = Api::<Pod>::namespaced(client, ns)
+        .logs(pod, &lp)
+        .await
+        .map_err(|e| EvidenceError::Read {
+            what: format!("logs of {ns}/{pod}/{container}"),
+            reason: e.to_string(),
+        })?;
+    Ok(text.lines().map(str::to_string).collect())
 }

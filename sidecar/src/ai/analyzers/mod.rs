@@ -163,27 +163,28 @@ fn pick(mut findings: Vec<Finding>, target: Option<&ObjectRef>, observed: Vec<Ev
 /// recent warning events are listed too.
 fn observe(s: &Snapshot, target: &ObjectRef, related: &[ObjectRef]) -> Vec<Evidence> {
     let mut out = Vec::new();
-    for d in s
+    // (kind, metadata, desired replicas, ready replicas) of the workloads that count replicas.
+    let replicated = s
         .deployments
         .iter()
-        .filter(|d| &object_ref("Deployment", &d.metadata) == target)
-    {
-        let want = d.spec.replicas.unwrap_or(1);
-        let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
-        let at = if ready < want {
-            "unhealthy:status.readyReplicas"
-        } else {
-            "status.readyReplicas"
-        };
-        out.push(Evidence::field(target, at, format!("{ready}/{want}")));
-    }
-    for d in s
-        .statefulsets
-        .iter()
-        .filter(|d| &object_ref("StatefulSet", &d.metadata) == target)
-    {
-        let want = d.spec.replicas.unwrap_or(1);
-        let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
+        .map(|d| {
+            (
+                "Deployment",
+                &d.metadata,
+                d.spec.replicas,
+                d.status.as_ref().and_then(|s| s.ready_replicas),
+            )
+        })
+        .chain(s.statefulsets.iter().map(|d| {
+            (
+                "StatefulSet",
+                &d.metadata,
+                d.spec.replicas,
+                d.status.as_ref().and_then(|s| s.ready_replicas),
+            )
+        }));
+    for (_, _, want, ready) in replicated.filter(|(kind, meta, ..)| &object_ref(kind, meta) == target) {
+        let (want, ready) = (want.unwrap_or(1), ready.unwrap_or(0));
         let at = if ready < want {
             "unhealthy:status.readyReplicas"
         } else {
