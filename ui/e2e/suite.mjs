@@ -185,6 +185,8 @@ test('the overview shows the planted faults', async ({ page, shot }) => {
   const failing = (await podsOf(s)).filter((p) => BAD.test(String(p.status)))
   await expect(failing.length > 0, 'the sandbox has failing pods')
   for (const p of failing) await problems.getByRole('link', { name: `Pod ${p.name}` }).waitFor()
+  // The insights card lists what the background scan found (GET /api/v1/ai/insights), unasked.
+  await page.locator('[aria-labelledby=insights-title] li', { hasText: 'CRASHLOOP_DEPENDENCY' }).waitFor({ timeout: 60_000 })
   await shot('overview')
 })
 

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
-import type { AiStatus, Finding, Investigation, InvestigationList, ObjectRef, ProposedAction, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
+import type { AiStatus, Investigation, InvestigationList, ObjectRef, ProposedAction, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
 import { kindPath } from '../resources/kinds'
 import { objectPath } from '../resources/useResources'
 import { planFix } from './fix'
@@ -42,36 +42,6 @@ export function useCancelInvestigation() {
   return useMutation({
     mutationFn: (id: string) => request('POST', `/api/v1/ai/investigations/${encodeURIComponent(id)}/cancel`),
     onSuccess: (_d, id) => qc.invalidateQueries({ queryKey: ['investigation', id] }),
-  })
-}
-
-/** A finding from a recent investigation, with where it was found. */
-export type Insight = Finding & { context: string; investigation_id: string; at: string }
-
-/**
- * Insights: the findings of recent concluded investigations, newest first, one per code and
- * object (the sidecar keeps no separate insights list).
- */
-export function useInsights() {
-  return useQuery({
-    queryKey: ['investigations', { state: 'concluded' }, 'insights'],
-    queryFn: () => request<InvestigationList>('GET', '/api/v1/ai/investigations', { query: { limit: 200, state: 'concluded' } }),
-    select: (d): Insight[] => {
-      const seen = new Set<string>()
-      const out: Insight[] = []
-      for (const inv of d.items) {
-        for (const f of inv.findings ?? []) {
-          if (f.code === 'HEALTHY') continue
-          const o = f.objects[0]
-          const key = `${inv.context}|${f.code}|${o?.kind}/${o?.namespace}/${o?.name}`
-          if (seen.has(key)) continue
-          seen.add(key)
-          out.push({ ...f, context: inv.context, investigation_id: inv.investigation_id, at: inv.finished_at ?? inv.updated_at })
-        }
-      }
-      return out
-    },
-    retry: false,
   })
 }
 

@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import { useInsights } from '../investigations/useInvestigations'
+import { useInsightList } from '../insights/useInsightList'
 import { cell, statusTone, type Row } from '../resources/rows'
 import { useResourceList } from '../resources/useResources'
 
@@ -12,7 +12,7 @@ export default function Overview() {
   const namespaces = useResourceList(context, 'namespaces', {})
   const deployments = useResourceList(context, 'deployments', {})
   const events = useResourceList(context, 'events', {})
-  const insights = useInsights()
+  const insights = useInsightList({ state: 'open', context })
   const c = `/c/${encodeURIComponent(context)}`
 
   const podRows = pods.data ?? []
@@ -93,20 +93,16 @@ export default function Overview() {
           <h2 id="insights-title">Insights</h2>
           {insights.error ? (
             <p className="muted">{errorMessage(insights.error)}</p>
-          ) : !insights.data?.some((i) => i.context === context) ? (
-            <p className="muted">
-              {insights.isLoading ? 'Loading…' : 'Nothing found yet: investigate a workload that needs attention and what it finds shows up here.'}
-            </p>
+          ) : !insights.data?.items.length ? (
+            <p className="muted">{insights.isLoading ? 'Loading…' : 'No open problems found in this cluster yet.'}</p>
           ) : (
             <ul className="plain">
-              {(insights.data ?? [])
-                .filter((i) => i.context === context)
-                .slice(0, 10)
-                .map((i, n) => (
-                  <li key={n}>
-                    <code>{i.code}</code> {i.summary}
-                  </li>
-                ))}
+              {insights.data.items.slice(0, 10).map((i) => (
+                <li key={i.id}>
+                  <code>{i.code}</code> {i.kind && i.name ? `${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}: ` : ''}
+                  {i.summary}
+                </li>
+              ))}
             </ul>
           )}
         </section>
