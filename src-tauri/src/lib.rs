@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod shell_env;
 pub mod sidecar;
 pub mod updates;
+pub mod webview;
 
 use std::sync::Arc;
 
@@ -62,6 +63,7 @@ pub fn run() {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
+            webview::use_less_memory(&handle);
             supervisor.start(handle.clone());
             quit_on_signals(handle);
             Ok(())

@@ -60,14 +60,11 @@ async function invoke(cmd, args = {}) {
   return r.v
 }
 async function shot(name) {
+  // The whole X screen, as a user sees the window, decorations and all. Not WebDriver's
+  // screenshot: WebKitGTK takes that from the compositor, and the app turns accelerated
+  // compositing off (src-tauri/src/webview.rs), so the request never answers.
   const file = join(artifacts, `${name}.png`)
-  await browser.saveScreenshot(file)
-  // The whole X screen too: the window as a user sees it, decorations and all.
-  try {
-    execFileSync('import', ['-window', 'root', join(artifacts, `${name}-screen.png`)])
-  } catch {
-    /* imagemagick's import missing: the webview screenshot is enough */
-  }
+  execFileSync('import', ['-window', 'root', file])
   return file
 }
 /** Sidecar processes of this test's app: the bundled kubilitics-sidecar binary, with this HOME. */
