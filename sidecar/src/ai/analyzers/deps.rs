@@ -94,6 +94,7 @@ pub fn from_log_cause(
                 }),
             )
         }
+        LogCause::DnsBroken | LogCause::NoSuchHost { .. } if !dns_counts(pod, crashing) => None,
         LogCause::DnsBroken => Some(dns_finding(s, r, line)),
         LogCause::NoSuchHost { host } => {
             let Some(host) = host else {
@@ -250,6 +251,25 @@ fn no_endpoints(s: &Snapshot, r: &ObjectRef, ns: &str, name: &str) -> Finding {
     })
 }
 
+/// The cluster DNS pods (kube-system, `k8s-app=kube-dns`).
+fn dns_pods(s: &Snapshot) -> impl Iterator<Item = &Pod> {
+    s.pods.iter().filter(|p| {
+        namespace(&p.metadata) == "kube-system"
+            && p.metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("k8s-app"))
+                .is_some_and(|v| v == "kube-dns")
+    })
+}
+
+/// Whether a failed lookup in the logs is this pod's fault: it is failing (crash loop or not
+/// ready). A ready pod that logged a failed lookup, retried and went on serving is healthy, even
+/// while the cluster DNS is down for others.
+fn dns_counts(pod: &Pod, crashing: bool) -> bool {
+    crashing || !super::pods::is_ready(pod)
+}
+
 fn dns_finding(s: &Snapshot, r: &ObjectRef, line: &str) -> Finding {
     let mut f = Finding::new(Code::DnsFailure, r.clone(), format!("name resolution fails: {line}"))
         .severity(Severity::Critical)
@@ -257,14 +277,7 @@ fn dns_finding(s: &Snapshot, r: &ObjectRef, line: &str) -> Finding {
         .action(Action::Manual {
             description: "check the cluster DNS pods (kube-system, k8s-app=kube-dns) and the pod's dnsPolicy".into(),
         });
-    for p in s.pods.iter().filter(|p| {
-        namespace(&p.metadata) == "kube-system"
-            && p.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("k8s-app"))
-                .is_some_and(|v| v == "kube-dns")
-    }) {
+    for p in dns_pods(s) {
         let pr = object_ref("Pod", &p.metadata);
         if !super::pods::is_ready(p) {
             f = f.involving(pr.clone()).confidence(0.95).evidence([Evidence::field(

@@ -36,6 +36,26 @@ fn a_pod_that_restarted_once_an_hour_ago_is_healthy() {
 }
 
 #[test]
+fn a_ready_pod_that_retried_one_failed_lookup_is_healthy() {
+    // One DNS timeout while the cluster DNS rolled, then the app went on serving: not DNS_FAILURE.
+    let mut s = base();
+    deployment(&mut s, "api", 1, 1);
+    let p = pod(&mut s, "api", "x1", json!({}), running_ready(0));
+    logs(
+        &mut s,
+        &p,
+        false,
+        &[
+            "starting",
+            "dial tcp: lookup orders-db.shop.svc.cluster.local on 10.96.0.10:53: read udp 10.0.0.21:50412->10.96.0.10:53: i/o timeout; retrying",
+            "connected to orders-db",
+        ],
+    );
+    let v = investigate(&s, "Deployment", "api");
+    assert_eq!(v.code, Code::Healthy, "{v:#?}");
+}
+
+#[test]
 fn a_completed_job_is_healthy() {
     let mut s = base();
     s.jobs.push(from(json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": NS, "uid": "job-uid"},
