@@ -4,6 +4,7 @@ import { createHashRouter, Navigate, RouterProvider } from 'react-router'
 import { makeQueryClient } from './queryClient'
 import { Shell } from './Shell'
 import { Home } from './Home'
+import { PageError } from './PageError'
 
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage'))
 const Wizard = lazy(() => import('../features/wizard/Wizard'))
@@ -19,11 +20,17 @@ const page = (el: React.ReactNode) => <Suspense fallback={<p className="page">Lo
 
 // Hash routes: deep links work the same in the Tauri webview, from the sidecar, and from the
 // dev server, without any server-side fallback.
+// A page that fails (most often: its code could not be fetched because the backend went away)
+// shows PageError inside the frame, so the navigation and the connection banner stay.
 const router = createHashRouter([
-  { path: '/welcome/:step?', element: page(<Wizard />) },
+  { path: '/welcome/:step?', element: page(<Wizard />), errorElement: <PageError /> },
   {
     element: <Shell />,
+    errorElement: <PageError />,
     children: [
+      {
+        errorElement: <PageError />,
+        children: [
       { index: true, element: <Home /> },
       { path: 'settings/:section?', element: page(<SettingsPage />) },
       { path: 'c/:context/overview', element: page(<Overview />) },
@@ -34,6 +41,8 @@ const router = createHashRouter([
       { path: 'investigations/:id', element: page(<InvestigationDetail />) },
       { path: 'insights', element: page(<Insights />) },
       { path: '*', element: <Navigate to="/" replace /> },
+        ],
+      },
     ],
   },
 ])
