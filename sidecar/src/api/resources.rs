@@ -133,12 +133,15 @@ pub fn ready_page(kind: &dyn KindCache, filter: &Filter, q: &ListQuery) -> Resul
 
 #[utoipa::path(get, path = "/api/v1/clusters/{context}/resources/{kind}", tag = "resources", security(("bearer" = [])),
     params(("context" = String, Path), ("kind" = String, Path, description = "plural, short name or Kind; custom resources too"), ListQuery),
-    responses((status = 200, body = ListResponse), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = ListResponse), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Path((context, kind)): Path<(String, String)>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(sel) = q.label_selector.as_deref() {
+        kinds::validate_selector(sel).map_err(ApiError::bad_request)?;
+    }
     let conn = connection(&state, &context).await?;
     let filter = Filter {
         namespace: q.namespace.clone().filter(|n| !n.is_empty()),

@@ -631,6 +631,62 @@ pub fn matches_selector(meta: &ObjectMeta, selector: &str) -> bool {
     })
 }
 
+/// Checks a label selector's syntax as the API server does, so a typo gets a 400 that says which
+/// requirement is wrong instead of silently matching nothing (or everything).
+pub fn validate_selector(selector: &str) -> Result<(), String> {
+    let bad = |req: &str, why: &str| Err(format!("unable to parse requirement {req:?} in label selector: {why}"));
+    let depth = selector.chars().fold(0i32, |d, c| match c {
+        '(' => d + 1,
+        ')' => d - 1,
+        _ => d,
+    });
+    if depth != 0 {
+        return bad(selector, "unbalanced parentheses");
+    }
+    for req in split_selector(selector)
+        .into_iter()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        let (key, values): (&str, Vec<&str>) = if let Some(k) = req.strip_prefix('!') {
+            (k, vec![])
+        } else if let Some((k, rest)) = req.split_once(" notin ").or_else(|| req.split_once(" in ")) {
+            let rest = rest.trim();
+            if !(rest.starts_with('(') && rest.ends_with(')')) {
+                return bad(req, "a set is written (a,b)");
+            }
+            (k, parse_set(rest))
+        } else if let Some((k, v)) = req
+            .split_once("!=")
+            .or_else(|| req.split_once("=="))
+            .or_else(|| req.split_once('='))
+        {
+            (k, vec![v.trim()])
+        } else {
+            (req, vec![])
+        };
+        let key = key.trim();
+        let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+        let name_ok = !name.is_empty()
+            && name.len() <= 63
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        let prefix_ok = prefix.len() <= 253 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c));
+        if !name_ok || !prefix_ok || key.contains(' ') {
+            return bad(
+                req,
+                "a key is a name of letters, digits, '-', '_' and '.', with an optional DNS prefix and '/'",
+            );
+        }
+        if let Some(v) = values
+            .iter()
+            .find(|v| v.len() > 63 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        {
+            return bad(req, &format!("{v:?} is not a valid label value"));
+        }
+    }
+    Ok(())
+}
+
 /// Splits on commas outside parentheses.
 fn split_selector(s: &str) -> Vec<&str> {
     let (mut out, mut depth, mut start) = (Vec::new(), 0, 0);

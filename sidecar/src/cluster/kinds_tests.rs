@@ -82,6 +82,34 @@ fn label_selectors_support_equality_sets_and_existence() {
 }
 
 #[test]
+fn malformed_label_selectors_are_refused_with_the_requirement_at_fault() {
+    for ok in [
+        "",
+        "app=web",
+        "app==web,tier!=db",
+        "tier in (front, back)",
+        "tier notin (a)",
+        "app,!legacy",
+        "example.com/team=sre",
+        "app=",
+    ] {
+        assert_eq!(validate_selector(ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "app in (a",
+        "app in a,b",
+        "app=web web",
+        "=web",
+        "app=we$b",
+        "ex ample=1",
+        "tier in (fr)ont)",
+    ] {
+        let e = validate_selector(bad).expect_err(bad);
+        assert!(e.contains("unable to parse requirement"), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn ages_read_like_kubectl() {
     assert_eq!(short_duration(59), "59s");
     assert_eq!(short_duration(600), "10m");
