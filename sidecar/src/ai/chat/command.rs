@@ -237,8 +237,9 @@ impl Words {
     fn has(&self, name: &str) -> bool {
         self.flag(name).is_some()
     }
-    /// Refuses flags other than `allowed` (and `--namespace`, always allowed).
-    fn only(&self, verb: &str, allowed: &[&str]) -> Result<(), Refusal> {
+    /// Refuses flags other than `allowed` (and `--namespace`, always allowed): a flag this parser
+    /// was not told a verb takes is refused, never ignored.
+    fn accept_flags(&self, verb: &str, allowed: &[&str]) -> Result<(), Refusal> {
         for (n, _) in &self.flags {
             if *n != "--namespace" && !allowed.contains(n) {
                 return Err(Refusal::UnknownFlag(format!("{n} (with {verb})")));
@@ -420,7 +421,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
     let rest = &w.args[1..];
     match verb {
         "get" => {
-            w.only("get", &["--all-namespaces", "--selector", "--output"])?;
+            w.accept_flags("get", &["--all-namespaces", "--selector", "--output"])?;
             let (kind, name) = match rest {
                 [k] if k.contains('/') => {
                     let (k, n) = object("get", rest)?;
@@ -458,7 +459,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             }))
         }
         "describe" => {
-            w.only("describe", &[])?;
+            w.accept_flags("describe", &[])?;
             let (kind, name) = object("describe", rest)?;
             Ok(Command::Read(Read::Describe {
                 kind,
@@ -467,7 +468,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             }))
         }
         "logs" | "log" => {
-            w.only("logs", &["--container", "--previous", "--tail"])?;
+            w.accept_flags("logs", &["--container", "--previous", "--tail"])?;
             let pod = match rest {
                 [p] => match p.split_once('/') {
                     Some((k, n)) if known_kind("logs", k)? == "Pod" => n.to_string(),
@@ -482,7 +483,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             parse_logs(&w, pod, None)
         }
         "events" => {
-            w.only("events", &["--all-namespaces"])?;
+            w.accept_flags("events", &["--all-namespaces"])?;
             if !rest.is_empty() {
                 return Err(Refusal::Usage("events takes no arguments, only -n or -A".into()));
             }
@@ -491,11 +492,11 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             }))
         }
         "api-resources" => {
-            w.only("api-resources", &[])?;
+            w.accept_flags("api-resources", &[])?;
             Ok(Command::Read(Read::ApiResources))
         }
         "delete" => {
-            w.only("delete", &[])?;
+            w.accept_flags("delete", &[])?;
             let (kind, name) = object("delete", rest)?;
             let kind = known_kind("delete", &kind)?;
             let action = if kind == "Pod" {
@@ -506,7 +507,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             change(action, kind, &w, name)
         }
         "scale" => {
-            w.only("scale", &["--replicas"])?;
+            w.accept_flags("scale", &["--replicas"])?;
             let (kind, name) = object("scale", rest)?;
             let replicas: i32 = number(
                 "--replicas",
@@ -520,7 +521,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
         }
         "rollout" => match rest.first().map(String::as_str) {
             Some("restart") => {
-                w.only("rollout restart", &[])?;
+                w.accept_flags("rollout restart", &[])?;
                 let (kind, name) = object("rollout restart", &rest[1..])?;
                 change(
                     ops::Action::RolloutRestart,
@@ -530,7 +531,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
                 )
             }
             Some("undo") => {
-                w.only("rollout undo", &["--to-revision"])?;
+                w.accept_flags("rollout undo", &["--to-revision"])?;
                 let (kind, name) = object("rollout undo", &rest[1..])?;
                 let revision = w
                     .value("--to-revision")
@@ -549,7 +550,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             )),
         },
         "cordon" | "uncordon" | "drain" => {
-            w.only(verb, &[])?;
+            w.accept_flags(verb, &[])?;
             let [node] = rest else {
                 return Err(Refusal::Usage(format!("{verb} needs one node name")));
             };
@@ -568,7 +569,7 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
             if rest.first().map(String::as_str) != Some("image") {
                 return Err(Refusal::Unsupported(format!("set {}", rest.first().map_or("", |s| s))));
             }
-            w.only("set image", &[])?;
+            w.accept_flags("set image", &[])?;
             let [obj, pair] = &rest[1..] else {
                 return Err(Refusal::Usage("set image needs KIND/NAME CONTAINER=IMAGE".into()));
             };

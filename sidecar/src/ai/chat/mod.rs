@@ -27,7 +27,7 @@ use super::analyzers::{self, Scope, Verdict};
 use super::budget::Budget;
 use super::evidence::{self, EvidenceSource};
 use super::investigation::TargetSpec;
-use super::llm::{ChatProvider, Msg, Params, ToolSpec, with_retries};
+use super::llm::{ChatProvider, Msg, Params, ToolSpec, metered_turn};
 use super::mask;
 use super::snapshot::Snapshot;
 use crate::safety::actions::{Actions, Submitted};
@@ -576,24 +576,16 @@ impl Chat {
         }
         let tools = tools(snapshot.is_some());
         for _ in 0..MAX_STEPS {
-            llm.budget.check().await?;
-            let answer = with_retries(&*llm.provider, &llm.params, &messages, &tools)
-                .await
-                .map_err(|e| format!("the LLM provider failed: {e}"))?;
-            llm.budget
-                .record(
-                    llm.provider.id(),
-                    llm.provider.model(),
-                    "chat",
-                    None,
-                    answer.prompt_tokens,
-                    answer.completion_tokens,
-                )
-                .await;
-            messages.push(Msg::Assistant {
-                content: answer.text.clone(),
-                tool_calls: answer.tool_calls.clone(),
-            });
+            let answer = metered_turn(
+                &*llm.provider,
+                &llm.params,
+                &llm.budget,
+                "chat",
+                None,
+                &mut messages,
+                &tools,
+            )
+            .await?;
             if answer.tool_calls.is_empty() {
                 return match answer.text {
                     Some(t) if !t.trim().is_empty() => Ok(t),

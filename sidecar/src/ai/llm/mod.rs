@@ -135,6 +135,40 @@ impl Params {
     }
 }
 
+/// One LLM turn as every caller makes it: refused while the budget is spent, retried per
+/// `params`, its tokens written to the usage ledger under `operation` (and the investigation),
+/// and the assistant's message appended to `messages` for the next turn. The error says why no
+/// answer came, for the caller to fall back with.
+pub async fn metered_turn(
+    provider: &dyn ChatProvider,
+    params: &Params,
+    budget: &crate::ai::budget::Budget,
+    operation: &str,
+    investigation_id: Option<&str>,
+    messages: &mut Vec<Msg>,
+    tools: &[ToolSpec],
+) -> Result<Turn, String> {
+    budget.check().await?;
+    let turn = with_retries(provider, params, messages, tools)
+        .await
+        .map_err(|e| format!("the LLM provider failed: {e}"))?;
+    budget
+        .record(
+            provider.id(),
+            provider.model(),
+            operation,
+            investigation_id,
+            turn.prompt_tokens,
+            turn.completion_tokens,
+        )
+        .await;
+    messages.push(Msg::Assistant {
+        content: turn.text.clone(),
+        tool_calls: turn.tool_calls.clone(),
+    });
+    Ok(turn)
+}
+
 /// Calls `provider`, retrying retryable failures `attempts` times with exponential backoff.
 pub async fn with_retries(
     provider: &dyn ChatProvider,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{ChatProvider, Msg, Params, ToolCall, ToolSpec, with_retries};
+use super::{ChatProvider, Msg, Params, ToolCall, ToolSpec, metered_turn};
 use crate::ai::actions::Action;
 use crate::ai::budget::Budget;
 use crate::ai::engine::{LlmConclusion, ReasonInput, ReasonOutcome, Reasoner};
@@ -140,27 +140,20 @@ impl Reasoner for LlmReasoner {
         let mut refused_calls = Vec::new();
         let mut nudged = false;
         for _ in 0..self.max_steps {
-            if let Err(why) = self.budget.check().await {
-                return ReasonOutcome::Skipped(why);
-            }
-            let turn = match with_retries(&*self.provider, &self.params, &messages, &tools).await {
+            let turn = match metered_turn(
+                &*self.provider,
+                &self.params,
+                &self.budget,
+                "investigate",
+                Some(input.investigation_id),
+                &mut messages,
+                &tools,
+            )
+            .await
+            {
                 Ok(t) => t,
-                Err(e) => return ReasonOutcome::Skipped(format!("the LLM provider failed: {e}")),
+                Err(why) => return ReasonOutcome::Skipped(why),
             };
-            self.budget
-                .record(
-                    self.provider.id(),
-                    self.provider.model(),
-                    "investigate",
-                    Some(input.investigation_id),
-                    turn.prompt_tokens,
-                    turn.completion_tokens,
-                )
-                .await;
-            messages.push(Msg::Assistant {
-                content: turn.text.clone(),
-                tool_calls: turn.tool_calls.clone(),
-            });
             if turn.tool_calls.is_empty() {
                 if nudged {
                     return ReasonOutcome::Skipped("the LLM answered without calling conclude".into());
