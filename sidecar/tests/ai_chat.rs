@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
-use in_process::{openai, serve};
+use in_process::{openai, serve, words_sent};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
 use kube::Api;
@@ -94,6 +94,32 @@ async fn say(h: &Harness, conversation: Option<&str>, message: &str) -> Value {
     v
 }
 
+/// A question about the demo's shop/checkout Deployment; the answer (status 200).
+async fn ask_about_checkout(h: &Harness, message: &str) -> Value {
+    let body = json!({"context": CONTEXT, "message": message,
+        "target": {"kind": "Deployment", "namespace": "shop", "name": "checkout"}});
+    let (status, a) = call(h, "POST", "/api/v1/ai/chat", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{message}: {a:#}");
+    a
+}
+
+/// The names of the pods the API server has in `namespace`.
+async fn pod_names(h: &Harness, namespace: &str) -> Vec<String> {
+    Api::<Pod>::namespaced(h.client.clone(), namespace)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.metadata.name.unwrap())
+        .collect()
+}
+
+/// The stored conversation, as `GET /api/v1/ai/chat/{id}` returns it.
+async fn history_of(h: &Harness, conversation: &str) -> Value {
+    call(h, "GET", &format!("/api/v1/ai/chat/{conversation}"), None).await.1
+}
+
 async fn audit(h: &Harness) -> Vec<Value> {
     let (_, v) = call(h, "GET", "/api/v1/audit?limit=200", None).await;
     v["items"].as_array().cloned().unwrap_or_default()
@@ -121,14 +147,7 @@ async fn a_typed_read_returns_the_clusters_objects_and_never_secret_data() {
         .iter()
         .map(|r| r["name"].as_str().unwrap().to_string())
         .collect();
-    let mut real: Vec<String> = Api::<Pod>::namespaced(h.client.clone(), "shop")
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|p| p.metadata.name.unwrap())
-        .collect();
+    let mut real = pod_names(&h, "shop").await;
     listed.sort();
     real.sort();
     assert!(real.iter().any(|n| n.starts_with("checkout-")), "{real:?}");
@@ -344,7 +363,7 @@ async fn a_typed_change_waits_for_approval_in_the_gate_and_changes_nothing_until
 
 #[tokio::test]
 async fn the_llm_is_sent_only_the_last_context_window_messages_and_its_calls_are_on_the_ledger() {
-    let answers = (1..=4).map(|i| openai(Some(&format!("answer {i}")), &[])).collect();
+    let answers = (1..=5).map(|i| openai(Some(&format!("answer {i}")), &[])).collect();
     let (url, p) = serve(answers).await;
     let h = harness(&llm_config(&url, "chat:\n  context_window_messages: 3\n"), &[]).await;
     let first = say(&h, None, "first question: marker-alpha").await;
@@ -394,6 +413,17 @@ async fn the_llm_is_sent_only_the_last_context_window_messages_and_its_calls_are
     assert_eq!(history["messages"].as_array().unwrap().len(), 8);
     let (_, status) = call(&h, "GET", "/api/v1/ai/status", None).await;
     assert_eq!(status["token_usage"]["daily_used"], 4 * 1280, "{status:#}");
+    // Each ledger row names its conversation, so each conversation's usage is its own.
+    assert_eq!(
+        (&history["usage"]["calls"], &history["usage"]["tokens"]),
+        (&json!(4), &json!(4 * 1280)),
+        "{history:#}"
+    );
+    let other = say(&h, None, "a question in another conversation").await;
+    let other = other["conversation_id"].as_str().unwrap();
+    let other_history = history_of(&h, other).await;
+    assert_eq!(other_history["usage"]["calls"], 1, "{other_history:#}");
+    assert_eq!(history_of(&h, &conv).await["usage"]["calls"], 4);
     h.sandbox.shutdown(Duration::from_secs(1));
 }
 
@@ -440,17 +470,7 @@ async fn a_secret_value_never_reaches_the_provider_and_llm_changes_only_wait_for
         .await
         .unwrap();
 
-    let (status, a) = call(
-        &h,
-        "POST",
-        "/api/v1/ai/chat",
-        Some(
-            json!({"context": CONTEXT, "message": "what does checkout mount, and clean up payments",
-            "target": {"kind": "Deployment", "namespace": "shop", "name": "checkout"}}),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{a:#}");
+    let a = ask_about_checkout(&h, "what does checkout mount, and clean up payments").await;
     assert_eq!(a["answered_by"], "llm", "{a:#}");
     let statuses: Vec<(&str, &str)> = a["commands"]
         .as_array()
@@ -479,13 +499,7 @@ async fn a_secret_value_never_reaches_the_provider_and_llm_changes_only_wait_for
         "a Secret value reached the provider"
     );
     // Nor is it stored with the conversation.
-    let (_, history) = call(
-        &h,
-        "GET",
-        &format!("/api/v1/ai/chat/{}", a["conversation_id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let history = history_of(&h, a["conversation_id"].as_str().unwrap()).await;
     assert!(!history.to_string().contains(planted));
 
     // The LLM's delete waits for a person, as the chat's AI actor; the namespace is still there.
@@ -509,20 +523,71 @@ async fn a_secret_value_never_reaches_the_provider_and_llm_changes_only_wait_for
 #[tokio::test]
 async fn without_an_llm_a_question_gets_the_analyzers_findings_marked_as_templated() {
     let h = harness("", &[]).await;
-    let (status, a) = call(
-        &h,
-        "POST",
-        "/api/v1/ai/chat",
-        Some(json!({"context": CONTEXT, "message": "why is checkout failing?",
-            "target": {"kind": "Deployment", "namespace": "shop", "name": "checkout"}})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{a:#}");
+    let a = ask_about_checkout(&h, "why is checkout failing?").await;
     assert_eq!(a["answered_by"], "analyzers", "{a:#}");
     let reply = a["reply"].as_str().unwrap();
     // The demo's checkout crash-loops because redis has no endpoints.
     assert!(reply.contains("CRASHLOOP_DEPENDENCY"), "{reply}");
     assert!(reply.contains("Templated"), "{reply}");
     assert!(a["note"].as_str().unwrap().contains("ai.llm.provider"), "{a:#}");
+    h.sandbox.shutdown(Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn with_anonymized_names_chat_sends_placeholders_and_answers_with_real_names() {
+    // The context is context-1, the target's namespace ns-1 and its Deployment deployment-1.
+    let (url, p) = serve(vec![
+        openai(
+            None,
+            &[
+                (
+                    "kubectl",
+                    json!({"command": "get deployment deployment-1 -n ns-1 -o json"}),
+                ),
+                ("kubectl", json!({"command": "get pods -n ns-1"})),
+            ],
+        ),
+        openai(
+            Some("deployment-1 in ns-1 crash-loops; its pods are listed above."),
+            &[],
+        ),
+    ])
+    .await;
+    let h = harness(&llm_config(&url, ""), &[("AI_ANONYMIZE_NAMES", "true")]).await;
+    let a = ask_about_checkout(&h, "why is checkout in shop failing?").await;
+    assert_eq!(a["answered_by"], "llm", "{a:#}");
+    assert_eq!(
+        a["reply"], "checkout in shop crash-loops; its pods are listed above.",
+        "the reply is mapped back"
+    );
+    // The commands it asked for with placeholders ran against the real objects.
+    let c = &a["commands"][0];
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["command"].as_str().unwrap().contains("checkout -n shop"), "{c:#}");
+    assert_eq!(c["output"]["metadata"]["name"], "checkout", "{c:#}");
+    assert_eq!(a["commands"][1]["status"], "ok");
+
+    let requests = p.requests();
+    assert_eq!(requests.len(), 2);
+    let words = words_sent(&requests);
+    let mut real = pod_names(&h, "shop").await;
+    real.extend(["checkout", "shop", CONTEXT].map(str::to_string));
+    for name in &real {
+        assert!(!words.contains(name), "'{name}' reached the provider");
+    }
+    for placeholder in ["context-1", "ns-1", "deployment-1"] {
+        assert!(words.contains(placeholder), "{placeholder} stands in");
+    }
+    assert!(
+        words.iter().any(|w| w.starts_with("pod-")),
+        "the pod list went, as placeholders"
+    );
+    // What is stored is real.
+    let history = history_of(&h, a["conversation_id"].as_str().unwrap()).await;
+    let stored = history.to_string();
+    assert!(
+        !stored.contains("deployment-1") && stored.contains("checkout"),
+        "{history:#}"
+    );
     h.sandbox.shutdown(Duration::from_secs(1));
 }

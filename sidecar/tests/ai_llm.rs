@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use in_process::{Reply, anthropic_calls, openai_calls, serve};
+use in_process::{Reply, anthropic_calls, openai_calls, serve, words_sent};
 use kubilitics::ai::budget::{Budget, PriceTable};
 use kubilitics::ai::evidence::StaticSource;
 use kubilitics::ai::llm::anthropic::Anthropic;
@@ -190,6 +190,101 @@ async fn openai_compatible_tool_loop_concludes_and_records_usage() {
     assert_eq!(status["llm_provider"]["connectivity"], "healthy");
 }
 
+/// The same investigation of shop/mailer, its LLM naming things as `names` says: the pod, its
+/// namespace and its Deployment.
+fn scripted_investigation(pod: &str, ns: &str, deployment: &str) -> Vec<Reply> {
+    vec![
+        openai_calls(&[("logs", json!({"namespace": ns, "pod": pod, "previous": true}))]),
+        openai_calls(&[(
+            "conclude",
+            json!({"code": "CRASHLOOP_MISSING_ENV", "summary": format!("{pod} in {ns} exits: SMTP_PASSWORD is not set"),
+                "explanation": format!("{deployment}'s pod {pod} logs the missing variable."), "confidence": 0.9,
+                "evidence": [format!("{ns}/{pod}: FATAL: required environment variable SMTP_PASSWORD is not set")],
+                "actions": [{"type": "restart_workload", "target": {"kind": "Deployment", "namespace": ns, "name": deployment}}]}),
+        )]),
+    ]
+}
+
+#[tokio::test]
+async fn with_anonymized_names_the_provider_sees_placeholders_and_the_investigation_real_names() {
+    // The placeholders follow the order names are learnt: the context, the target's namespace
+    // and object, then the snapshot (pods first, their nodes).
+    let (url, script) = serve(scripted_investigation("pod-1", "ns-1", "deployment-1")).await;
+    let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
+    let h = harness(Arc::new(provider), snapshot(None), &[("AI_ANONYMIZE_NAMES", "true")]);
+    let inv = investigate(&h).await;
+    assert_eq!(
+        (inv["state"].as_str(), inv["conclusion_source"].as_str()),
+        (Some("concluded"), Some("llm")),
+        "{inv:#}"
+    );
+
+    let requests = script.requests();
+    assert_eq!(requests.len(), 2);
+    let words = words_sent(&requests);
+    for real in ["mailer", "mailer-5f7", "mailer-5f7-abc", "shop", "n1", "dev"] {
+        assert!(!words.contains(real), "'{real}' reached the provider");
+    }
+    for placeholder in ["context-1", "ns-1", "deployment-1", "pod-1"] {
+        assert!(words.contains(placeholder), "{placeholder} stands in: {words:?}");
+    }
+    // The tool call that named pod-1 in ns-1 read the real pod's previous log.
+    let tool_result = requests[1]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .expect("the logs result went back")["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        tool_result.contains("FATAL: required environment variable SMTP_PASSWORD is not set"),
+        "{tool_result}"
+    );
+    // Masking still applies underneath.
+    assert!(!serde_json::to_string(&requests).unwrap().contains("hunter2"));
+
+    // The concluded investigation speaks of the real objects.
+    assert_eq!(
+        inv["root_cause"]["summary"],
+        "mailer-5f7-abc in shop exits: SMTP_PASSWORD is not set"
+    );
+    assert_eq!(
+        inv["explanation"],
+        "mailer's pod mailer-5f7-abc logs the missing variable."
+    );
+    let restart = inv["proposed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["proposed_by"] == "llm")
+        .expect("the LLM's action");
+    assert_eq!(
+        restart["action"]["target"],
+        json!({"kind": "Deployment", "namespace": "shop", "name": "mailer"})
+    );
+    assert!(!inv.to_string().contains("pod-1"), "no placeholder is stored: {inv:#}");
+}
+
+#[tokio::test]
+async fn without_anonymized_names_the_provider_sees_the_names() {
+    let (url, script) = serve(scripted_investigation("mailer-5f7-abc", "shop", "mailer")).await;
+    let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
+    let h = harness(Arc::new(provider), snapshot(None), &[]);
+    let inv = investigate(&h).await;
+    assert_eq!(inv["conclusion_source"], "llm", "{inv:#}");
+    let words = words_sent(&script.requests());
+    for real in ["mailer", "mailer-5f7-abc", "shop", "dev"] {
+        assert!(words.contains(real), "'{real}' is sent as it is");
+    }
+    assert!(!words.contains("pod-1") && !words.contains("ns-1"));
+    assert_eq!(
+        inv["root_cause"]["summary"],
+        "mailer-5f7-abc in shop exits: SMTP_PASSWORD is not set"
+    );
+}
+
 #[tokio::test]
 async fn anthropic_messages_tool_loop_concludes() {
     let (url, script) = serve(vec![
@@ -281,6 +376,7 @@ async fn over_the_hard_budget_no_call_is_made_and_the_investigation_says_why() {
             model: "gpt-4o-mini".into(),
             operation: "investigate".into(),
             investigation_id: None,
+            conversation_id: None,
             prompt_tokens: 900,
             completion_tokens: 200,
             cost_usd: 0.01,

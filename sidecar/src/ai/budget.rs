@@ -109,6 +109,15 @@ pub struct TokenUsage {
     pub exhausted: bool,
 }
 
+/// What an LLM call is for, as the usage ledger attributes it: the operation (`investigate`,
+/// `chat`) and the investigation or chat conversation it served.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Charge<'a> {
+    pub operation: &'a str,
+    pub investigation_id: Option<&'a str>,
+    pub conversation_id: Option<&'a str>,
+}
+
 #[derive(Clone)]
 pub struct Budget {
     config: config::Budget,
@@ -193,25 +202,20 @@ impl Budget {
     }
 
     /// Writes one call to the ledger and the metrics; returns its cost.
-    pub async fn record(
-        &self,
-        provider: &str,
-        model: &str,
-        operation: &str,
-        investigation_id: Option<&str>,
-        prompt: u64,
-        completion: u64,
-    ) -> f64 {
+    pub async fn record(&self, provider: &str, model: &str, charge: &Charge<'_>, prompt: u64, completion: u64) -> f64 {
         let cost = self.prices.cost(model, prompt, completion);
-        metrics::AI_LLM_REQUESTS.with_label_values(&[model, operation]).inc();
+        metrics::AI_LLM_REQUESTS
+            .with_label_values(&[model, charge.operation])
+            .inc();
         metrics::AI_TOKENS_USED.inc_by(prompt + completion);
         metrics::AI_TOKEN_COST.inc_by(cost);
         let row = UsageRecord {
             at: Utc::now().to_rfc3339(),
             provider: provider.into(),
             model: model.into(),
-            operation: operation.into(),
-            investigation_id: investigation_id.map(str::to_string),
+            operation: charge.operation.into(),
+            investigation_id: charge.investigation_id.map(str::to_string),
+            conversation_id: charge.conversation_id.map(str::to_string),
             prompt_tokens: prompt,
             completion_tokens: completion,
             cost_usd: cost,

@@ -62,6 +62,8 @@ pub struct ReasonInput<'a> {
     pub verdict: &'a Verdict,
     pub snapshot: &'a Snapshot,
     pub source: &'a dyn EvidenceSource,
+    /// `ai.anonymize_names`: the LLM sees placeholders, never the names.
+    pub anonymize_names: bool,
 }
 
 /// The LLM's conclusion, already validated (a known code, typed actions).
@@ -343,6 +345,7 @@ impl Engine {
                 verdict: &verdict,
                 snapshot: &snapshot,
                 source: &*self.inner.source,
+                anonymize_names: self.inner.config.anonymize_names,
             };
             match reasoner.reason(input).await {
                 ReasonOutcome::Concluded(c) => {

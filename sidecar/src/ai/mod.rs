@@ -11,7 +11,8 @@
 //! - [`engine`]: the investigation lifecycle (queue, states, timeout, cancel, export/import);
 //!   [`investigation`]: the stored document; [`similar`]: past incidents.
 //! - [`chat`]: `/api/v1/ai/chat`, questions and kubectl-like commands about one context.
-//! - [`mask`]: credentials never leave or persist. Proposals meet the one safety gate
+//! - [`mask`]: credentials never leave or persist; [`anonymize`]: names optionally do not leave
+//!   either (placeholders out, real names back). Proposals meet the one safety gate
 //!   (`crate::safety`) that every human action passes too.
 //!
 //! What this module is not: it does not reach the cluster except through an evidence source, and
@@ -19,6 +20,7 @@
 
 pub mod actions;
 pub mod analyzers;
+pub mod anonymize;
 pub mod budget;
 pub mod chat;
 pub mod engine;

@@ -162,6 +162,8 @@ pub struct Metrics {
 /// `ai-config.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ai {
+    /// Names (objects, namespaces, nodes, the context) go to the LLM as placeholders.
+    pub anonymize_names: bool,
     pub server: AiServer,
     pub llm: Llm,
     pub vector_store: VectorStore,

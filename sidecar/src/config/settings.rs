@@ -717,6 +717,16 @@ pub const SETTINGS: &[Setting] = &[
         "true",
         "keep finished investigations",
     ),
+    // Not in the runbook (issue 6 asks for it): off by default because names tell the LLM
+    // something (`payments-db-primary`); on, no object, namespace, node or context name the
+    // sidecar knows of leaves for the provider.
+    s(
+        "ai.anonymize_names",
+        &["AI_ANONYMIZE_NAMES"],
+        Kind::Bool,
+        "false",
+        "send names to the LLM as placeholders (mapped back in its answers)",
+    ),
     s(
         "ai.chat.context_window_messages",
         &[],

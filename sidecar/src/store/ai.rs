@@ -1,4 +1,4 @@
-//! What the AI investigator persists (tables from migration 0003): investigations as whole
+//! What the AI investigator persists (tables from migrations 0003 and 0004): investigations as whole
 //! JSON documents with the columns lists filter on, insights deduplicated by fingerprint, chat
 //! messages, and the LLM usage ledger the budget reads.
 
@@ -71,6 +71,9 @@ pub struct UsageRecord {
     pub model: String,
     pub operation: String,
     pub investigation_id: Option<String>,
+    /// The chat conversation the call answered in (chat calls only).
+    #[serde(default)]
+    pub conversation_id: Option<String>,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub cost_usd: f64,
@@ -127,4 +130,6 @@ pub trait AiStore: Send + Sync {
     async fn record_usage(&self, row: &UsageRecord) -> Result<(), StoreError>;
     /// Usage since `since` (RFC 3339).
     async fn usage_since(&self, since: &str) -> Result<UsageTotals, StoreError>;
+    /// Usage of one chat conversation, all time.
+    async fn usage_of_conversation(&self, conversation_id: &str) -> Result<UsageTotals, StoreError>;
 }

@@ -20,6 +20,11 @@ pub const SQLITE: &[(&str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_ai.up.sql"),
         include_str!("../../migrations/sqlite/0003_ai.down.sql"),
     ),
+    (
+        "ai_usage_conversation",
+        include_str!("../../migrations/sqlite/0004_ai_usage_conversation.up.sql"),
+        include_str!("../../migrations/sqlite/0004_ai_usage_conversation.down.sql"),
+    ),
 ];
 
 pub fn sqlite() -> Migrations<'static> {

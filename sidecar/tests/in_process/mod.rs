@@ -129,3 +129,33 @@ pub fn anthropic_calls(calls: &[(&str, Value)]) -> Reply {
         "stop_reason": "tool_use", "usage": {"input_tokens": 900, "output_tokens": 60}}),
     )
 }
+
+/// The words of every text a provider was sent (message contents and tool-call arguments),
+/// split as the anonymiser splits names: runs of letters, digits, `-`, `.`, `_`, and their
+/// dotted parts. For asserting that a name did or did not leave.
+pub fn words_sent(requests: &[Value]) -> std::collections::HashSet<String> {
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            // Tool-call arguments travel as JSON text: read the strings inside.
+            Value::String(s) => match serde_json::from_str::<Value>(s) {
+                Ok(inner @ (Value::Object(_) | Value::Array(_))) => strings(&inner, out),
+                _ => out.push(s.clone()),
+            },
+            Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut texts = Vec::new();
+    for r in requests {
+        strings(&r["messages"], &mut texts);
+    }
+    texts
+        .iter()
+        .flat_map(|t| {
+            t.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
+                .flat_map(|w| std::iter::once(w.to_string()).chain(w.split('.').map(str::to_string)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}

@@ -11,20 +11,23 @@
 //!   ([`Actions::propose`]), and lands in the audit log either way.
 //! - Cluster text (command output, evidence, analyzer findings) enters the LLM's conversation
 //!   as delimited, masked data; Secret data is never read (see [`run`]), so it cannot leave.
-//! - LLM calls go through the same budget and usage ledger as investigations
-//!   (operation `chat`).
+//! - LLM calls go through the same budget and usage ledger as investigations (operation
+//!   `chat`, with the conversation id, so each conversation's usage is in its history).
+//! - With `ai.anonymize_names`, the LLM sees placeholders for every name the context holds
+//!   ([`anonymize`]); its reply and the commands it asks for are mapped back first.
 
 pub mod command;
 pub mod run;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::analyzers::{self, Scope, Verdict};
-use super::budget::Budget;
+use super::anonymize::{self, Names};
+use super::budget::{Budget, Charge};
 use super::evidence::{self, EvidenceSource};
 use super::investigation::TargetSpec;
 use super::llm::{ChatProvider, Msg, Params, ToolSpec, metered_turn};
@@ -32,7 +35,7 @@ use super::mask;
 use super::snapshot::Snapshot;
 use crate::safety::actions::{Actions, Submitted};
 use crate::safety::{Actor, Target};
-use crate::store::ai::ChatMessageRow;
+use crate::store::ai::{ChatMessageRow, UsageTotals};
 use crate::store::{NewAuditRecord, Store, StoreError};
 use command::{Command, Refusal};
 
@@ -146,6 +149,9 @@ pub struct ChatHistory {
     pub conversation_id: String,
     /// Oldest first; roles `user`, `assistant` and `command` (a command's result).
     pub messages: Vec<ChatMessageRow>,
+    /// The LLM calls this conversation made and what they cost, from the usage ledger.
+    #[schema(inline)]
+    pub usage: UsageTotals,
 }
 
 struct Inner {
@@ -237,9 +243,11 @@ impl Chat {
         if messages.is_empty() {
             return Err(ChatError::NotFound(conversation_id.into()));
         }
+        let usage = self.inner.store.usage_of_conversation(conversation_id).await?;
         Ok(ChatHistory {
             conversation_id: conversation_id.into(),
             messages,
+            usage,
         })
     }
 
@@ -510,6 +518,19 @@ impl Chat {
         }
     }
 
+    /// What to hide from the LLM in this turn: the context, the scope, and every object the
+    /// context holds (earlier turns' command output is in the history the LLM is sent).
+    async fn names(&self, context: &str, scope: &Scope) -> Names {
+        let mut names = Names::for_scope(context, scope);
+        match self.inner.source.snapshot(context, &Scope::Cluster).await {
+            Ok(s) => names.learn_snapshot(&s),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list the context's names to anonymise; only the target's are hidden")
+            }
+        }
+        names
+    }
+
     /// The LLM's answer, with the tools; `Err(why)` when it could not be used.
     async fn ask_llm(
         &self,
@@ -525,6 +546,12 @@ impl Chat {
             .chat_history(turn.conversation, window)
             .await
             .map_err(|e| format!("the conversation could not be read: {e}"))?;
+        let anonymize = self.inner.config.anonymize_names;
+        let names = Arc::new(RwLock::new(Names::default()));
+        if anonymize {
+            *names.write().expect("names lock") = self.names(turn.context, scope).await;
+        }
+        let provider = anonymize::provider(&llm.provider, anonymize, &names);
         let mut messages = vec![Msg::System {
             content: system_prompt(turn.context, scope, self.inner.config.chat.enable_kubectl_commands),
         }];
@@ -576,16 +603,12 @@ impl Chat {
         }
         let tools = tools(snapshot.is_some());
         for _ in 0..MAX_STEPS {
-            let answer = metered_turn(
-                &*llm.provider,
-                &llm.params,
-                &llm.budget,
-                "chat",
-                None,
-                &mut messages,
-                &tools,
-            )
-            .await?;
+            let charge = Charge {
+                operation: "chat",
+                investigation_id: None,
+                conversation_id: Some(turn.conversation),
+            };
+            let answer = metered_turn(&*provider, &llm.params, &llm.budget, &charge, &mut messages, &tools).await?;
             if answer.tool_calls.is_empty() {
                 return match answer.text {
                     Some(t) if !t.trim().is_empty() => Ok(t),
@@ -597,6 +620,9 @@ impl Chat {
                     "kubectl" => {
                         let line = call.arguments.get("command").and_then(Value::as_str).unwrap_or("");
                         let r = self.command(turn, line, By::Llm).await;
+                        if anonymize && let Some(out) = &r.output {
+                            names.write().expect("names lock").learn_value(out, listed_kind(line));
+                        }
                         let v = json!({"status": r.status, "error": r.error, "output": r.text,
                             "approval_id": r.approval_id});
                         commands.push(r);
@@ -614,6 +640,9 @@ impl Chat {
                 };
                 let mut result = result;
                 mask::object(&mut result);
+                if anonymize {
+                    names.write().expect("names lock").learn_value(&result, None);
+                }
                 messages.push(Msg::Tool {
                     call_id: call.id.clone(),
                     name: call.name.clone(),
@@ -622,6 +651,14 @@ impl Chat {
             }
         }
         Err(format!("the LLM did not answer within {MAX_STEPS} steps"))
+    }
+}
+
+/// The Kubernetes kind a `get` lists, for learning the names in its rows.
+fn listed_kind(line: &str) -> Option<&'static str> {
+    match command::parse(line) {
+        Ok(Command::Read(command::Read::Get { kind, .. })) => crate::cluster::kinds::find(&kind).map(|k| k.kind),
+        _ => None,
     }
 }
 

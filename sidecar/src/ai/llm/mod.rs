@@ -136,15 +136,14 @@ impl Params {
 }
 
 /// One LLM turn as every caller makes it: refused while the budget is spent, retried per
-/// `params`, its tokens written to the usage ledger under `operation` (and the investigation),
-/// and the assistant's message appended to `messages` for the next turn. The error says why no
-/// answer came, for the caller to fall back with.
+/// `params`, its tokens written to the usage ledger as `charge` says (the operation and the
+/// investigation or conversation), and the assistant's message appended to `messages` for the
+/// next turn. The error says why no answer came, for the caller to fall back with.
 pub async fn metered_turn(
     provider: &dyn ChatProvider,
     params: &Params,
     budget: &crate::ai::budget::Budget,
-    operation: &str,
-    investigation_id: Option<&str>,
+    charge: &crate::ai::budget::Charge<'_>,
     messages: &mut Vec<Msg>,
     tools: &[ToolSpec],
 ) -> Result<Turn, String> {
@@ -156,8 +155,7 @@ pub async fn metered_turn(
         .record(
             provider.id(),
             provider.model(),
-            operation,
-            investigation_id,
+            charge,
             turn.prompt_tokens,
             turn.completion_tokens,
         )

@@ -10,14 +10,15 @@
 //! does not rest on the model obeying: the model can only read, or propose typed actions that the
 //! gate refuses outside the investigated object's owner chain.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::{ChatProvider, Msg, Params, ToolCall, ToolSpec, metered_turn};
 use crate::ai::actions::Action;
-use crate::ai::budget::Budget;
+use crate::ai::anonymize::{self, Names};
+use crate::ai::budget::{Budget, Charge};
 use crate::ai::engine::{LlmConclusion, ReasonInput, ReasonOutcome, Reasoner};
 use crate::ai::evidence;
 use crate::ai::mask;
@@ -136,20 +137,23 @@ impl Reasoner for LlmReasoner {
             },
         ];
         let tools = tools();
+        let names = Arc::new(RwLock::new(Names::default()));
+        if input.anonymize_names {
+            let mut n = Names::for_scope(input.context, input.scope);
+            n.learn_snapshot(input.snapshot);
+            *names.write().expect("names lock") = n;
+        }
+        let provider = anonymize::provider(&self.provider, input.anonymize_names, &names);
+        let charge = Charge {
+            operation: "investigate",
+            investigation_id: Some(input.investigation_id),
+            conversation_id: None,
+        };
         let mut requested: Vec<Action> = Vec::new();
         let mut refused_calls = Vec::new();
         let mut nudged = false;
         for _ in 0..self.max_steps {
-            let turn = match metered_turn(
-                &*self.provider,
-                &self.params,
-                &self.budget,
-                "investigate",
-                Some(input.investigation_id),
-                &mut messages,
-                &tools,
-            )
-            .await
+            let turn = match metered_turn(&*provider, &self.params, &self.budget, &charge, &mut messages, &tools).await
             {
                 Ok(t) => t,
                 Err(why) => return ReasonOutcome::Skipped(why),
@@ -195,6 +199,9 @@ impl Reasoner for LlmReasoner {
                         json!({"error": reason})
                     }
                 };
+                if input.anonymize_names {
+                    names.write().expect("names lock").learn_value(&result, None);
+                }
                 messages.push(Msg::Tool {
                     call_id: call.id.clone(),
                     name: call.name.clone(),

@@ -240,14 +240,15 @@ impl AiStore for SqliteStore {
         let row = row.clone();
         self.with("record_usage", move |c| {
             c.execute(
-                "INSERT INTO llm_usage (at, provider, model, operation, investigation_id, prompt_tokens, completion_tokens, cost_usd)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO llm_usage (at, provider, model, operation, investigation_id, conversation_id, prompt_tokens, completion_tokens, cost_usd)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     row.at,
                     row.provider,
                     row.model,
                     row.operation,
                     row.investigation_id,
+                    row.conversation_id,
                     row.prompt_tokens as i64,
                     row.completion_tokens as i64,
                     row.cost_usd
@@ -261,21 +262,33 @@ impl AiStore for SqliteStore {
     async fn usage_since(&self, since: &str) -> Result<UsageTotals, StoreError> {
         let since = since.to_string();
         self.with("usage_since", move |c| {
+            c.query_row(&format!("{USAGE_TOTALS} WHERE at >= ?1"), params![since], usage_totals)
+        })
+        .await
+    }
+
+    async fn usage_of_conversation(&self, conversation_id: &str) -> Result<UsageTotals, StoreError> {
+        let id = conversation_id.to_string();
+        self.with("usage_of_conversation", move |c| {
             c.query_row(
-                "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0), COALESCE(SUM(cost_usd), 0.0), COUNT(*)
-                 FROM llm_usage WHERE at >= ?1",
-                params![since],
-                |r| {
-                    Ok(UsageTotals {
-                        tokens: r.get::<_, i64>(0)? as u64,
-                        cost_usd: r.get(1)?,
-                        calls: r.get::<_, i64>(2)? as u64,
-                    })
-                },
+                &format!("{USAGE_TOTALS} WHERE conversation_id = ?1"),
+                params![id],
+                usage_totals,
             )
         })
         .await
     }
+}
+
+const USAGE_TOTALS: &str =
+    "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0), COALESCE(SUM(cost_usd), 0.0), COUNT(*) FROM llm_usage";
+
+fn usage_totals(r: &rusqlite::Row<'_>) -> rusqlite::Result<UsageTotals> {
+    Ok(UsageTotals {
+        tokens: r.get::<_, i64>(0)? as u64,
+        cost_usd: r.get(1)?,
+        calls: r.get::<_, i64>(2)? as u64,
+    })
 }
 
 #[cfg(test)]
@@ -456,15 +469,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn usage_sums_since() {
+    async fn usage_sums_since_and_per_conversation() {
         let (_d, s) = store();
-        for (at, t) in [("2026-01-01T00:00:00Z", 10), ("2026-02-01T00:00:00Z", 20)] {
+        for (at, t, conversation) in [
+            ("2026-01-01T00:00:00Z", 10, Some("c1")),
+            ("2026-02-01T00:00:00Z", 20, None),
+            ("2026-02-02T00:00:00Z", 30, Some("c1")),
+            ("2026-02-03T00:00:00Z", 40, Some("c2")),
+        ] {
             s.record_usage(&UsageRecord {
                 at: at.into(),
                 provider: "openai".into(),
                 model: "m".into(),
                 operation: "investigate".into(),
                 investigation_id: None,
+                conversation_id: conversation.map(str::to_string),
                 prompt_tokens: t,
                 completion_tokens: 1,
                 cost_usd: 0.5,
@@ -473,6 +492,9 @@ mod tests {
             .unwrap();
         }
         let u = s.usage_since("2026-01-15T00:00:00Z").await.unwrap();
-        assert_eq!((u.tokens, u.calls), (21, 1));
+        assert_eq!((u.tokens, u.calls), (21 + 31 + 41, 3));
+        let c1 = s.usage_of_conversation("c1").await.unwrap();
+        assert_eq!((c1.tokens, c1.calls, c1.cost_usd), (11 + 31, 2, 1.0));
+        assert_eq!(s.usage_of_conversation("nobody").await.unwrap().calls, 0);
     }
 }
