@@ -15,7 +15,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use k8s_openapi::api::core::v1::{Event, Secret};
+use k8s_openapi::api::core::v1::{Event, Pod, Secret};
 use k8s_openapi::api::networking::v1::IngressClass;
 use kube::api::{Api, ListParams};
 use kube::runtime::reflector::Store as Reader;
@@ -29,6 +29,7 @@ use super::finding::{Finding, ObjectRef};
 use super::mask;
 use super::snapshot::Snapshot;
 use crate::cluster::cache::{Delta, DeltaType, now};
+use crate::cluster::compact::Compact;
 use crate::cluster::{ClusterManager, Connection};
 use crate::store::Store;
 use crate::store::ai::InsightRow;
@@ -277,6 +278,15 @@ where
         .collect()
 }
 
+/// The pods of `ns` (all when None), decoded from their compact form.
+fn pods_within(r: &Reader<Compact<Pod>>, ns: Option<&str>) -> Vec<Pod> {
+    r.state()
+        .iter()
+        .filter(|o| ns.is_none() || o.meta().namespace.as_deref() == ns)
+        .map(|o| o.decode())
+        .collect()
+}
+
 /// A cached event row in the shape the analyzers read.
 fn event(r: &crate::cluster::events::EventRow) -> Option<Event> {
     serde_json::from_value(json!({
@@ -317,10 +327,10 @@ impl EvidenceSource for CacheSource<'_> {
         let ns = scope.namespace();
         let st = &self.conn.cache.stores;
         let mut s = self.cluster_snapshot();
-        s.pods = within(&st.pods, ns);
+        s.pods = pods_within(&st.pods, ns);
         if ns != Some("kube-system") {
             s.pods.extend(
-                within(&st.pods, Some("kube-system"))
+                pods_within(&st.pods, Some("kube-system"))
                     .into_iter()
                     .filter(|p| p.labels().get("k8s-app").map(String::as_str) == Some("kube-dns")),
             );

@@ -33,6 +33,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
+use super::compact::Compact;
 use super::events::EventCache;
 use super::kinds::{self, KindInfo, Row, Summary};
 use super::rows::{ReadyRow, RowIndex};
@@ -247,17 +248,54 @@ pub trait KindCache: Send + Sync {
     }
 }
 
-struct Typed<K: Resource<DynamicType = ()> + Clone + 'static> {
+/// How a watched object is kept in a store, and shown again as JSON. Most kinds keep the typed
+/// object; pods, the one kind counted in tens of thousands, keep a [`Compact`] one.
+pub trait Keep: Resource<DynamicType = ()> + Clone + Debug + Send + Sync + 'static {
+    /// What the watch delivers (and rows are built from).
+    type Watched: Resource<DynamicType = ()> + Debug + Summary + Send + Sync + 'static;
+    fn keep(obj: Self::Watched) -> Self;
+    fn json(&self) -> Option<Value>;
+}
+
+impl<K> Keep for K
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + Summary + Send + Sync + 'static,
+{
+    type Watched = K;
+
+    fn keep(obj: K) -> K {
+        obj
+    }
+
+    fn json(&self) -> Option<Value> {
+        serde_json::to_value(self).ok()
+    }
+}
+
+impl<K> Keep for Compact<K>
+where
+    K: Resource<DynamicType = ()> + Debug + Serialize + DeserializeOwned + Summary + Send + Sync + 'static,
+{
+    type Watched = K;
+
+    fn keep(obj: K) -> Compact<K> {
+        Compact::new(&obj)
+    }
+
+    fn json(&self) -> Option<Value> {
+        Some(self.to_value())
+    }
+}
+
+/// One kind's cache: the store of its objects, and their rows kept ready.
+struct Typed<S: Resource<DynamicType = ()> + Clone + 'static> {
     info: &'static KindInfo,
-    store: Store<K>,
+    store: Store<S>,
     rows: Arc<RowIndex>,
     status: Arc<StatusCell>,
 }
 
-impl<K> KindCache for Typed<K>
-where
-    K: Resource<DynamicType = ()> + Clone + Serialize + Summary + Send + Sync + 'static,
-{
+impl<S: Keep> KindCache for Typed<S> {
     fn info(&self) -> &'static KindInfo {
         self.info
     }
@@ -274,13 +312,8 @@ where
     }
 
     fn rows(&self, filter: &Filter) -> Vec<Row> {
-        let now = chrono::Utc::now();
-        self.store
-            .state()
-            .iter()
-            .filter(|o| filter.accepts(o.meta()))
-            .map(|o| kinds::row(o.as_ref(), now))
-            .collect()
+        let now = chrono::Utc::now().timestamp();
+        self.ready(filter).iter().map(|r| r.to_row(now)).collect()
     }
 
     fn ready(&self, filter: &Filter) -> Vec<Arc<ReadyRow>> {
@@ -288,7 +321,7 @@ where
         self.rows.select(namespace, |r| {
             filter.accepts_name(r.namespace.as_deref(), &r.name)
                 && filter.label_selector.as_deref().is_none_or(|s| {
-                    let mut key = ObjectRef::<K>::new(&r.name);
+                    let mut key = ObjectRef::<S>::new(&r.name);
                     if let Some(ns) = r.namespace.as_deref() {
                         key = key.within(ns);
                     }
@@ -300,12 +333,11 @@ where
     }
 
     fn get(&self, namespace: Option<&str>, name: &str) -> Option<Value> {
-        let mut r = ObjectRef::<K>::new(name);
+        let mut r = ObjectRef::<S>::new(name);
         if let Some(ns) = namespace.filter(|_| self.info.namespaced) {
             r = r.within(ns);
         }
-        let obj = self.store.get(&r)?;
-        let mut v = serde_json::to_value(obj.as_ref()).ok()?;
+        let mut v = self.store.get(&r)?.json()?;
         let api_version = if self.info.group.is_empty() {
             self.info.version.to_string()
         } else {
@@ -326,7 +358,8 @@ where
 /// The typed stores, for code that needs the objects themselves (topology, actions).
 #[derive(Clone)]
 pub struct Stores {
-    pub pods: Store<Pod>,
+    /// Kept compact (see [`Compact`]): decode the ones you need.
+    pub pods: Store<Compact<Pod>>,
     pub nodes: Store<Node>,
     pub namespaces: Store<Namespace>,
     pub services: Store<Service>,
@@ -438,11 +471,11 @@ struct Builder {
 }
 
 impl Builder {
-    fn typed<K>(&mut self, name: &str) -> Store<K>
+    fn typed<S>(&mut self, name: &str) -> Store<S>
     where
-        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Serialize + Debug + Summary + Send + Sync + 'static,
+        S: Keep<Watched: Clone + DeserializeOwned>,
     {
-        let api: Api<K> = Api::all(self.client.clone());
+        let api: Api<S::Watched> = Api::all(self.client.clone());
         let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
         self.spawn(name, stream)
     }
@@ -454,13 +487,13 @@ impl Builder {
         self.spawn("secrets", stream)
     }
 
-    fn spawn<K, S>(&mut self, name: &str, stream: S) -> Store<K>
+    fn spawn<S, W>(&mut self, name: &str, stream: W) -> Store<S>
     where
-        K: Resource<DynamicType = ()> + Clone + Serialize + Debug + Summary + Send + Sync + 'static,
-        S: Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+        S: Keep,
+        W: Stream<Item = Result<watcher::Event<S::Watched>, watcher::Error>> + Send + 'static,
     {
         let info = kinds::find(name).expect("a known kind");
-        let (reader, writer) = reflector::store::<K>();
+        let (reader, writer) = reflector::store::<S>();
         let status = Arc::new(StatusCell::new());
         let rows = Arc::new(RowIndex::new());
         let task = tokio::spawn(run(
@@ -486,9 +519,9 @@ impl Builder {
 }
 
 /// Where one kind's watch events go.
-struct Sinks<K: Resource<DynamicType = ()> + Clone + 'static> {
-    reader: Store<K>,
-    writer: reflector::store::Writer<K>,
+struct Sinks<S: Resource<DynamicType = ()> + Clone + 'static> {
+    reader: Store<S>,
+    writer: reflector::store::Writer<S>,
     rows: Arc<RowIndex>,
     status: Arc<StatusCell>,
     deltas: Arc<Deltas>,
@@ -515,10 +548,29 @@ fn ready_row<K: Resource + Summary>(o: &K, row: &Row) -> ReadyRow {
     ReadyRow::new(row, from)
 }
 
-async fn run<K, S>(info: &'static KindInfo, stream: S, sinks: Sinks<K>)
+/// The event with its object in the form the store keeps.
+fn kept<S: Keep>(e: watcher::Event<S::Watched>) -> watcher::Event<S> {
+    match e {
+        watcher::Event::Apply(o) => watcher::Event::Apply(S::keep(o)),
+        watcher::Event::Delete(o) => watcher::Event::Delete(S::keep(o)),
+        watcher::Event::Init => watcher::Event::Init,
+        watcher::Event::InitApply(o) => watcher::Event::InitApply(S::keep(o)),
+        watcher::Event::InitDone => watcher::Event::InitDone,
+    }
+}
+
+fn object_ref<S: Keep>(meta: &ObjectMeta) -> ObjectRef<S> {
+    let r = ObjectRef::new(meta.name.as_deref().unwrap_or_default());
+    match meta.namespace.as_deref() {
+        Some(ns) => r.within(ns),
+        None => r,
+    }
+}
+
+async fn run<S, W>(info: &'static KindInfo, stream: W, sinks: Sinks<S>)
 where
-    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + Summary + Send + Sync + 'static,
-    S: Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+    S: Keep,
+    W: Stream<Item = Result<watcher::Event<S::Watched>, watcher::Error>> + Send + 'static,
 {
     let Sinks {
         reader,
@@ -541,47 +593,38 @@ where
                 continue;
             }
         };
+        // Rows and deltas are built from the watched object; the store keeps what `S` keeps.
         match &event {
             watcher::Event::Apply(o) => {
-                let existed = reader.get(&ObjectRef::from_obj(o)).is_some();
-                writer.apply_watcher_event(&event);
-                let t = if existed { DeltaType::Modified } else { DeltaType::Added };
                 let meta = o.meta();
+                let existed = reader.get(&object_ref::<S>(meta)).is_some();
+                let t = if existed { DeltaType::Modified } else { DeltaType::Added };
                 let row = kinds::row(o, chrono::Utc::now());
                 rows.put(ready_row(o, &row));
-                deltas.emit(
-                    info.name,
-                    t,
-                    meta.namespace.clone(),
-                    meta.name.clone().unwrap_or_default(),
-                    Some(row),
-                );
+                let (namespace, name) = (meta.namespace.clone(), meta.name.clone().unwrap_or_default());
+                writer.apply_watcher_event(&kept(event));
+                deltas.emit(info.name, t, namespace, name, Some(row));
                 status.synced_if_stale();
             }
             watcher::Event::Delete(o) => {
-                writer.apply_watcher_event(&event);
                 let meta = o.meta();
                 rows.remove(meta.namespace.as_deref(), meta.name.as_deref().unwrap_or_default());
-                deltas.emit(
-                    info.name,
-                    DeltaType::Deleted,
-                    meta.namespace.clone(),
-                    meta.name.clone().unwrap_or_default(),
-                    None,
-                );
+                let (namespace, name) = (meta.namespace.clone(), meta.name.clone().unwrap_or_default());
+                writer.apply_watcher_event(&kept(event));
+                deltas.emit(info.name, DeltaType::Deleted, namespace, name, None);
             }
             watcher::Event::Init => {
-                writer.apply_watcher_event(&event);
+                writer.apply_watcher_event(&kept(event));
                 relist = Some(RowIndex::staging());
             }
             watcher::Event::InitApply(o) => {
-                writer.apply_watcher_event(&event);
                 if let Some(r) = relist.as_mut() {
                     r.put(ready_row(o, &kinds::row(o, chrono::Utc::now())));
                 }
+                writer.apply_watcher_event(&kept(event));
             }
             watcher::Event::InitDone => {
-                writer.apply_watcher_event(&event);
+                writer.apply_watcher_event(&kept(event));
                 if let Some(r) = relist.take() {
                     r.finish(&rows);
                 }
@@ -602,25 +645,17 @@ where
 
 /// Logs (at debug level, once per kind after its first sync) how much a kind holds: objects,
 /// their size as JSON (a proxy for their heap size) and the ready rows' text.
-fn account<K: Resource<DynamicType = ()> + Clone + Serialize>(info: &KindInfo, reader: &Store<K>, rows: &RowIndex) {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut json = Count(0);
-    for o in reader.state() {
-        let _ = serde_json::to_writer(&mut json, o.as_ref());
-    }
+fn account<S: Keep>(info: &KindInfo, reader: &Store<S>, rows: &RowIndex) {
+    let json: usize = reader
+        .state()
+        .iter()
+        .filter_map(|o| o.json())
+        .map(|v| v.to_string().len())
+        .sum();
     tracing::debug!(
         kind = info.name,
         objects = reader.len(),
-        object_json_bytes = json.0,
+        object_json_bytes = json,
         row_bytes = rows.bytes(),
         "cache size"
     );

@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod compact;
 pub mod credentials;
 pub mod dynamic;
 pub mod events;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::cache::{ContextCache, Filter, KindStatus};
 use super::events::EventRow;
-use super::kinds::{self, Row};
+use super::kinds::Row;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Overview {
@@ -38,16 +38,17 @@ pub fn overview(cache: &ContextCache) -> Overview {
     }
     let mut pods_by_namespace: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut pods_by_status = BTreeMap::new();
-    for p in cache.stores.pods.state() {
-        let status = kinds::pod_status(&p);
+    let all = Filter::default();
+    // From the rows the pod list shows, so the counts and the table always agree.
+    for r in cache.kind("pods").map(|k| k.ready(&all)).unwrap_or_default() {
+        let status = r.status.as_deref().unwrap_or_default().to_string();
         *pods_by_namespace
-            .entry(p.metadata.namespace.clone().unwrap_or_default())
+            .entry(r.namespace.clone().unwrap_or_default())
             .or_default()
             .entry(status.clone())
             .or_default() += 1;
         *pods_by_status.entry(status).or_default() += 1;
     }
-    let all = Filter::default();
     let nodes = cache.kind("nodes").map(|k| k.rows(&all)).unwrap_or_default();
     let mut unhealthy_workloads = Vec::new();
     for kind in ["deployments", "statefulsets"] {

@@ -15,6 +15,8 @@ use super::kinds::{Row, short_duration};
 pub struct ReadyRow {
     pub namespace: Option<String>,
     pub name: String,
+    /// The STATUS column, for views that count by it (the overview) without parsing the row.
+    pub status: Option<Box<str>>,
     /// Unix seconds `age` counts from (creation; an event's last sighting); no age when absent.
     age_from: Option<i64>,
     /// `{"name":…,"namespace":…,"created":…,"age":`
@@ -48,6 +50,7 @@ impl ReadyRow {
         ReadyRow {
             namespace: row.namespace.clone(),
             name: row.name.clone(),
+            status: row.columns.get("status").and_then(Value::as_str).map(Box::from),
             age_from,
             head: head.into_boxed_str(),
             tail: tail.into_boxed_str(),

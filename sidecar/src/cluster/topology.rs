@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use kube::ResourceExt;
+use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -191,7 +191,13 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         nodes: HashMap::new(),
         edges: Vec::new(),
     };
-    let pods: Vec<_> = s.pods.state().into_iter().filter(|p| in_ns(&p.metadata)).collect();
+    let pods: Vec<_> = s
+        .pods
+        .state()
+        .iter()
+        .filter(|p| in_ns(p.meta()))
+        .map(|p| p.decode())
+        .collect();
 
     for d in s.deployments.state().iter().filter(|d| in_ns(&d.metadata)) {
         let st = d.status.clone().unwrap_or_default();
