@@ -591,3 +591,102 @@ async fn with_anonymized_names_chat_sends_placeholders_and_answers_with_real_nam
     );
     h.sandbox.shutdown(Duration::from_secs(1));
 }
+
+#[tokio::test]
+async fn rollout_status_and_history_explain_and_top_read_the_cluster() {
+    let h = harness("", &[]).await;
+    let run = |line: &'static str| {
+        let h = &h;
+        async move {
+            let a = say(h, None, line).await;
+            let c = a["commands"][0].clone();
+            (c["status"].as_str().unwrap().to_string(), c)
+        }
+    };
+
+    // rollout status: frontend is fully rolled out in the demo; checkout's pods crash-loop.
+    let (status, c) = run("kubectl rollout status deployment/frontend -n shop").await;
+    assert_eq!(
+        (status.as_str(), c["verb"].as_str()),
+        ("ok", Some("rollout status")),
+        "{c:#}"
+    );
+    assert_eq!(c["text"], "deployment \"frontend\" successfully rolled out", "{c:#}");
+    let (_, c) = run("kubectl rollout status deploy/checkout -n shop").await;
+    assert_eq!(c["output"]["done"], false, "{c:#}");
+    assert!(
+        c["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Waiting for deployment \"checkout\""),
+        "{c:#}"
+    );
+
+    // rollout history: the Deployment's ReplicaSets by revision, as the API server has them.
+    let (status, c) = run("kubectl rollout history deploy/checkout -n shop").await;
+    assert_eq!(status, "ok", "{c:#}");
+    let replicasets: Vec<String> = Api::<k8s_openapi::api::apps::v1::ReplicaSet>::namespaced(h.client.clone(), "shop")
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.kind == "Deployment" && o.name == "checkout")
+        })
+        .map(|rs| rs.metadata.name.unwrap())
+        .collect();
+    assert!(!replicasets.is_empty());
+    let text = c["text"].as_str().unwrap();
+    assert!(text.starts_with("deployment/checkout\nREVISION"), "{text}");
+    for rs in &replicasets {
+        assert!(text.contains(rs.as_str()), "{rs} in {text}");
+    }
+    let (status, c) = run("kubectl rollout status deploy/no-such-thing -n shop").await;
+    assert_eq!(status, "failed", "{c:#}");
+    assert!(c["error"].as_str().unwrap().contains("not found"), "{c:#}");
+
+    // explain: a cached kind from the table, a served one from discovery, no field paths.
+    let (status, c) = run("kubectl explain deploy").await;
+    assert_eq!(status, "ok", "{c:#}");
+    let text = c["text"].as_str().unwrap();
+    assert!(
+        text.contains("KIND:        Deployment") && text.contains("VERSION:     apps/v1"),
+        "{text}"
+    );
+    assert!(text.contains("ReplicaSets"), "described: {text}");
+    let (status, c) = run("kubectl explain serviceaccounts").await;
+    assert_eq!(status, "ok", "{c:#}");
+    assert!(
+        c["text"].as_str().unwrap().contains("KIND:        ServiceAccount"),
+        "{c:#}"
+    );
+    let (status, c) = run("kubectl explain pod.spec").await;
+    assert_eq!(status, "refused", "{c:#}");
+    assert!(c["error"].as_str().unwrap().contains("OpenAPI"), "{c:#}");
+
+    // top: CPU and memory from metrics.k8s.io, one row per running pod.
+    let (status, c) = run("kubectl top pods -n shop").await;
+    assert_eq!((status.as_str(), c["verb"].as_str()), ("ok", Some("top")), "{c:#}");
+    let text = c["text"].as_str().unwrap();
+    assert!(text.starts_with("NAME") && text.contains("CPU(cores)"), "{text}");
+    let pods = pod_names(&h, "shop").await;
+    let listed: Vec<&str> = c["output"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !listed.is_empty() && listed.iter().all(|n| pods.iter().any(|p| p == n)),
+        "{listed:?}"
+    );
+    let (status, c) = run("kubectl top nodes").await;
+    assert_eq!(status, "ok", "{c:#}");
+    assert!(c["text"].as_str().unwrap().contains("MEMORY(bytes)"), "{c:#}");
+    h.sandbox.shutdown(Duration::from_secs(1));
+}

@@ -7,6 +7,8 @@
 //! related objects, node conditions, rollout history — is computed from the snapshot by [`tool`].
 
 use async_trait::async_trait;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -287,7 +289,8 @@ fn get_object(s: &Snapshot, o: &ObjectRef) -> Option<Value> {
     Some(v)
 }
 
-fn rollout_history(s: &Snapshot, d: &ObjectRef) -> Value {
+/// A Deployment's ReplicaSets by revision, oldest first.
+pub fn rollout_history(s: &Snapshot, d: &ObjectRef) -> Value {
     let mut revisions: Vec<Value> = s
         .replicasets
         .iter()
@@ -316,6 +319,151 @@ fn rollout_history(s: &Snapshot, d: &ObjectRef) -> Value {
         .collect();
     revisions.sort_by_key(|v| v["revision"].as_i64().unwrap_or(0));
     json!(revisions)
+}
+
+/// kubectl's `rollout status` for a Deployment, StatefulSet or DaemonSet, read once from the
+/// snapshot (no watch): `{"done": bool, "message": "..."}`, or `{"error": ...}`.
+pub fn rollout_status(s: &Snapshot, o: &ObjectRef) -> Value {
+    let same = |m: &ObjectMeta| name(m) == o.name && m.namespace == o.namespace;
+    let found = match o.kind.as_str() {
+        "Deployment" => s.deployments.iter().find(|d| same(&d.metadata)).map(deployment_status),
+        "StatefulSet" => s
+            .statefulsets
+            .iter()
+            .find(|x| same(&x.metadata))
+            .map(stateful_set_status),
+        "DaemonSet" => s.daemonsets.iter().find(|x| same(&x.metadata)).map(daemon_set_status),
+        other => {
+            return json!({"error": format!("rollout status reads Deployments, StatefulSets and DaemonSets, not {other}")});
+        }
+    };
+    match found {
+        Some((done, message)) => json!({"done": done, "message": message}),
+        None => json!({"error": "not found"}),
+    }
+}
+
+/// The spec change is not yet seen by its controller.
+fn unobserved(meta: &ObjectMeta, observed: Option<i64>) -> bool {
+    meta.generation.unwrap_or(0) > observed.unwrap_or(0)
+}
+
+const SPEC_UPDATE: &str = "Waiting for the spec update to be observed...";
+
+fn deployment_status(d: &Deployment) -> (bool, String) {
+    let n = name(&d.metadata);
+    let st = d.status.clone().unwrap_or_default();
+    if unobserved(&d.metadata, st.observed_generation) {
+        return (false, SPEC_UPDATE.into());
+    }
+    let deadline =
+        st.conditions.iter().flatten().any(|c| {
+            c.type_.as_deref() == Some("Progressing") && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+        });
+    if deadline {
+        return (
+            false,
+            format!("error: deployment \"{n}\" exceeded its progress deadline"),
+        );
+    }
+    let want = d.spec.replicas.unwrap_or(1);
+    let (updated, replicas, available) = (
+        st.updated_replicas.unwrap_or(0),
+        st.replicas.unwrap_or(0),
+        st.available_replicas.unwrap_or(0),
+    );
+    let waiting = |what: String| {
+        (
+            false,
+            format!("Waiting for deployment \"{n}\" rollout to finish: {what}..."),
+        )
+    };
+    if updated < want {
+        return waiting(format!("{updated} out of {want} new replicas have been updated"));
+    }
+    if replicas > updated {
+        return waiting(format!("{} old replicas are pending termination", replicas - updated));
+    }
+    if available < updated {
+        return waiting(format!("{available} of {updated} updated replicas are available"));
+    }
+    (true, format!("deployment \"{n}\" successfully rolled out"))
+}
+
+fn stateful_set_status(x: &StatefulSet) -> (bool, String) {
+    let st = x.status.clone().unwrap_or_default();
+    if unobserved(&x.metadata, st.observed_generation) {
+        return (false, SPEC_UPDATE.into());
+    }
+    let want = x.spec.replicas.unwrap_or(1);
+    let ready = st.ready_replicas.unwrap_or(0);
+    if ready < want {
+        return (false, format!("Waiting for {} pods to be ready...", want - ready));
+    }
+    let updated = st.updated_replicas.unwrap_or(0);
+    let partition = x
+        .spec
+        .update_strategy
+        .as_ref()
+        .and_then(|u| u.rolling_update.as_ref()?.partition)
+        .unwrap_or(0);
+    if partition > 0 {
+        let target = (want - partition).max(0);
+        return if updated < target {
+            (
+                false,
+                format!(
+                    "Waiting for partitioned roll out to finish: {updated} out of {target} new pods have been updated..."
+                ),
+            )
+        } else {
+            (
+                true,
+                format!("partitioned roll out complete: {updated} new pods have been updated..."),
+            )
+        };
+    }
+    let (current, update) = (
+        st.current_revision.unwrap_or_default(),
+        st.update_revision.unwrap_or_default(),
+    );
+    if current != update {
+        return (
+            false,
+            format!("waiting for statefulset rolling update to complete {updated} pods at revision {update}..."),
+        );
+    }
+    (
+        true,
+        format!(
+            "statefulset rolling update complete {} pods at revision {current}...",
+            st.current_replicas.unwrap_or(st.replicas)
+        ),
+    )
+}
+
+fn daemon_set_status(x: &DaemonSet) -> (bool, String) {
+    let n = name(&x.metadata);
+    let st = x.status.clone().unwrap_or_default();
+    if unobserved(&x.metadata, st.observed_generation) {
+        return (false, SPEC_UPDATE.into());
+    }
+    let desired = st.desired_number_scheduled;
+    let updated = st.updated_number_scheduled.unwrap_or(0);
+    let available = st.number_available.unwrap_or(0);
+    let waiting = |what: String| {
+        (
+            false,
+            format!("Waiting for daemon set \"{n}\" rollout to finish: {what}..."),
+        )
+    };
+    if updated < desired {
+        return waiting(format!("{updated} out of {desired} new pods have been updated"));
+    }
+    if available < desired {
+        return waiting(format!("{available} of {desired} updated pods are available"));
+    }
+    (true, format!("daemon set \"{n}\" successfully rolled out"))
 }
 
 fn metrics(s: &Snapshot, o: &ObjectRef) -> Value {
@@ -347,6 +495,72 @@ fn metrics(s: &Snapshot, o: &ObjectRef) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rollout_of(objects: Value, kind: &str, name: &str) -> (bool, String) {
+        let s: Snapshot = serde_json::from_value(objects).unwrap();
+        let v = rollout_status(&s, &ObjectRef::namespaced(kind, "shop", name));
+        (
+            v["done"].as_bool().unwrap_or_else(|| panic!("{v}")),
+            v["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    fn deployment(generation: i64, status: Value) -> Value {
+        json!({"deployments": [{"metadata": {"name": "web", "namespace": "shop", "generation": generation},
+            "spec": {"replicas": 3, "selector": {}, "template": {}}, "status": status}]})
+    }
+
+    #[test]
+    fn rollout_status_reads_like_kubectl() {
+        let done = json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3, "availableReplicas": 3});
+        assert_eq!(
+            rollout_of(deployment(2, done), "Deployment", "web"),
+            (true, "deployment \"web\" successfully rolled out".into())
+        );
+        let rolling = json!({"observedGeneration": 2, "replicas": 4, "updatedReplicas": 1, "availableReplicas": 3});
+        assert_eq!(
+            rollout_of(deployment(2, rolling), "Deployment", "web").1,
+            "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated..."
+        );
+        let old = json!({"observedGeneration": 2, "replicas": 4, "updatedReplicas": 3, "availableReplicas": 3});
+        assert!(
+            rollout_of(deployment(2, old), "Deployment", "web")
+                .1
+                .contains("1 old replicas are pending termination")
+        );
+        let unobserved = json!({"observedGeneration": 1});
+        assert!(!rollout_of(deployment(2, unobserved), "Deployment", "web").0);
+        let stuck = json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 1,
+            "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]});
+        assert!(
+            rollout_of(deployment(2, stuck), "Deployment", "web")
+                .1
+                .contains("exceeded its progress deadline")
+        );
+
+        let sts = json!({"statefulsets": [{"metadata": {"name": "db", "namespace": "shop"},
+            "spec": {"replicas": 2, "selector": {}, "template": {}, "serviceName": "db"},
+            "status": {"replicas": 2, "readyReplicas": 2, "updatedReplicas": 1, "currentReplicas": 1,
+                "currentRevision": "db-1", "updateRevision": "db-2"}}]});
+        assert_eq!(
+            rollout_of(sts, "StatefulSet", "db").1,
+            "waiting for statefulset rolling update to complete 1 pods at revision db-2..."
+        );
+        let ds = json!({"daemonsets": [{"metadata": {"name": "agent", "namespace": "shop"},
+            "spec": {"selector": {}, "template": {}},
+            "status": {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2,
+                "currentNumberScheduled": 3, "numberMisscheduled": 0, "numberReady": 2}}]});
+        assert_eq!(
+            rollout_of(ds, "DaemonSet", "agent").1,
+            "Waiting for daemon set \"agent\" rollout to finish: 2 of 3 updated pods are available..."
+        );
+        let none: Snapshot = Snapshot::default();
+        assert!(
+            rollout_status(&none, &ObjectRef::namespaced("Deployment", "shop", "web"))
+                .get("error")
+                .is_some()
+        );
+    }
 
     #[test]
     fn cri_prefixes_are_stripped() {

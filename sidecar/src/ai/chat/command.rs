@@ -72,7 +72,7 @@ pub enum Refusal {
     )]
     NeverRun(String),
     #[error(
-        "`{0}` is not supported from chat; read with get, describe, logs, events or api-resources, and change with delete, scale, rollout restart|undo, cordon, uncordon, drain or set image (those wait for approval)"
+        "`{0}` is not supported from chat; read with get, describe, logs, events, api-resources, explain, top or rollout status|history, and change with delete, scale, rollout restart|undo, cordon, uncordon, drain or set image (those wait for approval)"
     )]
     Unsupported(String),
     #[error("flag {0} is not understood here, so the command was not run")]
@@ -129,6 +129,24 @@ pub enum Read {
         namespace: Namespace,
     },
     ApiResources,
+    /// `rollout status|history KIND/NAME`, from the same evidence the investigator reads.
+    Rollout {
+        history: bool,
+        /// `Deployment`, `StatefulSet` or `DaemonSet` (history: `Deployment`).
+        kind: &'static str,
+        name: String,
+        namespace: Namespace,
+    },
+    /// `explain KIND`: what the kind is and how the API names it (no field paths).
+    Explain {
+        kind: String,
+    },
+    /// `top pods|nodes [NAME]`: CPU and memory from metrics.k8s.io (metrics-server).
+    Top {
+        nodes: bool,
+        name: Option<String>,
+        namespace: Namespace,
+    },
 }
 
 /// A parsed command.
@@ -154,6 +172,10 @@ impl Command {
             Command::Read(Read::Logs { .. }) => "logs",
             Command::Read(Read::Events { .. }) => "events",
             Command::Read(Read::ApiResources) => "api-resources",
+            Command::Read(Read::Rollout { history: false, .. }) => "rollout status",
+            Command::Read(Read::Rollout { history: true, .. }) => "rollout history",
+            Command::Read(Read::Explain { .. }) => "explain",
+            Command::Read(Read::Top { .. }) => "top",
             Command::Change { action, .. } => match action {
                 ops::Action::Delete | ops::Action::DeletePod => "delete",
                 ops::Action::Scale { .. } => "scale",
@@ -545,10 +567,79 @@ pub fn parse(line: &str) -> Result<Command, Refusal> {
                     name,
                 )
             }
+            Some(sub @ ("status" | "history")) => {
+                let verb = format!("rollout {sub}");
+                w.accept_flags(&verb, &[])?;
+                let (kind, name) = object(&verb, &rest[1..])?;
+                let kind = known_kind(&verb, &kind)?;
+                let history = sub == "history";
+                let kinds: &[&str] = if history {
+                    &["Deployment"]
+                } else {
+                    &["Deployment", "StatefulSet", "DaemonSet"]
+                };
+                if !kinds.contains(&kind) {
+                    return Err(Refusal::Usage(format!(
+                        "{verb} reads {} here, not {kind}{}",
+                        kinds.join(", "),
+                        if history {
+                            " (the sidecar keeps a Deployment's ReplicaSets, not ControllerRevisions)"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
+                Ok(Command::Read(Read::Rollout {
+                    history,
+                    kind,
+                    name,
+                    namespace: w.namespace()?,
+                }))
+            }
             other => Err(Refusal::Unsupported(
                 format!("rollout {}", other.unwrap_or("")).trim().to_string(),
             )),
         },
+        "explain" => {
+            w.accept_flags("explain", &[])?;
+            let [word] = rest else {
+                return Err(Refusal::Usage(
+                    "explain takes one kind: e.g. `explain deployments`".into(),
+                ));
+            };
+            // `pod.spec` is a field path (`deployments.apps` is a kind with its group).
+            if let Some((head, tail)) = word.split_once('.')
+                && let Some(k) = kinds::find(head)
+                && tail != k.group
+            {
+                return Err(Refusal::Usage(format!(
+                    "explain describes kinds here (`explain {}`); field paths such as `{word}` need the cluster's OpenAPI schema, which chat does not read",
+                    k.name
+                )));
+            }
+            Ok(Command::Read(Read::Explain { kind: word.clone() }))
+        }
+        "top" => {
+            w.accept_flags("top", &["--all-namespaces"])?;
+            let (what, name) = match rest {
+                [what] => (what.as_str(), None),
+                [what, name] => (what.as_str(), Some(name.clone())),
+                _ => return Err(Refusal::Usage("top reads `pods [NAME]` or `nodes [NAME]`".into())),
+            };
+            let nodes = match known_kind("top", what)? {
+                "Pod" => false,
+                "Node" => true,
+                other => return Err(Refusal::Usage(format!("top reads pods or nodes, not {other}"))),
+            };
+            if nodes && (w.has("--namespace") || w.has("--all-namespaces")) {
+                return Err(Refusal::Usage("nodes have no namespace".into()));
+            }
+            Ok(Command::Read(Read::Top {
+                nodes,
+                name,
+                namespace: w.namespace()?,
+            }))
+        }
         "cordon" | "uncordon" | "drain" => {
             w.accept_flags(verb, &[])?;
             let [node] = rest else {

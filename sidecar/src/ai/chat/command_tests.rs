@@ -269,3 +269,76 @@ fn redirecting_flag_values_never_survive_into_what_is_stored() {
         assert_eq!(redact(line), stored, "{line}");
     }
 }
+
+#[test]
+fn rollout_status_and_history_explain_and_top_are_reads() {
+    assert_eq!(
+        parse("kubectl rollout status deploy/checkout -n shop").unwrap(),
+        Command::Read(Read::Rollout {
+            history: false,
+            kind: "Deployment",
+            name: "checkout".into(),
+            namespace: Namespace::Named("shop".into()),
+        })
+    );
+    assert_eq!(
+        parse("rollout status statefulset redis").unwrap().verb(),
+        "rollout status"
+    );
+    assert_eq!(
+        parse("kubectl rollout history deployment checkout").unwrap(),
+        Command::Read(Read::Rollout {
+            history: true,
+            kind: "Deployment",
+            name: "checkout".into(),
+            namespace: Namespace::Default,
+        })
+    );
+    assert_eq!(
+        parse("kubectl explain deploy").unwrap(),
+        Command::Read(Read::Explain { kind: "deploy".into() })
+    );
+    assert_eq!(
+        parse("kubectl explain ingresses.networking.k8s.io").unwrap().verb(),
+        "explain"
+    );
+    assert_eq!(
+        parse("kubectl top pods -A").unwrap(),
+        Command::Read(Read::Top {
+            nodes: false,
+            name: None,
+            namespace: Namespace::All,
+        })
+    );
+    assert_eq!(
+        parse("kubectl top node worker-1").unwrap(),
+        Command::Read(Read::Top {
+            nodes: true,
+            name: Some("worker-1".into()),
+            namespace: Namespace::Default,
+        })
+    );
+    for line in [
+        "kubectl rollout history statefulset/redis",
+        "kubectl rollout status configmap/settings",
+        "kubectl rollout status deploy/a deploy/b",
+        "kubectl explain pod.spec.containers",
+        "kubectl explain",
+        "kubectl top deployments",
+        "kubectl top nodes -n shop",
+    ] {
+        assert!(matches!(refused(line), Refusal::Usage(_)), "{line}");
+    }
+    assert!(matches!(
+        refused("kubectl rollout status deploy/checkout --watch"),
+        Refusal::UnknownFlag(_)
+    ));
+    assert!(matches!(
+        refused("kubectl rollout pause deploy/checkout"),
+        Refusal::Unsupported(_)
+    ));
+    assert!(matches!(
+        refused("kubectl explain pods --recursive"),
+        Refusal::UnknownFlag(_)
+    ));
+}

@@ -17,6 +17,7 @@
 //!   ([`anonymize`]); its reply and the commands it asks for are mapped back first.
 
 pub mod command;
+pub mod explain;
 pub mod run;
 
 use std::sync::{Arc, RwLock};
@@ -437,7 +438,8 @@ impl Chat {
                     );
                     return r;
                 }
-                match run::read(&self.inner.actions.clusters, turn.context, turn.default_ns, &read).await {
+                let clusters = &self.inner.actions.clusters;
+                match run::read(clusters, &*self.inner.source, turn.context, turn.default_ns, &read).await {
                     Ok(out) => {
                         r.status = "ok".into();
                         r.text = Some(truncate(&out.text, MAX_OUTPUT_CHARS));
@@ -674,7 +676,7 @@ fn tools(with_evidence: bool) -> Vec<ToolSpec> {
     let mut t = vec![ToolSpec {
         name: "kubectl".into(),
         description: "Run one kubectl-like command against this conversation's context, without a shell. Reads \
-                      (get, describe, logs, events, api-resources) return their output; changes (delete, scale, rollout \
+                      (get, describe, logs, events, api-resources, explain, top, rollout status|history) return their output; changes (delete, scale, rollout \
                       restart|undo, cordon, uncordon, drain, set image) become proposals that the safety policy decides on \
                       and a person approves: they never run from chat. Secret data is never shown."
             .into(),

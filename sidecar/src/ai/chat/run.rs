@@ -1,7 +1,9 @@
 //! Runs a read-only chat command through the sidecar's own connection to the context: the
 //! watch cache for the kinds it holds (Secrets there are metadata only: their data never reaches
 //! this process), the dynamic API for the rest (which never serves Secrets), the Kubernetes log
-//! API for logs. No kubectl process, no shell. Everything returned is masked.
+//! API for logs, metrics.k8s.io for `top`; rollouts from the investigator's evidence source, as
+//! its rollout-history tool reads them. No kubectl process, no shell. Everything returned is
+//! masked.
 
 use std::time::Duration;
 
@@ -10,11 +12,14 @@ use kube::api::{Api, LogParams};
 use serde_json::{Value, json};
 
 use super::command::{Namespace, Read};
-use crate::ai::evidence::strip_cri;
+use super::explain::{KindFacts, explain};
+use crate::ai::analyzers::Scope;
+use crate::ai::evidence::{self, EvidenceSource, strip_cri};
+use crate::ai::finding::ObjectRef;
 use crate::ai::mask;
 use crate::cluster::cache::KindCache;
 use crate::cluster::kinds::{self, Row};
-use crate::cluster::{ClusterManager, Filter, SyncState, dynamic};
+use crate::cluster::{ClusterManager, Filter, SyncState, dynamic, overview};
 
 /// What a read returned: structured (masked) and as kubectl would print it.
 pub struct Output {
@@ -74,6 +79,11 @@ fn table(rows: &[Row], all_namespaces: bool) -> String {
         line.push(r.age.clone());
         lines.push(line);
     }
+    align(&lines)
+}
+
+/// Columns padded to their widest cell, three spaces apart, as kubectl prints tables.
+fn align(lines: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..lines[0].len())
         .map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0))
         .collect();
@@ -178,10 +188,72 @@ async fn live(
         .map_err(|e| e.to_string())
 }
 
-/// Runs a read against `context`. `default_ns` stands in for an absent `-n`.
-pub async fn read(clusters: &ClusterManager, context: &str, default_ns: &str, r: &Read) -> Result<Output, String> {
+/// Runs a read against `context`. `default_ns` stands in for an absent `-n`. Rollouts are read
+/// from `source`, as the investigator's rollout-history tool reads them.
+pub async fn read(
+    clusters: &ClusterManager,
+    source: &dyn EvidenceSource,
+    context: &str,
+    default_ns: &str,
+    r: &Read,
+) -> Result<Output, String> {
+    if let Read::Rollout {
+        history,
+        kind,
+        name,
+        namespace,
+    } = r
+    {
+        let ns = namespace.resolve(default_ns).unwrap_or_else(|| default_ns.to_string());
+        return rollout(source, context, *history, &ObjectRef::namespaced(kind, &ns, name)).await;
+    }
+    if let Read::Explain { kind } = r
+        && let Some(k) = kinds::find(kind)
+    {
+        return Ok(explained(&KindFacts {
+            kind: k.kind,
+            group: k.group,
+            version: k.version,
+            plural: k.name,
+            short_names: k
+                .aliases
+                .iter()
+                .copied()
+                .filter(|a| a.len() <= 6 && *a != k.kind.to_lowercase())
+                .collect(),
+            namespaced: k.namespaced,
+        }));
+    }
     let conn = clusters.connect(context).await.map_err(|e| e.to_string())?;
     match r {
+        Read::Explain { kind } => {
+            let served = dynamic::kinds(&conn.client)
+                .await
+                .map_err(|e| format!("discovering the cluster's kinds: {e}"))?;
+            let word = kind.to_ascii_lowercase();
+            let k = served
+                .iter()
+                .find(|k| {
+                    k.name == word || k.kind.to_ascii_lowercase() == word || format!("{}.{}", k.name, k.group) == word
+                })
+                .ok_or_else(|| format!("the server doesn't have a resource type \"{kind}\" (see `api-resources`)"))?;
+            Ok(explained(&KindFacts {
+                kind: &k.kind,
+                group: &k.group,
+                version: &k.version,
+                plural: &k.name,
+                short_names: Vec::new(),
+                namespaced: k.namespaced,
+            }))
+        }
+        Read::Top { nodes, name, namespace } => {
+            let ns = if *nodes { None } else { namespace.resolve(default_ns) };
+            let usage = overview::usage(&conn.client, *nodes, ns.as_deref())
+                .await
+                .map_err(|e| format!("reading metrics.k8s.io: {}", crate::cluster::credentials::chain(&e)))?;
+            top(usage, *nodes, !*nodes && *namespace == Namespace::All, name.as_deref())
+        }
+        Read::Rollout { .. } => Err("internal: rollouts are read from the evidence source".into()),
         Read::Get {
             kind,
             name: Some(name),
@@ -344,6 +416,108 @@ pub async fn read(clusters: &ClusterManager, context: &str, default_ns: &str, r:
     }
 }
 
+fn explained(k: &KindFacts<'_>) -> Output {
+    let (text, json) = explain(k);
+    Output { json, text }
+}
+
+/// What `top` says without metrics-server.
+pub const METRICS_SERVER_NEEDED: &str = "top needs metrics-server: this cluster does not serve metrics.k8s.io, so there are no CPU or memory figures to show. Install metrics-server, or read requests, limits and restarts with `describe pod NAME`.";
+
+/// `top pods|nodes` from metrics.k8s.io usage (None: the cluster does not serve it).
+pub fn top(
+    usage: Option<Vec<overview::Usage>>,
+    nodes: bool,
+    all_namespaces: bool,
+    name: Option<&str>,
+) -> Result<Output, String> {
+    let mut items = usage.ok_or_else(|| METRICS_SERVER_NEEDED.to_string())?;
+    let what = if nodes { "node" } else { "pod" };
+    if let Some(n) = name {
+        items.retain(|u| u.name == n);
+        if items.is_empty() {
+            return Err(format!(
+                "no metrics for {what} \"{n}\" (not found, or not running long enough to be measured)"
+            ));
+        }
+    }
+    if items.is_empty() {
+        return Ok(Output {
+            json: json!({"items": []}),
+            text: "No resources found.".into(),
+        });
+    }
+    items.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let mut header = Vec::new();
+    if all_namespaces {
+        header.push("NAMESPACE".to_string());
+    }
+    header.extend(["NAME", "CPU(cores)", "MEMORY(bytes)"].map(str::to_string));
+    let mut lines = vec![header];
+    for u in &items {
+        let mut line = Vec::new();
+        if all_namespaces {
+            line.push(u.namespace.clone().unwrap_or_default());
+        }
+        line.push(u.name.clone());
+        line.push(format!("{}m", u.cpu_millicores.round()));
+        line.push(format!("{}Mi", (u.memory_bytes / 1_048_576.0).round()));
+        lines.push(line);
+    }
+    Ok(Output {
+        json: json!({"items": items}),
+        text: align(&lines),
+    })
+}
+
+/// `rollout status|history` of one object, from the evidence source's view of its namespace.
+async fn rollout(source: &dyn EvidenceSource, context: &str, history: bool, o: &ObjectRef) -> Result<Output, String> {
+    let ns = o.namespace.clone().unwrap_or_default();
+    let snapshot = source
+        .snapshot(context, &Scope::Namespace { namespace: ns.clone() })
+        .await
+        .map_err(|e| e.to_string())?;
+    if snapshot.meta_of(o).is_none() {
+        return Err(format!("{} \"{}\" not found in namespace {ns}", o.kind, o.name));
+    }
+    let resource = format!("{}/{}", o.kind.to_lowercase(), o.name);
+    if !history {
+        let status = evidence::rollout_status(&snapshot, o);
+        let text = status["message"].as_str().unwrap_or_default().to_string();
+        return Ok(Output { json: status, text });
+    }
+    let revisions = evidence::rollout_history(&snapshot, o);
+    let mut lines = vec![
+        ["REVISION", "REPLICASET", "READY", "IMAGES"]
+            .map(str::to_string)
+            .to_vec(),
+    ];
+    for r in revisions.as_array().into_iter().flatten() {
+        let images: Vec<&str> = r["images"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        lines.push(vec![
+            r["revision"].to_string(),
+            r["replicaset"].as_str().unwrap_or_default().to_string(),
+            format!(
+                "{}/{}",
+                r["ready"].as_i64().unwrap_or(0),
+                r["replicas"].as_i64().unwrap_or(0)
+            ),
+            images.join(","),
+        ]);
+    }
+    let mut json = json!({"object": resource, "revisions": revisions});
+    mask::object(&mut json);
+    Ok(Output {
+        json,
+        text: mask_lines(&format!("{resource}\n{}", align(&lines))),
+    })
+}
+
 async fn list_rows(
     conn: &crate::cluster::Connection,
     kind: &str,
@@ -365,5 +539,48 @@ async fn list_rows(
         None => dynamic::list(&conn.client, kind, &filter)
             .await
             .map_err(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_without_metrics_server_says_it_is_needed() {
+        let e = top(None, false, false, None).err().unwrap();
+        assert!(e.contains("metrics-server"), "{e}");
+    }
+
+    #[test]
+    fn top_prints_millicores_and_mebibytes() {
+        let usage = |ns: &str, name: &str, cpu: f64, mem: f64| overview::Usage {
+            namespace: Some(ns.into()),
+            name: name.into(),
+            cpu_millicores: cpu,
+            memory_bytes: mem,
+        };
+        let items = vec![
+            usage("shop", "web-2", 12.4, 64.0 * 1_048_576.0),
+            usage("blog", "web-1", 3.0, 1_048_576.0),
+        ];
+        let out = top(Some(items), false, true, None).unwrap();
+        let lines: Vec<&str> = out.text.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+        );
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["blog", "web-1", "3m", "1Mi"]
+        );
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            ["shop", "web-2", "12m", "64Mi"]
+        );
+        assert!(
+            top(Some(Vec::new()), true, false, Some("n1")).is_err(),
+            "a named node without figures"
+        );
     }
 }
