@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use kubilitics::ai::llm::Params;
@@ -18,8 +18,22 @@ use kubilitics::ai::taxonomy::Code;
 use kubilitics::config::{self, Inputs};
 use serde_json::{Value, json};
 
-/// What the scripted server saw: (authorization header, request body).
-type Seen = Arc<Mutex<Vec<(String, Value)>>>;
+/// One request the scripted server saw.
+#[derive(Clone)]
+struct Call {
+    /// Path and query, as sent.
+    uri: String,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Call {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+type Seen = Arc<Mutex<Vec<Call>>>;
 
 /// A toy embedding model: one dimension per theme, so texts about the same thing point the same
 /// way even when they share few words.
@@ -34,13 +48,17 @@ fn embed(text: &str) -> Vec<f32> {
     ]
 }
 
-async fn embeddings(State((seen, fail)): State<(Seen, bool)>, headers: HeaderMap, body: axum::Json<Value>) -> Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    seen.lock().unwrap().push((auth, body.0.clone()));
+async fn embeddings(
+    State((seen, fail)): State<(Seen, bool)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::Json<Value>,
+) -> Response {
+    seen.lock().unwrap().push(Call {
+        uri: uri.to_string(),
+        headers,
+        body: body.0.clone(),
+    });
     if fail {
         return (
             StatusCode::NOT_FOUND,
@@ -59,13 +77,15 @@ async fn embeddings(State((seen, fail)): State<(Seen, bool)>, headers: HeaderMap
 
 async fn server(fail: bool) -> (String, Seen) {
     let seen: Seen = Arc::default();
+    // OpenAI's path and Azure OpenAI's (deployment in the path, api-version in the query).
     let router = Router::new()
         .route("/v1/embeddings", post(embeddings))
+        .route("/openai/deployments/{deployment}/embeddings", post(embeddings))
         .with_state((seen.clone(), fail));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (format!("http://{addr}/v1"), seen)
+    (format!("http://{addr}"), seen)
 }
 
 fn params() -> Params {
@@ -106,7 +126,7 @@ const QUERY: &str = "worker terminated: it ran out of memory, exit 137";
 #[tokio::test]
 async fn the_providers_embeddings_find_an_incident_that_shares_few_words() {
     let (url, seen) = server(false).await;
-    let provider = OpenAi::new(params(), Some("test-key".into()), &url, "").unwrap();
+    let provider = OpenAi::new(params(), Some("test-key".into()), &format!("{url}/v1"), "").unwrap();
     let index = Index::default();
     index.configure(Some(Embedder::new(provider, "text-embedding-3-small")));
     index_of_two(&index).await;
@@ -120,10 +140,11 @@ async fn the_providers_embeddings_find_an_incident_that_shares_few_words() {
 
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 3, "two incidents and one query embedded");
-    assert!(seen.iter().all(|(auth, body)| auth == "Bearer test-key"
-        && body["model"] == "text-embedding-3-small"
-        && body["encoding_format"] == "float"));
-    assert_eq!(seen[2].1["input"], QUERY);
+    assert!(seen.iter().all(|c| c.uri == "/v1/embeddings"
+        && c.header("authorization") == "Bearer test-key"
+        && c.body["model"] == "text-embedding-3-small"
+        && c.body["encoding_format"] == "float"));
+    assert_eq!(seen[2].body["input"], QUERY);
 
     // Without embeddings the same query scores lower: the words barely overlap.
     let lexical = Index::default();
@@ -138,7 +159,7 @@ async fn the_providers_embeddings_find_an_incident_that_shares_few_words() {
 #[tokio::test]
 async fn a_provider_without_embeddings_falls_back_to_lexical_scores() {
     let (url, seen) = server(true).await;
-    let provider = OpenAi::new(params(), None, &url, "").unwrap();
+    let provider = OpenAi::new(params(), None, &format!("{url}/v1"), "").unwrap();
     let index = Index::default();
     index.configure(Some(Embedder::new(provider, "text-embedding-3-small")));
     index_of_two(&index).await;
@@ -158,7 +179,13 @@ async fn a_provider_without_embeddings_falls_back_to_lexical_scores() {
 }
 
 fn ai_config(env: &[(&str, &str)]) -> kubilitics::config::Ai {
+    ai_config_with_file(env, "")
+}
+
+/// The AI configuration from `env` and `ai_config_yaml` (the text of `ai-config.yaml`).
+fn ai_config_with_file(env: &[(&str, &str)], ai_config_yaml: &str) -> kubilitics::config::Ai {
     let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("ai-config.yaml"), ai_config_yaml).unwrap();
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("KUBILITICS_HOME".into(), home.path().display().to_string());
     vars.insert("HOME".into(), home.path().display().to_string());
@@ -177,4 +204,44 @@ fn the_configuration_decides_whether_embeddings_are_used() {
         "Anthropic has no embeddings API"
     );
     assert!(Embedder::from_config(&ai_config(&[("AI_LLM_PROVIDER", "openai"), ("AI_LLM_API_KEY", "k")])).is_some());
+}
+
+/// Azure OpenAI serves embeddings from a deployment of an embeddings model, not from the chat
+/// deployment: the request goes to `/openai/deployments/<embeddings model>/embeddings` with the
+/// configured `api-version` and the key in `api-key` (never as a bearer token).
+#[tokio::test]
+async fn azure_embeddings_use_the_embeddings_deployment_api_version_and_api_key() {
+    kubilitics::ai::llm::ensure_crypto_provider();
+    let (url, seen) = server(false).await;
+    let ai = ai_config_with_file(
+        &[
+            ("AI_LLM_API_KEY", "azure-test-key"),
+            ("AI_EMBEDDINGS_MODEL", "embed-small"),
+        ],
+        &format!(
+            "llm:\n  provider: azure\n  endpoint: {url}/\n  deployment_id: gpt-4o-chat\n  api_version: 2024-06-01\n"
+        ),
+    );
+    let embedder = Embedder::from_config(&ai).expect("Azure OpenAI has embeddings");
+    let index = Index::default();
+    index.configure(Some(embedder));
+    index_of_two(&index).await;
+    let hits = index.search(QUERY, "new", 3).await;
+    assert_eq!(
+        (hits.len(), hits.first().map(|h| h.method.as_str())),
+        (1, Some("embedding")),
+        "{hits:?}"
+    );
+    assert_eq!(hits[0].investigation_id, "oom-1");
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    for c in &seen {
+        assert_eq!(
+            c.uri,
+            "/openai/deployments/embed-small/embeddings?api-version=2024-06-01"
+        );
+        assert_eq!(c.header("api-key"), "azure-test-key");
+        assert_eq!(c.header("authorization"), "", "the key goes in api-key only");
+    }
 }

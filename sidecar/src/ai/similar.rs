@@ -5,8 +5,8 @@
 //! Each incident's text (root-cause code, summary, target kind, evidence reasons and quoted
 //! evidence, all masked) is scored two ways:
 //! - with an embeddings model when the provider has one (OpenAI, Azure OpenAI and compatible
-//!   servers: `/embeddings` through async-openai, model `ai.vector_store.embeddings.model`): the
-//!   cosine of the two vectors;
+//!   servers: `/embeddings` through async-openai, model `ai.vector_store.embeddings.model`, which
+//!   on Azure names the embeddings deployment): the cosine of the two vectors;
 //! - otherwise (no provider, Anthropic, `ai.vector_store.embeddings.provider: none`, or a failing
 //!   call) lexically: the cosine of TF-IDF vectors over the indexed incidents, which works offline.
 //!
@@ -60,11 +60,13 @@ impl Embedder {
                 &llm_cfg.endpoint,
                 &llm_cfg.organization,
             ),
+            // Azure serves embeddings from a deployment of an embeddings model, never from the
+            // chat deployment (`ai.llm.deployment_id`); the model setting names that deployment.
             "azure" => OpenAi::azure(
                 Params::from_config(llm_cfg),
                 key()?,
                 &llm_cfg.endpoint,
-                &llm_cfg.deployment_id,
+                &ai.vector_store.embeddings.model,
                 &llm_cfg.api_version,
             ),
             // Anthropic has no embeddings API; no provider, no embeddings.

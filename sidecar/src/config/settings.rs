@@ -626,7 +626,7 @@ pub const SETTINGS: &[Setting] = &[
         &["AI_EMBEDDINGS_MODEL"],
         Kind::Str,
         "text-embedding-3-small",
-        "embeddings model",
+        "embeddings model (on Azure: the name of its deployment)",
     ),
     s(
         "ai.vector_store.embeddings.provider",
