@@ -19,6 +19,7 @@ use kubilitics::ai::llm::anthropic::Anthropic;
 use kubilitics::ai::llm::openai::OpenAi;
 use kubilitics::ai::llm::{ChatProvider, Params};
 use kubilitics::ai::service::{self, Ai};
+use kubilitics::ai::similar::Embedder;
 use kubilitics::ai::snapshot::Snapshot;
 use kubilitics::api::AppState;
 use kubilitics::cluster::ClusterManager;
@@ -212,6 +213,12 @@ async fn with_anonymized_names_the_provider_sees_placeholders_and_the_investigat
     let (url, script) = serve(scripted_investigation("pod-1", "ns-1", "deployment-1")).await;
     let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
     let h = harness(Arc::new(provider), snapshot(None), &[("AI_ANONYMIZE_NAMES", "true")]);
+    let embeddings = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
+    h.state
+        .ai
+        .engine
+        .similar_index()
+        .configure(Some(Embedder::new(embeddings, "text-embedding-3-small")));
     let inv = investigate(&h).await;
     assert_eq!(
         (inv["state"].as_str(), inv["conclusion_source"].as_str()),
@@ -265,6 +272,25 @@ async fn with_anonymized_names_the_provider_sees_placeholders_and_the_investigat
         json!({"kind": "Deployment", "namespace": "shop", "name": "mailer"})
     );
     assert!(!inv.to_string().contains("pod-1"), "no placeholder is stored: {inv:#}");
+
+    // The similar-incidents index embedded the incident (searched, then added) with placeholders.
+    let embedded: Vec<Value> = script
+        .embedding_requests()
+        .into_iter()
+        .map(|b| json!({"messages": [b["input"].clone()]}))
+        .collect();
+    assert_eq!(embedded.len(), 2, "{embedded:?}");
+    let words = words_sent(&embedded);
+    for real in ["mailer", "mailer-5f7-abc", "shop", "dev"] {
+        assert!(
+            !words.contains(real),
+            "'{real}' reached the embeddings endpoint: {embedded:?}"
+        );
+    }
+    assert!(
+        words.contains("pod-1") && words.contains("CRASHLOOP_MISSING_ENV"),
+        "{embedded:?}"
+    );
 }
 
 #[tokio::test]

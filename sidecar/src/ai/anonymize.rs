@@ -21,6 +21,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use super::analyzers::Scope;
+use super::finding::ObjectRef;
 use super::llm::{ChatProvider, LlmError, Msg, ToolSpec, Turn};
 use super::snapshot::Snapshot;
 
@@ -130,6 +131,16 @@ impl Names {
             if let Some(name) = &o.name {
                 self.add(o.kind.as_deref().unwrap_or(""), name);
             }
+        }
+    }
+
+    /// Learns the objects (and their namespaces) of `refs`.
+    pub fn learn_refs<'a>(&mut self, refs: impl IntoIterator<Item = &'a ObjectRef>) {
+        for o in refs {
+            if let Some(ns) = &o.namespace {
+                self.add("Namespace", ns);
+            }
+            self.add(&o.kind, &o.name);
         }
     }
 
@@ -355,7 +366,6 @@ pub fn provider(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ai::finding::ObjectRef;
     use serde_json::json;
 
     fn names() -> Names {

@@ -124,6 +124,7 @@ impl Engine {
     ) -> Engine {
         let permits = Arc::new(Semaphore::new(config.investigations.max_concurrent.max(1) as usize));
         let (events, _) = broadcast::channel(256);
+        let anonymize = config.anonymize_names;
         Engine {
             inner: Arc::new(Inner {
                 config,
@@ -134,7 +135,7 @@ impl Engine {
                 permits,
                 running: Mutex::new(HashMap::new()),
                 events,
-                similar: similar::Index::default(),
+                similar: similar::Index::new(anonymize),
             }),
         }
     }
@@ -385,7 +386,8 @@ impl Engine {
             let mut probe = d.clone();
             probe.root_cause = Some(conclusion.root_cause.clone());
             probe.evidence = masked_evidence(&verdict);
-            self.inner.similar.search(&probe.incident_text(), &id, 3).await
+            let text = self.inner.similar.text_of(&probe);
+            self.inner.similar.search(&text, &id, 3).await
         };
         {
             let mut d = doc.lock().await;
@@ -407,7 +409,7 @@ impl Engine {
                     &d.investigation_id,
                     conclusion.root_cause.code,
                     &conclusion.root_cause.summary,
-                    &d.incident_text(),
+                    &self.inner.similar.text_of(&d),
                 )
                 .await;
         }
@@ -581,7 +583,12 @@ impl Engine {
             if let Some(rc) = &inv.root_cause {
                 self.inner
                     .similar
-                    .add(&inv.investigation_id, rc.code, &rc.summary, &inv.incident_text())
+                    .add(
+                        &inv.investigation_id,
+                        rc.code,
+                        &rc.summary,
+                        &self.inner.similar.text_of(&inv),
+                    )
                     .await;
             }
             self.inner.store.put_investigation(&inv.row()).await?;

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::actions::Action;
 use super::analyzers::Scope;
+use super::anonymize::Names;
 use super::finding::{Evidence, Finding, ObjectRef};
 use super::taxonomy::Code;
 use crate::store::ai::InvestigationRow;
@@ -195,7 +196,23 @@ impl Investigation {
     /// Text that describes the incident, for similarity search: the root-cause code and
     /// summary, the target's kind, and each piece of evidence's object kind, reason (event
     /// reason or field) and text. Masked already, like everything stored with it.
-    pub fn incident_text(&self) -> String {
+    /// The text the similar-incidents index scores. With `anonymize` (`ai.anonymize_names`),
+    /// the names the document mentions are placeholders: the text may go to an embeddings
+    /// provider.
+    pub fn incident_text(&self, anonymize: bool) -> String {
+        let text = self.incident_words();
+        if !anonymize {
+            return text;
+        }
+        let scope = self.target.scope().unwrap_or(Scope::Cluster);
+        let mut names = Names::for_scope(&self.context, &scope);
+        names.learn_refs(self.evidence.iter().map(|e| &e.object));
+        names.learn_refs(self.findings.iter().flat_map(|f| f.objects.iter()));
+        names.learn_refs(self.proposed_actions.iter().filter_map(|p| p.action.target()));
+        names.hide(&text)
+    }
+
+    fn incident_words(&self) -> String {
         let mut t = String::new();
         if let Some(rc) = &self.root_cause {
             t.push_str(&format!("{} {} ", rc.code, rc.summary));

@@ -98,6 +98,8 @@ struct Entry {
 pub struct Index {
     entries: RwLock<Vec<Entry>>,
     embedder: RwLock<Option<Embedder>>,
+    /// `ai.anonymize_names`: incidents are indexed (and embedded) with placeholders for names.
+    anonymize: bool,
 }
 
 const STOP: &[&str] = &[
@@ -150,6 +152,20 @@ fn tf_idf(tf: &HashMap<String, f64>, df: &HashMap<&str, usize>, docs: usize) -> 
 }
 
 impl Index {
+    /// An empty index; with `anonymize`, what it indexes (and may send to an embeddings
+    /// provider) has placeholders for names.
+    pub fn new(anonymize: bool) -> Index {
+        Index {
+            anonymize,
+            ..Default::default()
+        }
+    }
+
+    /// The text this index scores an investigation by.
+    pub fn text_of(&self, inv: &Investigation) -> String {
+        inv.incident_text(self.anonymize)
+    }
+
     /// Uses `embedder` for what is added and searched from now on (None: lexical only).
     pub fn configure(&self, embedder: Option<Embedder>) {
         *self.embedder.write().expect("embedder lock") = embedder;
@@ -261,7 +277,7 @@ impl Index {
                 if let Some(rc) = &inv.root_cause
                     && seen.insert(inv.investigation_id.clone())
                 {
-                    self.add(&inv.investigation_id, rc.code, &rc.summary, &inv.incident_text())
+                    self.add(&inv.investigation_id, rc.code, &rc.summary, &self.text_of(&inv))
                         .await;
                 }
             }

@@ -49,6 +49,7 @@ pub struct Reply(pub u16, pub Value, pub Duration);
 pub struct Script {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<Value>>>,
+    embeddings: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Script {
@@ -56,6 +57,20 @@ impl Script {
     pub fn requests(&self) -> Vec<Value> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// Every `/v1/embeddings` request body received so far, oldest first.
+    pub fn embedding_requests(&self) -> Vec<Value> {
+        self.embeddings.lock().unwrap().clone()
+    }
+}
+
+/// Any text embeds as the same vector (tests assert on what was sent, not on scores).
+async fn embedded(State(s): State<Script>, body: axum::Json<Value>) -> Response {
+    s.embeddings.lock().unwrap().push(body.0.clone());
+    axum::Json(json!({"object": "list", "model": body.0["model"],
+        "data": [{"object": "embedding", "index": 0, "embedding": [1.0, 0.5, 0.25]}],
+        "usage": {"prompt_tokens": 8, "total_tokens": 8}}))
+    .into_response()
 }
 
 async fn scripted(State(s): State<Script>, req: Request<Body>) -> Response {
@@ -73,7 +88,8 @@ async fn scripted(State(s): State<Script>, req: Request<Body>) -> Response {
 }
 
 /// Serves `replies` on loopback as both an OpenAI-compatible `/v1/chat/completions` and an
-/// Anthropic `/v1/messages`; returns the base URL (`http://127.0.0.1:PORT`) and the script.
+/// Anthropic `/v1/messages` (and a fixed `/v1/embeddings`); returns the base URL
+/// (`http://127.0.0.1:PORT`) and the script.
 pub async fn serve(replies: Vec<Reply>) -> (String, Script) {
     let script = Script {
         replies: Arc::new(Mutex::new(replies.into())),
@@ -82,6 +98,7 @@ pub async fn serve(replies: Vec<Reply>) -> (String, Script) {
     let router = Router::new()
         .route("/v1/chat/completions", post(scripted))
         .route("/v1/messages", post(scripted))
+        .route("/v1/embeddings", post(embedded))
         .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
