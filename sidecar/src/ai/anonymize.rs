@@ -25,6 +25,10 @@ use super::finding::ObjectRef;
 use super::llm::{ChatProvider, LlmError, Msg, ToolSpec, Turn};
 use super::snapshot::Snapshot;
 
+/// Said to the LLM (in the system prompt) when names are placeholders.
+pub const PROMPT_NOTE: &str = "\nNames of objects, namespaces, nodes and the context are placeholders (ns-1, pod-2, \
+     node-1, context-1): use them exactly as written, in tool calls too; they are mapped to the real names for you.";
+
 /// Real names and their placeholders, both ways, for one conversation with the LLM.
 #[derive(Debug, Default, Clone)]
 pub struct Names {
@@ -106,8 +110,13 @@ impl Names {
         }
         for p in &s.pods {
             self.add_meta("Pod", &p.metadata);
-            if let Some(node) = p.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
-                self.add("Node", node);
+            if let Some(spec) = &p.spec {
+                if let Some(node) = spec.node_name.as_deref() {
+                    self.add("Node", node);
+                }
+                if let Some(sa) = spec.service_account_name.as_deref() {
+                    self.add("ServiceAccount", sa);
+                }
             }
         }
         macro_rules! learn {
@@ -169,9 +178,19 @@ impl Names {
                 if let Some(ns) = s("namespace") {
                     self.add("Namespace", ns);
                 }
-                for key in ["nodeName", "node"] {
-                    if let Some(node) = s(key) {
-                        self.add("Node", node);
+                if let Some(node) = s("node") {
+                    self.add("Node", node);
+                }
+                // `nodeName`, `serviceAccountName`, `claimName`, `secretName`, `storageClassName`:
+                // a reference to an object of the kind the key names.
+                for (key, value) in m {
+                    if let (Some(kind), Some(name)) = (key.strip_suffix("Name"), value.as_str())
+                        && !kind.is_empty()
+                        && key != "generateName"
+                    {
+                        let mut k = kind.to_string();
+                        k[..1].make_ascii_uppercase();
+                        self.add(&k, name);
                     }
                 }
                 for x in m.values() {
@@ -411,7 +430,8 @@ mod tests {
         let mut n = Names::default();
         n.learn_value(
             &json!({"items": [{"name": "web-1", "namespace": "blog", "age": "3d", "node": "worker-a"}],
-                    "object": {"kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "blog"}},
+                    "object": {"kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "blog", "generateName": "settings-"}},
+                    "spec": {"serviceAccountName": "web-sa", "volumes": [{"persistentVolumeClaim": {"claimName": "web-data"}}]},
                     "containers": [{"name": "app", "image": "x"}]}),
             Some("Pod"),
         );
@@ -419,6 +439,9 @@ mod tests {
         assert_eq!(n.placeholder("blog"), Some("ns-1"));
         assert_eq!(n.placeholder("worker-a"), Some("node-1"));
         assert_eq!(n.placeholder("settings"), Some("configmap-1"));
+        assert_eq!(n.placeholder("web-sa"), Some("serviceaccount-1"));
+        assert_eq!(n.placeholder("web-data"), Some("claim-1"));
+        assert_eq!(n.placeholder("settings-"), None);
         assert_eq!(n.placeholder("app"), None, "a container name is not an object name");
     }
 

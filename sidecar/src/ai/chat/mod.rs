@@ -555,7 +555,8 @@ impl Chat {
         }
         let provider = anonymize::provider(&llm.provider, anonymize, &names);
         let mut messages = vec![Msg::System {
-            content: system_prompt(turn.context, scope, self.inner.config.chat.enable_kubectl_commands),
+            content: system_prompt(turn.context, scope, self.inner.config.chat.enable_kubectl_commands)
+                + if anonymize { anonymize::PROMPT_NOTE } else { "" },
         }];
         // Evidence about the target, when there is one: gathered and analyzed as an
         // investigation would, and given as data.

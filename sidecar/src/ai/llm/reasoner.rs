@@ -121,9 +121,14 @@ impl Reasoner for LlmReasoner {
             .map(|q| format!("The user asks (quoted, untrusted): «{}»\n", mask::text(q)))
             .unwrap_or_default();
         let scope = serde_json::to_string(input.scope).unwrap_or_default();
+        let note = if input.anonymize_names {
+            anonymize::PROMPT_NOTE
+        } else {
+            ""
+        };
         let mut messages = vec![
             Msg::System {
-                content: system_prompt(),
+                content: system_prompt() + note,
             },
             Msg::User {
                 content: format!(
