@@ -690,3 +690,15 @@ async fn rollout_status_and_history_explain_and_top_read_the_cluster() {
     assert!(c["text"].as_str().unwrap().contains("MEMORY(bytes)"), "{c:#}");
     h.sandbox.shutdown(Duration::from_secs(1));
 }
+
+#[tokio::test]
+async fn with_anonymized_names_the_llm_is_not_asked_when_the_names_cannot_be_listed() {
+    let (url, p) = serve(vec![openai(Some("should not be asked"), &[])]).await;
+    let h = harness(&llm_config(&url, ""), &[("AI_ANONYMIZE_NAMES", "true")]).await;
+    // The cluster goes away: nothing can be listed, so nothing could be hidden.
+    h.sandbox.shutdown(Duration::from_secs(1));
+    let a = ask_about_checkout(&h, "why is checkout in shop failing?").await;
+    assert_eq!(a["answered_by"], "analyzers", "{a:#}");
+    assert!(a["note"].as_str().unwrap().contains("ai.anonymize_names"), "{a:#}");
+    assert!(p.requests().is_empty(), "the provider was asked: {:?}", p.requests());
+}

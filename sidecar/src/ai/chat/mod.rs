@@ -521,16 +521,15 @@ impl Chat {
     }
 
     /// What to hide from the LLM in this turn: the context, the scope, and every object the
-    /// context holds (earlier turns' command output is in the history the LLM is sent).
-    async fn names(&self, context: &str, scope: &Scope) -> Names {
+    /// context holds (earlier turns' command output is in the history the LLM is sent). When
+    /// they cannot be listed the LLM is not asked: names it was promised not to see could leak.
+    async fn names(&self, context: &str, scope: &Scope) -> Result<Names, String> {
         let mut names = Names::for_scope(context, scope);
-        match self.inner.source.snapshot(context, &Scope::Cluster).await {
-            Ok(s) => names.learn_snapshot(&s),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not list the context's names to anonymise; only the target's are hidden")
-            }
-        }
-        names
+        let s = self.inner.source.snapshot(context, &Scope::Cluster).await.map_err(|e| {
+            format!("the context's names could not be listed to anonymise them (ai.anonymize_names), so the LLM was not asked: {e}")
+        })?;
+        names.learn_snapshot(&s);
+        Ok(names)
     }
 
     /// The LLM's answer, with the tools; `Err(why)` when it could not be used.
@@ -551,7 +550,7 @@ impl Chat {
         let anonymize = self.inner.config.anonymize_names;
         let names = Arc::new(RwLock::new(Names::default()));
         if anonymize {
-            *names.write().expect("names lock") = self.names(turn.context, scope).await;
+            *names.write().expect("names lock") = self.names(turn.context, scope).await?;
         }
         let provider = anonymize::provider(&llm.provider, anonymize, &names);
         let mut messages = vec![Msg::System {
