@@ -37,12 +37,18 @@ pub struct Names {
     counters: HashMap<String, usize>,
 }
 
-/// The placeholder prefix for a kind (`Pod` → `pod`, `Namespace` → `ns`).
+/// The placeholder prefix for a kind (`Pod` → `pod`, `Namespace` → `ns`): letters and digits
+/// only, so a placeholder is always one word that maps back.
 fn prefix(kind: &str) -> String {
-    match kind {
-        "Namespace" => "ns".into(),
+    let p: String = kind
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match p.as_str() {
+        "namespace" => "ns".into(),
         "" => "object".into(),
-        k => k.to_ascii_lowercase(),
+        _ => p,
     }
 }
 
@@ -443,6 +449,12 @@ mod tests {
         assert_eq!(n.placeholder("web-data"), Some("claim-1"));
         assert_eq!(n.placeholder("settings-"), None);
         assert_eq!(n.placeholder("app"), None, "a container name is not an object name");
+        n.add("Odd Kind/1", "odd-one");
+        assert_eq!(
+            n.placeholder("odd-one"),
+            Some("oddkind1-1"),
+            "one word whatever the kind"
+        );
     }
 
     #[test]
