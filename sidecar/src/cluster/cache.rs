@@ -249,7 +249,8 @@ pub trait KindCache: Send + Sync {
 }
 
 /// How a watched object is kept in a store, and shown again as JSON. Most kinds keep the typed
-/// object; pods, the one kind counted in tens of thousands, keep a [`Compact`] one.
+/// object; pods, the one kind counted in tens of thousands, are watched and kept as [`Compact`]
+/// ones.
 pub trait Keep: Resource<DynamicType = ()> + Clone + Debug + Send + Sync + 'static {
     /// What the watch delivers (and rows are built from).
     type Watched: Resource<DynamicType = ()> + Debug + Summary + Send + Sync + 'static;
@@ -276,10 +277,11 @@ impl<K> Keep for Compact<K>
 where
     K: Resource<DynamicType = ()> + Debug + Serialize + DeserializeOwned + Summary + Send + Sync + 'static,
 {
-    type Watched = K;
+    /// Decoded straight into the compact form (see [`Compact`]'s `Deserialize`).
+    type Watched = Compact<K>;
 
-    fn keep(obj: K) -> Compact<K> {
-        Compact::new(&obj)
+    fn keep(obj: Compact<K>) -> Compact<K> {
+        obj
     }
 
     fn json(&self) -> Option<Value> {

@@ -9,7 +9,8 @@
 //! namespace they look at, at about 8 µs a pod.
 //!
 //! A [`Compact`] keeps the identifying part of the metadata typed, so the reflector's store can
-//! key it and label selectors can filter it without decoding.
+//! key it and label selectors can filter it without decoding. It deserializes straight from the
+//! API's JSON, so the watch itself delivers compact objects.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -19,7 +20,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Resource;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use super::cache::slim;
+use super::kinds::Summary;
 
 /// One object of kind `K`, kept as JSON with its identity, labels and owners alongside.
 pub struct Compact<K> {
@@ -87,11 +91,21 @@ impl<K: Resource + Serialize + DeserializeOwned> Compact<K> {
     }
 }
 
-/// Reads a `K` and keeps it compact: lets tests and fixtures build stores of compact objects from
-/// JSON the way they build typed ones.
+/// Reads a `K`, slims it as the cache does, and keeps it compact. The watch decodes pods this
+/// way, so a list page of a thousand pods never exists as a thousand typed ones at once: each is
+/// typed only for as long as it takes to write its JSON.
 impl<'de, K: Resource + Serialize + DeserializeOwned> Deserialize<'de> for Compact<K> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        K::deserialize(d).map(|o| Compact::new(&o))
+        let mut o = K::deserialize(d)?;
+        slim(o.meta_mut());
+        Ok(Compact::new(&o))
+    }
+}
+
+/// A compact object's row is its typed object's row.
+impl<K: Resource + Serialize + DeserializeOwned + Summary> Summary for Compact<K> {
+    fn columns(&self, c: &mut Map<String, Value>) {
+        self.decode().columns(c);
     }
 }
 
@@ -162,5 +176,25 @@ mod tests {
         );
         assert_eq!(Compact::<Pod>::kind(&()), "Pod");
         assert_eq!(Compact::<Pod>::plural(&()), "pods");
+    }
+
+    #[test]
+    fn decoding_from_the_api_drops_what_the_cache_never_keeps() {
+        let c: Compact<Pod> = serde_json::from_value(json!({
+            "metadata": {"name": "web-1", "namespace": "shop",
+                "managedFields": [{"manager": "kubectl", "operation": "Apply"}],
+                "annotations": {super::super::cache::LAST_APPLIED: "{\"kind\":\"Pod\"}", "team": "shop"}},
+            "spec": {"containers": [{"name": "c"}]}
+        }))
+        .unwrap();
+        let p = c.decode();
+        assert!(p.metadata.managed_fields.is_none());
+        assert_eq!(
+            p.metadata.annotations.unwrap().into_keys().collect::<Vec<_>>(),
+            ["team"]
+        );
+        let mut columns = Map::new();
+        c.columns(&mut columns);
+        assert_eq!(columns["ready"], "0/1", "rows are the typed pod's rows: {columns:?}");
     }
 }
