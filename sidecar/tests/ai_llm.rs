@@ -390,25 +390,27 @@ async fn a_failing_or_silent_provider_leaves_the_analyzers_conclusion_and_says_w
     );
 }
 
+/// A ledger row of earlier spending this month.
+fn spent(prompt_tokens: u64, completion_tokens: u64, cost_usd: f64) -> kubilitics::store::ai::UsageRecord {
+    kubilitics::store::ai::UsageRecord {
+        at: chrono::Utc::now().to_rfc3339(),
+        provider: "openai".into(),
+        model: "gpt-4o-mini".into(),
+        operation: "investigate".into(),
+        investigation_id: None,
+        conversation_id: None,
+        prompt_tokens,
+        completion_tokens,
+        cost_usd,
+    }
+}
+
 #[tokio::test]
 async fn over_the_hard_budget_no_call_is_made_and_the_investigation_says_why() {
     let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
     let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
     let h = harness(Arc::new(provider), snapshot(None), &[("AI_BUDGET_TOKEN_LIMIT", "1000")]);
-    h.store
-        .record_usage(&kubilitics::store::ai::UsageRecord {
-            at: chrono::Utc::now().to_rfc3339(),
-            provider: "openai".into(),
-            model: "gpt-4o-mini".into(),
-            operation: "investigate".into(),
-            investigation_id: None,
-            conversation_id: None,
-            prompt_tokens: 900,
-            completion_tokens: 200,
-            cost_usd: 0.01,
-        })
-        .await
-        .unwrap();
+    h.store.record_usage(&spent(900, 200, 0.01)).await.unwrap();
     let inv = investigate(&h).await;
     assert_eq!(inv["conclusion_source"], "analyzers", "{inv:#}");
     assert!(
@@ -644,4 +646,263 @@ async fn against_a_live_cluster_only_the_in_scope_fix_runs_and_everything_is_aud
         "{lines:#?}"
     );
     sandbox.shutdown(Duration::from_secs(1));
+}
+
+/// One request a loopback provider saw: path and query, headers, body.
+#[derive(Clone)]
+struct Seen {
+    uri: String,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+/// A loopback chat-completions endpoint at OpenAI's path and at Azure OpenAI's deployment path
+/// that records each request and answers with a short completion.
+async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Uri};
+    type Log = Arc<std::sync::Mutex<Vec<Seen>>>;
+    async fn complete(
+        State(log): State<Log>,
+        uri: Uri,
+        headers: HeaderMap,
+        body: axum::Json<Value>,
+    ) -> axum::Json<Value> {
+        log.lock().unwrap().push(Seen {
+            uri: uri.to_string(),
+            headers,
+            body: body.0,
+        });
+        axum::Json(
+            json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}),
+        )
+    }
+    let log: Log = Arc::default();
+    let router = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(complete))
+        .route(
+            "/openai/deployments/{deployment}/chat/completions",
+            axum::routing::post(complete),
+        )
+        .with_state(log.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{addr}"), log)
+}
+
+/// `ai.llm` as the configuration loads it from `ai-config.yaml` (the runbook's shape) and `env`.
+fn llm_config(ai_config_yaml: &str, env: &[(&str, &str)]) -> kubilitics::config::Llm {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("ai-config.yaml"), ai_config_yaml).unwrap();
+    let mut vars: HashMap<String, String> = [
+        ("KUBILITICS_HOME".to_string(), home.path().display().to_string()),
+        ("HOME".to_string(), home.path().display().to_string()),
+    ]
+    .into();
+    for (k, v) in env {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    config::load(&Inputs { env: &vars, flags: &[] }).unwrap().config.ai.llm
+}
+
+/// The provider the configuration names sends the configured model, temperature, max_tokens and
+/// top_p; timeout and retries come from it too. Azure OpenAI goes to the deployment's path with
+/// the configured api-version and the key in `api-key`; OpenAI-compatible servers to their base
+/// URL with the key as a bearer token.
+#[tokio::test]
+async fn configured_providers_send_the_configured_model_and_sampling_parameters() {
+    kubilitics::ai::llm::ensure_crypto_provider();
+    let (url, log) = recording_server().await;
+    let sampling = "  model: gpt-4o-mini\n  parameters:\n    temperature: 0.15\n    max_tokens: 777\n    top_p: 0.85\n  timeout: 7\n  retry_policy:\n    attempts: 4\n    backoff_factor: 3\n";
+    let hello = [kubilitics::ai::llm::Msg::User {
+        content: "hello".into(),
+    }];
+
+    let compatible = llm_config(
+        &format!("llm:\n  provider: openai\n  endpoint: {url}/v1\n{sampling}"),
+        &[("AI_LLM_API_KEY", "sk-compatible-test-key")],
+    );
+    let p = Params::from_config(&compatible);
+    assert_eq!(
+        (p.timeout, p.attempts, p.backoff_factor),
+        (Duration::from_secs(7), 4, 3.0)
+    );
+    let provider = kubilitics::ai::llm::from_config(&compatible)
+        .unwrap()
+        .expect("configured");
+    assert_eq!(provider.display_name(), format!("OpenAI-compatible ({url}/v1)"));
+    provider.chat(&hello, &[]).await.unwrap();
+
+    let azure = llm_config(
+        &format!(
+            "llm:\n  provider: azure\n  endpoint: {url}/\n  deployment_id: gpt-4o-chat\n  api_version: 2024-06-01\n{sampling}"
+        ),
+        &[("AI_LLM_API_KEY", "azure-test-key")],
+    );
+    let provider = kubilitics::ai::llm::from_config(&azure).unwrap().expect("configured");
+    assert_eq!(provider.display_name(), "Azure OpenAI");
+    let turn = provider.chat(&hello, &[]).await.unwrap();
+    assert_eq!(turn.text.as_deref(), Some("ok"));
+
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    for s in &seen {
+        assert_eq!(s.body["model"], "gpt-4o-mini", "{}", s.body);
+        assert_eq!(s.body["max_tokens"], 777, "{}", s.body);
+        assert!(
+            (s.body["temperature"].as_f64().unwrap() - 0.15).abs() < 1e-6,
+            "{}",
+            s.body
+        );
+        assert!((s.body["top_p"].as_f64().unwrap() - 0.85).abs() < 1e-6, "{}", s.body);
+    }
+    let header = |s: &Seen, name: &str| {
+        s.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(seen[0].uri, "/v1/chat/completions");
+    assert_eq!(header(&seen[0], "authorization"), "Bearer sk-compatible-test-key");
+    assert_eq!(
+        seen[1].uri,
+        "/openai/deployments/gpt-4o-chat/chat/completions?api-version=2024-06-01"
+    );
+    assert_eq!(header(&seen[1], "api-key"), "azure-test-key");
+    assert_eq!(header(&seen[1], "authorization"), "", "the key goes in api-key only");
+}
+
+/// Retries wait longer each time by `backoff_factor`: with a first delay of 60 ms and a factor
+/// of 3, the gaps between the attempts are about 60 ms and then 180 ms.
+#[tokio::test]
+async fn retries_wait_longer_each_time_by_the_backoff_factor() {
+    use kubilitics::ai::llm::{LlmError, Msg, ToolSpec, Turn, with_retries};
+    struct Limited(std::sync::Mutex<Vec<std::time::Instant>>);
+    #[async_trait::async_trait]
+    impl ChatProvider for Limited {
+        fn id(&self) -> &str {
+            "openai"
+        }
+        fn display_name(&self) -> String {
+            "scripted".into()
+        }
+        fn model(&self) -> &str {
+            "m"
+        }
+        async fn chat(&self, _: &[Msg], _: &[ToolSpec]) -> Result<Turn, LlmError> {
+            self.0.lock().unwrap().push(std::time::Instant::now());
+            Err(LlmError::RateLimited("slow down".into()))
+        }
+    }
+    let provider = Limited(Default::default());
+    let mut p = params();
+    p.attempts = 3;
+    p.backoff_factor = 3.0;
+    p.first_backoff = Duration::from_millis(60);
+    let err = with_retries(&provider, &p, &[], &[]).await.unwrap_err();
+    assert!(matches!(err, LlmError::RateLimited(_)), "{err}");
+    let at = provider.0.lock().unwrap().clone();
+    assert_eq!(at.len(), 3, "attempts from retry_policy.attempts");
+    let (first, second) = (at[1] - at[0], at[2] - at[1]);
+    assert!(first >= Duration::from_millis(60), "{first:?}");
+    assert!(
+        second >= Duration::from_millis(180),
+        "the second wait is 3x the first: {second:?}"
+    );
+}
+
+/// The value of the first sample line of `name` (with `labels` in it) in the metrics text.
+fn sample(text: &str, name: &str, labels: &str) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find(|l| l.split([' ', '{']).next() == Some(name) && l.contains(labels))
+        .and_then(|l| l.rsplit(' ').next())
+        .map_or(0.0, |v| v.parse().unwrap())
+}
+
+/// An LLM investigation moves the runbook's `ai_*` metrics (the binary's tests share the
+/// registry, so they are compared before and after, and only ever grow), and /status names the
+/// provider in use.
+#[tokio::test]
+async fn llm_calls_move_the_runbook_ai_metrics_and_status_names_the_provider() {
+    use kubilitics::telemetry::metrics;
+    metrics::init();
+    let (url, _script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
+    let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
+    let h = harness(
+        Arc::new(provider),
+        snapshot(None),
+        &[("AI_BUDGET_TOKEN_LIMIT", "1000000")],
+    );
+    let before = metrics::render();
+    let inv = investigate(&h).await;
+    assert_eq!(inv["conclusion_source"], "llm", "{inv:#}");
+    let after = metrics::render();
+    let grew = |name: &str, labels: &str, by: f64| {
+        let (b, a) = (sample(&before, name, labels), sample(&after, name, labels));
+        assert!(a - b >= by - 1e-9, "{name}{{{labels}}}: {b} -> {a}, expected +{by}");
+    };
+    grew(
+        "ai_llm_requests_total",
+        "model=\"gpt-4o-mini\",operation=\"investigate\"",
+        1.0,
+    );
+    grew("ai_tokens_used_total", "", 1280.0);
+    // 1200 prompt and 80 completion tokens of gpt-4o-mini at 0.15 and 0.6 USD per million.
+    grew("ai_token_cost_usd", "", 0.000228);
+    grew("ai_llm_latency_seconds_count", "", 1.0);
+    grew("ai_investigation_duration_seconds_count", "", 1.0);
+    let remaining = sample(&after, "ai_token_budget_remaining", "");
+    assert!(remaining > 0.0 && remaining <= 1_000_000.0 - 1280.0, "{remaining}");
+
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(
+        status["llm_provider"]["name"],
+        format!("OpenAI-compatible ({url}/v1)"),
+        "{status}"
+    );
+    assert_eq!(status["llm_provider"]["model"], "gpt-4o-mini", "{status}");
+}
+
+/// Past `warning_threshold_percent` (75 by default) /status warns and calls are still made; past
+/// `monthly_limit_usd` with `hard_limit` none is made and the investigation says why.
+#[tokio::test]
+async fn past_the_warning_threshold_calls_go_on_and_past_the_usd_limit_none_is_made() {
+    let limits = [
+        ("AI_BUDGET_MONTHLY_LIMIT", "10"),
+        ("AI_BUDGET_TOKEN_LIMIT", "100000000"),
+    ];
+
+    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
+    let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
+    let h = harness(Arc::new(provider), snapshot(None), &limits);
+    // 70% of the USD limit is under the 75% threshold, 80% is past it.
+    for (cost, warning) in [(7.0, false), (1.0, true)] {
+        h.store.record_usage(&spent(10, 10, cost)).await.unwrap();
+        let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+        let usage = &status["token_usage"];
+        assert_eq!(
+            (usage["warning"].as_bool(), usage["exhausted"].as_bool()),
+            (Some(warning), Some(false)),
+            "{status}"
+        );
+        assert_eq!(status["llm_provider"]["connectivity"], "healthy");
+    }
+    let inv = investigate(&h).await;
+    assert_eq!(inv["conclusion_source"], "llm", "a warning stops nothing: {inv:#}");
+    assert_eq!(script.requests().len(), 1);
+
+    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
+    let provider = OpenAi::new(params(), Some("k".into()), &format!("{url}/v1"), "").unwrap();
+    let h = harness(Arc::new(provider), snapshot(None), &limits);
+    h.store.record_usage(&spent(10, 10, 10.5)).await.unwrap();
+    let inv = investigate(&h).await;
+    assert_eq!(inv["conclusion_source"], "analyzers", "{inv:#}");
+    let note = inv["llm_note"].as_str().unwrap();
+    assert!(note.contains("budget") && note.contains("$10.50 of $10.00"), "{note}");
+    assert!(script.requests().is_empty(), "no call past monthly_limit_usd");
 }
