@@ -365,3 +365,31 @@ async fn progress_streams_over_the_websocket() {
         .unwrap();
     assert_eq!(next(&mut ws).await["type"], "pong");
 }
+
+/// A source whose reads fail, as a cluster that stops answering does.
+struct FailingSource;
+
+#[async_trait]
+impl EvidenceSource for FailingSource {
+    async fn snapshot(&self, _: &str, _: &Scope) -> Result<Snapshot, EvidenceError> {
+        Err(EvidenceError::Read {
+            what: "pods".into(),
+            reason: "connection refused".into(),
+        })
+    }
+    async fn logs(&self, _: &str, _: &str, _: &str, _: &str, _: bool, _: i64) -> Result<Vec<String>, EvidenceError> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn an_investigation_whose_evidence_cannot_be_read_ends_failed_and_says_why() {
+    let h = harness(Arc::new(FailingSource), &[]);
+    let id = start_mailer(&h).await;
+    let inv = wait_terminal(&h, &id).await;
+    assert_eq!(inv["state"], "failed", "{inv:#}");
+    assert!(inv["error"].as_str().unwrap().contains("connection refused"), "{inv:#}");
+    assert!(inv["root_cause"].is_null(), "no conclusion without evidence: {inv:#}");
+    let (_, failed) = call(&h, "GET", "/api/v1/ai/investigations?state=failed", None).await;
+    assert_eq!(failed["total"], 1, "{failed}");
+}
