@@ -248,4 +248,23 @@ mod tests {
         assert_eq!(t.cost("local-llama-3", 10, 10), 0.0);
         assert!(t.price("mystery").is_none());
     }
+
+    #[test]
+    fn ai_prices_yaml_in_the_home_overrides_and_extends_the_table() {
+        let home = tempfile::tempdir().unwrap();
+        assert_eq!(PriceTable::load(home.path()).price("gpt-4o").unwrap().input, 2.5);
+        std::fs::write(
+            home.path().join("ai-prices.yaml"),
+            "gpt-4o: {input: 5.0, output: 20.0}\nmy-vllm: {input: 0.0, output: 0.0}\n",
+        )
+        .unwrap();
+        let t = PriceTable::load(home.path());
+        assert_eq!(t.price("gpt-4o-2024-08-06").unwrap().input, 5.0);
+        assert!((t.cost("gpt-4o", 1_000_000, 1_000_000) - 25.0).abs() < 1e-9);
+        assert_eq!(t.cost("my-vllm-llama", 1_000, 1_000), 0.0);
+        assert_eq!(t.price("gpt-4o-mini").unwrap().input, 0.15, "the rest stay");
+        // An unreadable file leaves the defaults.
+        std::fs::write(home.path().join("ai-prices.yaml"), "gpt-4o: [1, 2]\n").unwrap();
+        assert_eq!(PriceTable::load(home.path()).price("gpt-4o").unwrap().input, 2.5);
+    }
 }
