@@ -161,6 +161,15 @@ mod tests {
             "every expected code is a taxonomy code"
         );
         assert!(suite.iter().any(|s| s.code == "HEALTHY"));
+        // One scenario per code: a code without one has no accuracy to show. UNKNOWN is what
+        // the analyzers say when the evidence settles nothing; no fault is built to produce it.
+        for code in super::super::taxonomy::Code::ALL {
+            assert!(
+                code.as_str() == "UNKNOWN" || suite.iter().any(|s| s.code == code.as_str()),
+                "{} has no scenario in tests/scenarios/",
+                code.as_str()
+            );
+        }
     }
 
     fn scenario(name: &str, code: &str, kind: &str, target: &str) -> Scenario {
