@@ -102,6 +102,10 @@ pub struct ServeFlags {
     /// Kubeconfig file (kubernetes.kubeconfig_path).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+    /// Shut down when standard input closes: the desktop shell holds it open, so the sidecar
+    /// never outlives a shell that was killed or crashed.
+    #[arg(long)]
+    pub exit_when_stdin_closes: bool,
 }
 
 impl ServeFlags {

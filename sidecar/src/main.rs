@@ -65,7 +65,7 @@ fn main() -> ExitCode {
             } else {
                 None
             };
-            match runtime.block_on(server::serve(loaded)) {
+            match runtime.block_on(server::serve(loaded, flags.exit_when_stdin_closes)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e.to_string(), serve_exit_code(&e)),
             }

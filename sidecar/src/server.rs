@@ -52,7 +52,9 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
     move |source| ServeError::Io { context, source }
 }
 
-pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
+/// Runs the server until a signal (or, with `exit_when_stdin_closes`, the end of standard input)
+/// asks it to stop.
+pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), ServeError> {
     let Loaded {
         config, home, warnings, ..
     } = loaded;
@@ -113,6 +115,9 @@ pub async fn serve(loaded: Loaded) -> Result<(), ServeError> {
     });
     let handle = Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
+    if exit_when_stdin_closes {
+        shutdown_when_stdin_closes(handle.clone());
+    }
 
     let scheme = if tls_config.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}", display_addr(api_addr));
@@ -221,6 +226,24 @@ async fn serve_metrics(listener: TcpListener, path: String, handle: Handle<Socke
     if let Err(e) = result {
         tracing::error!(error = %e, "the metrics listener stopped");
     }
+}
+
+/// The parent holds our standard input open for as long as it lives; its end (EOF or an error)
+/// means the parent is gone, however it went. A plain thread, not a runtime task: a read that
+/// never returns must not hold up the runtime's shutdown on a signal.
+fn shutdown_when_stdin_closes(handle: Handle<SocketAddr>) {
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut stdin = std::io::stdin();
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdin.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+        tracing::info!("standard input closed (the parent process is gone): finishing in-flight requests");
+        handle.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
 }
 
 async fn shutdown_on_signal(handle: Handle<SocketAddr>) {

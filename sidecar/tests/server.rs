@@ -218,6 +218,41 @@ fn sigterm_finishes_gracefully() {
 }
 
 #[test]
+fn with_exit_when_stdin_closes_the_sidecar_ends_with_its_parent_and_otherwise_not() {
+    // The desktop shell holds the sidecar's stdin; if the shell is killed, the pipe closes.
+    let h = home();
+    let mut cmd = command(h.path());
+    cmd.stdin(std::process::Stdio::piped());
+    let mut s = Sidecar::start_serve(cmd, &["--exit-when-stdin-closes"]);
+    drop(s.child.stdin.take());
+    let mut status = None;
+    for _ in 0..300 {
+        status = s.child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = status.expect("the sidecar exits once its standard input closes");
+    assert!(status.success(), "a graceful exit: {status:?}");
+    let log = std::fs::read_to_string(h.path().join("stdout.log")).unwrap();
+    assert!(log.contains("standard input closed"), "{log}");
+
+    // A plain `serve` (a service manager's, whose stdin is /dev/null) keeps serving.
+    let h = home();
+    let mut cmd = command(h.path());
+    cmd.stdin(std::process::Stdio::null());
+    let s = Sidecar::start(cmd);
+    let health = client(h.path()).get(format!("{}/health", s.url)).send().unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(
+        s.drain_lines(Duration::from_millis(500))
+            .iter()
+            .all(|l| !l.contains("standard input closed"))
+    );
+}
+
+#[test]
 fn secrets_never_reach_a_log_line() {
     let home = home();
     let secrets = [

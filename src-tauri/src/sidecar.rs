@@ -258,7 +258,17 @@ impl Supervisor {
             Ok(c) => c,
             Err(e) => return Exit::failed(format!("the bundled sidecar is missing: {e}")),
         };
-        let mut args = vec!["serve", "--tls", "--host", "127.0.0.1", "--log-format", "json"];
+        // --exit-when-stdin-closes: the plugin keeps the sidecar's stdin pipe in `CommandChild`,
+        // so if this process is killed the pipe closes and the sidecar stops by itself.
+        let mut args = vec![
+            "serve",
+            "--tls",
+            "--host",
+            "127.0.0.1",
+            "--log-format",
+            "json",
+            "--exit-when-stdin-closes",
+        ];
         let port_arg = port.to_string();
         args.extend(["--port", &port_arg]);
         if sandbox {

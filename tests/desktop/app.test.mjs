@@ -223,6 +223,22 @@ await check('quit leaves no sidecar behind', async () => {
   await until('the sidecar to exit', () => safePids().length === 0, 15_000)
 })
 await browser.deleteSession().catch(() => {})
+
+await check('a killed app leaves no sidecar behind', async () => {
+  // A crash or `kill -9` gives the shell no chance to stop its sidecar; the sidecar notices its
+  // standard input (held by the shell) closing, and stops by itself.
+  const again = await remote({ hostname: '127.0.0.1', port, logLevel: 'error', capabilities: { 'tauri:options': { application: app } } })
+  const pid = await until('a ready sidecar', async () => {
+    const s = await again.executeAsync((done) => window.__TAURI_INTERNALS__.invoke('sidecar_status').then(done, () => done(null)))
+    return s?.phase === 'ready' ? s.pid : null
+  })
+  // The shell is the sidecar's parent (field 4 of /proc/PID/stat, after the parenthesised name).
+  const shell = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1])
+  assert(readlinkSync(`/proc/${shell}/exe`).includes('kubilitics-desk'), `parent ${shell} is not the app`)
+  process.kill(shell, 'SIGKILL')
+  await until('the sidecar to exit after its app was killed', () => !safePids().includes(pid), 20_000)
+  await again.deleteSession().catch(() => {})
+})
 await sleep(500)
 if (safePids().length) {
   failed++
