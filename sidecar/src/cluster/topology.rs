@@ -191,13 +191,9 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         nodes: HashMap::new(),
         edges: Vec::new(),
     };
-    let pods: Vec<_> = s
-        .pods
-        .state()
-        .iter()
-        .filter(|p| in_ns(p.meta()))
-        .map(|p| p.decode())
-        .collect();
+    // Kept compact: each pod is decoded only for its own node and edges below; the selector
+    // walks read the labels the compact form keeps typed.
+    let pods: Vec<_> = s.pods.state().into_iter().filter(|p| in_ns(p.meta())).collect();
 
     for d in s.deployments.state().iter().filter(|d| in_ns(&d.metadata)) {
         let st = d.status.clone().unwrap_or_default();
@@ -265,7 +261,8 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
     }
     let mut wanted_nodes = HashSet::new();
     let mut wanted_claims = HashSet::new();
-    for p in &pods {
+    for compact in &pods {
+        let p = &compact.decode();
         let pid = b.node("Pod", &p.metadata, pod_health(p));
         b.owners(&pid, &p.metadata);
         let ns = p.metadata.namespace.as_deref();
@@ -330,8 +327,8 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         let sel = svc.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
         let targets: Vec<String> = pods
             .iter()
-            .filter(|p| p.metadata.namespace == svc.metadata.namespace && selects(&sel, &p.metadata))
-            .map(|p| id("Pod", p.metadata.namespace.as_deref(), &p.name_any()))
+            .filter(|p| p.meta().namespace == svc.metadata.namespace && selects(&sel, p.meta()))
+            .map(|p| id("Pod", p.meta().namespace.as_deref(), &p.name_any()))
             .collect();
         let h = if sel.is_empty() {
             (Health::Healthy, "no selector (endpoints managed elsewhere)".into())
@@ -400,11 +397,11 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         let did = b.node("PodDisruptionBudget", &pdb.metadata, h);
         for p in pods
             .iter()
-            .filter(|p| p.metadata.namespace == pdb.metadata.namespace && label_selects(&sel, &p.metadata))
+            .filter(|p| p.meta().namespace == pdb.metadata.namespace && label_selects(&sel, p.meta()))
         {
             b.edge(
                 did.clone(),
-                id("Pod", p.metadata.namespace.as_deref(), &p.name_any()),
+                id("Pod", p.meta().namespace.as_deref(), &p.name_any()),
                 EdgeType::Protects,
             );
         }
@@ -418,11 +415,11 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         let nid = b.node("NetworkPolicy", &np.metadata, (Health::Healthy, String::new()));
         for p in pods
             .iter()
-            .filter(|p| p.metadata.namespace == np.metadata.namespace && label_selects(&sel, &p.metadata))
+            .filter(|p| p.meta().namespace == np.metadata.namespace && label_selects(&sel, p.meta()))
         {
             b.edge(
                 nid.clone(),
-                id("Pod", p.metadata.namespace.as_deref(), &p.name_any()),
+                id("Pod", p.meta().namespace.as_deref(), &p.name_any()),
                 EdgeType::AppliesTo,
             );
         }
