@@ -374,6 +374,23 @@ async fn a_failing_or_silent_provider_leaves_the_analyzers_conclusion_and_says_w
         inv["llm_note"]
     );
     assert_eq!(script.requests().len(), 3, "attempts from ai.llm.retry_policy");
+    // /status says the provider is not answering, and why (the runbook's "unreachable").
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(
+        (
+            status["status"].as_str(),
+            status["llm_provider"]["connectivity"].as_str()
+        ),
+        (Some("degraded"), Some("unreachable")),
+        "{status}"
+    );
+    assert!(
+        status["llm_provider"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("upstream failure"),
+        "{status}"
+    );
 
     // A provider slower than ai.llm.timeout is a timeout, retried, then given up.
     let slow = Reply(200, json!({}), Duration::from_secs(5));
@@ -387,6 +404,15 @@ async fn a_failing_or_silent_provider_leaves_the_analyzers_conclusion_and_says_w
         inv["llm_note"].as_str().unwrap().contains("timeout"),
         "{}",
         inv["llm_note"]
+    );
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(status["llm_provider"]["connectivity"], "unreachable", "{status}");
+    assert!(
+        status["llm_provider"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("timeout"),
+        "{status}"
     );
 }
 
@@ -866,6 +892,15 @@ async fn llm_calls_move_the_runbook_ai_metrics_and_status_names_the_provider() {
         "{status}"
     );
     assert_eq!(status["llm_provider"]["model"], "gpt-4o-mini", "{status}");
+    assert_eq!(
+        (
+            status["status"].as_str(),
+            status["llm_provider"]["connectivity"].as_str()
+        ),
+        (Some("operational"), Some("healthy")),
+        "a provider that answered is healthy: {status}"
+    );
+    assert!(status["llm_provider"].get("last_error").is_none(), "{status}");
 }
 
 /// Past `warning_threshold_percent` (75 by default) /status warns and calls are still made; past

@@ -369,6 +369,9 @@ impl ChatProvider for Anonymized {
         }
         Ok(turn)
     }
+    fn observe(&self, outcome: &Result<Turn, LlmError>) {
+        self.inner.observe(outcome);
+    }
 }
 
 /// `provider` itself, or wrapped so that it sees placeholders only, with the dictionary the

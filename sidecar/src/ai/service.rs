@@ -12,25 +12,29 @@ use super::chat::{Chat, ChatLlm};
 use super::engine::{Engine, Reasoner};
 use super::evidence::EvidenceSource;
 use super::kube_source::KubeSource;
+use super::llm::reachability::{Observed, Reachability};
 use super::llm::reasoner::{LlmReasoner, MAX_STEPS};
 use super::llm::{ChatProvider, Params};
 use crate::config::Config;
 use crate::safety::actions::Actions;
 use crate::store::Store;
 
-/// The reasoner for a provider, with the configured sampling, retries and the budget.
+/// The reasoner for a provider, with the configured sampling, retries and the budget. The
+/// provider is watched: how its calls end shows in `/status` ([`ProviderInfo::reachability`]).
 pub fn reasoner(
     provider: Arc<dyn ChatProvider>,
     llm: &crate::config::Llm,
     budget: Budget,
     store: Arc<dyn Store>,
 ) -> (ProviderInfo, Arc<dyn Reasoner>) {
+    let reachability = Arc::new(Reachability::default());
     let info = ProviderInfo {
         name: provider.display_name(),
         model: provider.model().to_string(),
+        reachability: reachability.clone(),
     };
     let r = LlmReasoner {
-        provider,
+        provider: Arc::new(Observed::new(provider, reachability)),
         params: Params::from_config(llm),
         budget,
         store,
@@ -55,6 +59,10 @@ pub struct Ai {
 pub struct ProviderInfo {
     pub name: String,
     pub model: String,
+    /// How its last call went: investigations' and chat's calls alike.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub reachability: Arc<Reachability>,
 }
 
 impl Ai {
@@ -76,9 +84,14 @@ impl Ai {
             .clone()
             .map(|p| reasoner(p, &config.ai.llm, budget.clone(), store.clone()));
         let ai = Ai::new(config.ai.clone(), store, source, budget.clone(), actions, reasoner);
+        // Chat's calls count towards the same reachability as investigations'.
+        let seen = ai.provider.as_ref().map(|info| info.reachability.clone());
         match provider {
             Some(provider) => ai.with_chat_llm(ChatLlm {
-                provider,
+                provider: match seen {
+                    Some(seen) => Arc::new(Observed::new(provider, seen)),
+                    None => provider,
+                },
                 params: Params::from_config(&config.ai.llm),
                 budget,
             }),
@@ -120,11 +133,15 @@ impl Ai {
 
     pub async fn status(&self) -> AiStatus {
         let token_usage = self.budget.usage().await;
+        let mut last_error = None;
         let (name, model, connectivity) = match &self.provider {
             None => ("none".to_string(), None, "not_configured".to_string()),
             Some(p) => {
                 let c = if token_usage.exhausted && self.config.budget.hard_limit {
                     "over_budget"
+                } else if let Some(problem) = p.reachability.problem() {
+                    last_error = Some(problem);
+                    "unreachable"
                 } else {
                     "healthy"
                 };
@@ -138,6 +155,7 @@ impl Ai {
                 name,
                 model,
                 connectivity,
+                last_error,
             },
             token_usage,
             investigations: InvestigationCounts {
@@ -154,8 +172,13 @@ pub struct LlmProviderStatus {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// healthy, unreachable, not_configured, over_budget.
+    /// healthy, unreachable, not_configured, over_budget. Follows the last call: a provider
+    /// is "unreachable" from a call that could not reach it (or whose key it refused) until one
+    /// that does; "healthy" before any call.
     pub connectivity: String,
+    /// Why the last call failed, while `connectivity` is "unreachable".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

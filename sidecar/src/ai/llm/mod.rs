@@ -12,6 +12,7 @@
 pub mod anthropic;
 pub mod keys;
 pub mod openai;
+pub mod reachability;
 pub mod reasoner;
 
 use std::time::Duration;
@@ -104,6 +105,9 @@ pub trait ChatProvider: Send + Sync {
     fn model(&self) -> &str;
     /// One completion (no retries: see [`with_retries`]).
     async fn chat(&self, messages: &[Msg], tools: &[ToolSpec]) -> Result<Turn, LlmError>;
+    /// Told how each attempt ended, timeouts included (see [`reachability::Observed`]);
+    /// wrappers pass it on to the provider they wrap.
+    fn observe(&self, _outcome: &Result<Turn, LlmError>) {}
 }
 
 /// Sampling and transport settings from `ai.llm`.
@@ -183,6 +187,7 @@ pub async fn with_retries(
             Err(_) => Err(LlmError::Timeout),
         };
         crate::telemetry::metrics::AI_LLM_LATENCY.observe(started.elapsed().as_secs_f64());
+        provider.observe(&result);
         match result {
             Err(e) if e.retryable() && attempt < params.attempts => {
                 tracing::warn!(provider = provider.id(), attempt, error = %e, "LLM call failed; retrying");

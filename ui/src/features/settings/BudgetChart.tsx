@@ -12,6 +12,12 @@ export function BudgetChart({ status }: { status?: AiStatus }) {
         Provider: <strong>{status.llm_provider.name}</strong>
         {status.llm_provider.model && <> · {status.llm_provider.model}</>} ({status.llm_provider.connectivity})
       </p>
+      {status.llm_provider.last_error && (
+        <p className="error" role="status">
+          The last call to the provider failed: {status.llm_provider.last_error}. Check the endpoint and API key in AI settings, and
+          that this machine can reach the provider; investigations use the analyzers meanwhile.
+        </p>
+      )}
       <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={u.daily_quota} aria-valuenow={u.daily_used} aria-label="Tokens used today">
         <div className={`meter-fill ${pct > 80 ? 'warn' : ''}`} style={{ width: `${pct}%` }} />
       </div>
