@@ -248,13 +248,10 @@ pub trait KindCache: Send + Sync {
     }
 }
 
-/// How a watched object is kept in a store, and shown again as JSON. Most kinds keep the typed
+/// What a store keeps per object, and how it is shown again as JSON. Most kinds keep the typed
 /// object; pods, the one kind counted in tens of thousands, are watched and kept as [`Compact`]
-/// ones.
-pub trait Keep: Resource<DynamicType = ()> + Clone + Debug + Send + Sync + 'static {
-    /// What the watch delivers (and rows are built from).
-    type Watched: Resource<DynamicType = ()> + Debug + Summary + Send + Sync + 'static;
-    fn keep(obj: Self::Watched) -> Self;
+/// ones (decoded straight from the API's JSON into that form).
+pub trait Keep: Resource<DynamicType = ()> + Clone + Debug + Summary + Send + Sync + 'static {
     fn json(&self) -> Option<Value>;
 }
 
@@ -262,12 +259,6 @@ impl<K> Keep for K
 where
     K: Resource<DynamicType = ()> + Clone + Debug + Serialize + Summary + Send + Sync + 'static,
 {
-    type Watched = K;
-
-    fn keep(obj: K) -> K {
-        obj
-    }
-
     fn json(&self) -> Option<Value> {
         serde_json::to_value(self).ok()
     }
@@ -277,13 +268,6 @@ impl<K> Keep for Compact<K>
 where
     K: Resource<DynamicType = ()> + Debug + Serialize + DeserializeOwned + Summary + Send + Sync + 'static,
 {
-    /// Decoded straight into the compact form (see [`Compact`]'s `Deserialize`).
-    type Watched = Compact<K>;
-
-    fn keep(obj: Compact<K>) -> Compact<K> {
-        obj
-    }
-
     fn json(&self) -> Option<Value> {
         Some(self.to_value())
     }
@@ -475,9 +459,9 @@ struct Builder {
 impl Builder {
     fn typed<S>(&mut self, name: &str) -> Store<S>
     where
-        S: Keep<Watched: Clone + DeserializeOwned>,
+        S: Keep + DeserializeOwned,
     {
-        let api: Api<S::Watched> = Api::all(self.client.clone());
+        let api: Api<S> = Api::all(self.client.clone());
         let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
         self.spawn(name, stream)
     }
@@ -492,7 +476,7 @@ impl Builder {
     fn spawn<S, W>(&mut self, name: &str, stream: W) -> Store<S>
     where
         S: Keep,
-        W: Stream<Item = Result<watcher::Event<S::Watched>, watcher::Error>> + Send + 'static,
+        W: Stream<Item = Result<watcher::Event<S>, watcher::Error>> + Send + 'static,
     {
         let info = kinds::find(name).expect("a known kind");
         let (reader, writer) = reflector::store::<S>();
@@ -550,29 +534,10 @@ fn ready_row<K: Resource + Summary>(o: &K, row: &Row) -> ReadyRow {
     ReadyRow::new(row, from)
 }
 
-/// The event with its object in the form the store keeps.
-fn kept<S: Keep>(e: watcher::Event<S::Watched>) -> watcher::Event<S> {
-    match e {
-        watcher::Event::Apply(o) => watcher::Event::Apply(S::keep(o)),
-        watcher::Event::Delete(o) => watcher::Event::Delete(S::keep(o)),
-        watcher::Event::Init => watcher::Event::Init,
-        watcher::Event::InitApply(o) => watcher::Event::InitApply(S::keep(o)),
-        watcher::Event::InitDone => watcher::Event::InitDone,
-    }
-}
-
-fn object_ref<S: Keep>(meta: &ObjectMeta) -> ObjectRef<S> {
-    let r = ObjectRef::new(meta.name.as_deref().unwrap_or_default());
-    match meta.namespace.as_deref() {
-        Some(ns) => r.within(ns),
-        None => r,
-    }
-}
-
 async fn run<S, W>(info: &'static KindInfo, stream: W, sinks: Sinks<S>)
 where
     S: Keep,
-    W: Stream<Item = Result<watcher::Event<S::Watched>, watcher::Error>> + Send + 'static,
+    W: Stream<Item = Result<watcher::Event<S>, watcher::Error>> + Send + 'static,
 {
     let Sinks {
         reader,
@@ -595,38 +560,37 @@ where
                 continue;
             }
         };
-        // Rows and deltas are built from the watched object; the store keeps what `S` keeps.
         match &event {
             watcher::Event::Apply(o) => {
-                let meta = o.meta();
-                let existed = reader.get(&object_ref::<S>(meta)).is_some();
+                let existed = reader.get(&ObjectRef::from_obj(o)).is_some();
+                writer.apply_watcher_event(&event);
                 let t = if existed { DeltaType::Modified } else { DeltaType::Added };
+                let meta = o.meta();
                 let row = kinds::row(o, chrono::Utc::now());
                 rows.put(ready_row(o, &row));
-                let (namespace, name) = (meta.namespace.clone(), meta.name.clone().unwrap_or_default());
-                writer.apply_watcher_event(&kept(event));
-                deltas.emit(info.name, t, namespace, name, Some(row));
+                let name = meta.name.clone().unwrap_or_default();
+                deltas.emit(info.name, t, meta.namespace.clone(), name, Some(row));
                 status.synced_if_stale();
             }
             watcher::Event::Delete(o) => {
+                writer.apply_watcher_event(&event);
                 let meta = o.meta();
                 rows.remove(meta.namespace.as_deref(), meta.name.as_deref().unwrap_or_default());
-                let (namespace, name) = (meta.namespace.clone(), meta.name.clone().unwrap_or_default());
-                writer.apply_watcher_event(&kept(event));
-                deltas.emit(info.name, DeltaType::Deleted, namespace, name, None);
+                let name = meta.name.clone().unwrap_or_default();
+                deltas.emit(info.name, DeltaType::Deleted, meta.namespace.clone(), name, None);
             }
             watcher::Event::Init => {
-                writer.apply_watcher_event(&kept(event));
+                writer.apply_watcher_event(&event);
                 relist = Some(RowIndex::staging());
             }
             watcher::Event::InitApply(o) => {
+                writer.apply_watcher_event(&event);
                 if let Some(r) = relist.as_mut() {
                     r.put(ready_row(o, &kinds::row(o, chrono::Utc::now())));
                 }
-                writer.apply_watcher_event(&kept(event));
             }
             watcher::Event::InitDone => {
-                writer.apply_watcher_event(&kept(event));
+                writer.apply_watcher_event(&event);
                 if let Some(r) = relist.take() {
                     r.finish(&rows);
                 }
