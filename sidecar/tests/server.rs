@@ -165,12 +165,18 @@ fn request_ids_are_echoed_and_on_every_log_line_of_the_request() {
     let generated_id = generated.headers()["x-request-id"].to_str().unwrap().to_string();
     assert!(generated_id.starts_with("req-"));
 
-    let lines = sidecar.drain_lines(Duration::from_secs(2));
-    let served: Vec<Value> = lines
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["message"] == "request served")
-        .collect();
+    // A request's log line is written after its response is sent: read until both are in.
+    let mut served: Vec<Value> = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while served.len() < 2 && std::time::Instant::now() < deadline {
+        served.extend(
+            sidecar
+                .drain_lines(Duration::from_millis(500))
+                .iter()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|v| v["message"] == "request served"),
+        );
+    }
     let ours = served
         .iter()
         .find(|v| v["request_id"] == "req-20260210-abc123")
