@@ -87,6 +87,8 @@ impl Anthropic {
                 _ => out.push(json!({"role": role, "content": block})),
             }
         }
+        // No `top_p`: Anthropic asks for temperature or top_p, not both, and its recent models
+        // refuse a request that sets both; `ai.llm.top_p` applies to OpenAI-shaped providers.
         let mut body = json!({"model": self.params.model, "max_tokens": self.params.max_tokens,
             "temperature": self.params.temperature, "messages": out});
         if !system.is_empty() {
