@@ -51,7 +51,7 @@ async fn every_scenario_is_investigated_to_its_expected_code() {
     state.ai = Ai::new(
         cfg.ai.clone(),
         store,
-        Arc::new(KubeSource::new(kubeconfig)),
+        Arc::new(KubeSource::new(kubeconfig.clone())),
         budget,
         actions,
         None,
@@ -96,4 +96,21 @@ async fn every_scenario_is_investigated_to_its_expected_code() {
     }
     println!("{}", report.render());
     assert_eq!(report.correct(), report.outcomes.len(), "every scenario names its code");
+
+    // `kubilitics eval`, the command people run, on two of the scenarios applied above: its
+    // report, accuracy per code and exit status.
+    let cli_home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubilitics"))
+        .args(["eval", "config-missing-key", "healthy-completed-job", "--scenarios"])
+        .arg(&root)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["--context", &context])
+        .env("KUBILITICS_HOME", cli_home.path())
+        .output()
+        .expect("kubilitics eval runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("accuracy per code"), "{stdout}");
+    assert!(stdout.contains("total 2/2 = 100.0%"), "{stdout}");
 }
