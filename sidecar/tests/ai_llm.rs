@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use in_process::{Reply, anthropic_calls, openai_calls, serve, words_sent};
+use in_process::{Reply, anthropic_calls, openai_calls, params, serve, words_sent};
 use kubilitics::ai::budget::{Budget, PriceTable};
 use kubilitics::ai::evidence::StaticSource;
+use kubilitics::ai::llm::ChatProvider;
 use kubilitics::ai::llm::anthropic::Anthropic;
 use kubilitics::ai::llm::openai::OpenAi;
-use kubilitics::ai::llm::{ChatProvider, Params};
 use kubilitics::ai::service::{self, Ai};
 use kubilitics::ai::similar::Embedder;
 use kubilitics::ai::snapshot::Snapshot;
@@ -94,19 +94,6 @@ fn harness(provider: Arc<dyn ChatProvider>, snap: Snapshot, extra: &[(&str, &str
         _home: home,
         state,
         store,
-    }
-}
-
-fn params() -> Params {
-    Params {
-        model: "gpt-4o-mini".into(),
-        temperature: 0.3,
-        max_tokens: 512,
-        top_p: 0.9,
-        timeout: Duration::from_millis(800),
-        attempts: 3,
-        backoff_factor: 2.0,
-        first_backoff: Duration::from_millis(20),
     }
 }
 
@@ -672,173 +659,6 @@ async fn against_a_live_cluster_only_the_in_scope_fix_runs_and_everything_is_aud
         "{lines:#?}"
     );
     sandbox.shutdown(Duration::from_secs(1));
-}
-
-/// One request a loopback provider saw: path and query, headers, body.
-#[derive(Clone)]
-struct Seen {
-    uri: String,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-/// A loopback chat-completions endpoint at OpenAI's path and at Azure OpenAI's deployment path
-/// that records each request and answers with a short completion.
-async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
-    use axum::extract::State;
-    use axum::http::{HeaderMap, Uri};
-    type Log = Arc<std::sync::Mutex<Vec<Seen>>>;
-    async fn complete(
-        State(log): State<Log>,
-        uri: Uri,
-        headers: HeaderMap,
-        body: axum::Json<Value>,
-    ) -> axum::Json<Value> {
-        log.lock().unwrap().push(Seen {
-            uri: uri.to_string(),
-            headers,
-            body: body.0,
-        });
-        axum::Json(
-            json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}),
-        )
-    }
-    let log: Log = Arc::default();
-    let router = axum::Router::new()
-        .route("/v1/chat/completions", axum::routing::post(complete))
-        .route(
-            "/openai/deployments/{deployment}/chat/completions",
-            axum::routing::post(complete),
-        )
-        .with_state(log.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (format!("http://{addr}"), log)
-}
-
-/// `ai.llm` as the configuration loads it from `ai-config.yaml` (the runbook's shape) and `env`.
-fn llm_config(ai_config_yaml: &str, env: &[(&str, &str)]) -> kubilitics::config::Llm {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("ai-config.yaml"), ai_config_yaml).unwrap();
-    let mut vars: HashMap<String, String> = [
-        ("KUBILITICS_HOME".to_string(), home.path().display().to_string()),
-        ("HOME".to_string(), home.path().display().to_string()),
-    ]
-    .into();
-    for (k, v) in env {
-        vars.insert(k.to_string(), v.to_string());
-    }
-    config::load(&Inputs { env: &vars, flags: &[] }).unwrap().config.ai.llm
-}
-
-/// The provider the configuration names sends the configured model, temperature, max_tokens and
-/// top_p; timeout and retries come from it too. Azure OpenAI goes to the deployment's path with
-/// the configured api-version and the key in `api-key`; OpenAI-compatible servers to their base
-/// URL with the key as a bearer token.
-#[tokio::test]
-async fn configured_providers_send_the_configured_model_and_sampling_parameters() {
-    kubilitics::ai::llm::ensure_crypto_provider();
-    let (url, log) = recording_server().await;
-    let sampling = "  model: gpt-4o-mini\n  parameters:\n    temperature: 0.15\n    max_tokens: 777\n    top_p: 0.85\n  timeout: 7\n  retry_policy:\n    attempts: 4\n    backoff_factor: 3\n";
-    let hello = [kubilitics::ai::llm::Msg::User {
-        content: "hello".into(),
-    }];
-
-    let compatible = llm_config(
-        &format!("llm:\n  provider: openai\n  endpoint: {url}/v1\n{sampling}"),
-        &[("AI_LLM_API_KEY", "sk-compatible-test-key")],
-    );
-    let p = Params::from_config(&compatible);
-    assert_eq!(
-        (p.timeout, p.attempts, p.backoff_factor),
-        (Duration::from_secs(7), 4, 3.0)
-    );
-    let provider = kubilitics::ai::llm::from_config(&compatible)
-        .unwrap()
-        .expect("configured");
-    assert_eq!(provider.display_name(), format!("OpenAI-compatible ({url}/v1)"));
-    provider.chat(&hello, &[]).await.unwrap();
-
-    let azure = llm_config(
-        &format!(
-            "llm:\n  provider: azure\n  endpoint: {url}/\n  deployment_id: gpt-4o-chat\n  api_version: 2024-06-01\n{sampling}"
-        ),
-        &[("AI_LLM_API_KEY", "azure-test-key")],
-    );
-    let provider = kubilitics::ai::llm::from_config(&azure).unwrap().expect("configured");
-    assert_eq!(provider.display_name(), "Azure OpenAI");
-    let turn = provider.chat(&hello, &[]).await.unwrap();
-    assert_eq!(turn.text.as_deref(), Some("ok"));
-
-    let seen = log.lock().unwrap().clone();
-    assert_eq!(seen.len(), 2);
-    for s in &seen {
-        assert_eq!(s.body["model"], "gpt-4o-mini", "{}", s.body);
-        assert_eq!(s.body["max_tokens"], 777, "{}", s.body);
-        assert!(
-            (s.body["temperature"].as_f64().unwrap() - 0.15).abs() < 1e-6,
-            "{}",
-            s.body
-        );
-        assert!((s.body["top_p"].as_f64().unwrap() - 0.85).abs() < 1e-6, "{}", s.body);
-    }
-    let header = |s: &Seen, name: &str| {
-        s.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    assert_eq!(seen[0].uri, "/v1/chat/completions");
-    assert_eq!(header(&seen[0], "authorization"), "Bearer sk-compatible-test-key");
-    assert_eq!(
-        seen[1].uri,
-        "/openai/deployments/gpt-4o-chat/chat/completions?api-version=2024-06-01"
-    );
-    assert_eq!(header(&seen[1], "api-key"), "azure-test-key");
-    assert_eq!(header(&seen[1], "authorization"), "", "the key goes in api-key only");
-}
-
-/// Retries wait longer each time by `backoff_factor`: with a first delay of 60 ms and a factor
-/// of 3, the gaps between the attempts are about 60 ms and then 180 ms.
-#[tokio::test]
-async fn retries_wait_longer_each_time_by_the_backoff_factor() {
-    use kubilitics::ai::llm::{LlmError, Msg, ToolSpec, Turn, with_retries};
-    struct Limited(std::sync::Mutex<Vec<std::time::Instant>>);
-    #[async_trait::async_trait]
-    impl ChatProvider for Limited {
-        fn id(&self) -> &str {
-            "openai"
-        }
-        fn display_name(&self) -> String {
-            "scripted".into()
-        }
-        fn model(&self) -> &str {
-            "m"
-        }
-        async fn chat(&self, _: &[Msg], _: &[ToolSpec]) -> Result<Turn, LlmError> {
-            self.0.lock().unwrap().push(std::time::Instant::now());
-            Err(LlmError::RateLimited("slow down".into()))
-        }
-    }
-    let provider = Limited(Default::default());
-    let mut p = params();
-    p.attempts = 3;
-    p.backoff_factor = 3.0;
-    p.first_backoff = Duration::from_millis(60);
-    let err = with_retries(&provider, &p, &[], &[]).await.unwrap_err();
-    assert!(matches!(err, LlmError::RateLimited(_)), "{err}");
-    let at = provider.0.lock().unwrap().clone();
-    assert_eq!(at.len(), 3, "attempts from retry_policy.attempts");
-    let (first, second) = (at[1] - at[0], at[2] - at[1]);
-    assert!(first >= Duration::from_millis(60), "{first:?}");
-    assert!(
-        second >= Duration::from_millis(180),
-        "the second wait is 3x the first: {second:?}"
-    );
 }
 
 /// The value of the first sample line of `name` (with `labels` in it) in the metrics text.

@@ -176,3 +176,17 @@ pub fn words_sent(requests: &[Value]) -> std::collections::HashSet<String> {
         })
         .collect()
 }
+
+/// LLM settings for tests: a short timeout and quick retries, so failure paths run fast.
+pub fn params() -> kubilitics::ai::llm::Params {
+    kubilitics::ai::llm::Params {
+        model: "gpt-4o-mini".into(),
+        temperature: 0.3,
+        max_tokens: 512,
+        top_p: 0.9,
+        timeout: Duration::from_millis(800),
+        attempts: 3,
+        backoff_factor: 2.0,
+        first_backoff: Duration::from_millis(20),
+    }
+}
