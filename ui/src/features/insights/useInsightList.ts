@@ -9,5 +9,8 @@ export function useInsightList(filter: { state: InsightState; context?: string }
   return useQuery({
     queryKey: ['insights', filter],
     queryFn: () => request<InsightList>('GET', '/api/v1/ai/insights', { query: { state: filter.state, context: filter.context, limit: 500 } }),
+    // The scan runs in the sidecar and no WebSocket message announces its results, so the list
+    // is re-read: a page opened before the scan finished would otherwise never show them.
+    refetchInterval: 10_000,
   })
 }
