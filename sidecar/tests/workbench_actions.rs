@@ -310,3 +310,167 @@ fn drain_evicts_through_the_eviction_api_and_honours_pod_disruption_budgets() {
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
     kubectl(&kc, &["delete", "node", &node, "--wait=false"]);
 }
+
+/// A ValidatingAdmissionPolicy, bound to namespace `ns` only, that denies every dry-run request
+/// to change a Deployment (or its scale) or delete a Pod, and lets the same request through
+/// without dry run. An action that fails with its message was dry-run first, and the real request
+/// never followed.
+fn deny_dry_runs_in(kc: &std::path::Path, ns: &str) -> String {
+    let name = format!("deny-dry-runs-{ns}");
+    let manifest = format!(
+        r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: {name}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["UPDATE"]
+      resources: ["deployments", "deployments/scale"]
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["DELETE"]
+      resources: ["pods"]
+  validations:
+  - expression: "!request.dryRun"
+    message: "dry run seen by the test policy"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: {name}
+spec:
+  policyName: {name}
+  validationActions: ["Deny"]
+  matchResources:
+    namespaceSelector:
+      matchLabels:
+        kubernetes.io/metadata.name: {ns}
+"#
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), manifest).unwrap();
+    kubectl(kc, &["apply", "-f", file.path().to_str().unwrap()]);
+    name
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn every_apply_is_dry_run_first_and_a_refused_dry_run_changes_nothing() {
+    let kc = test_kubeconfig();
+    let ns = unique_ns("dry");
+    kubectl(&kc, &["create", "namespace", &ns]);
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            &ns,
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx",
+            "--replicas=1",
+        ],
+    );
+    let policy = deny_dry_runs_in(&kc, &ns);
+    // The API server loads new policies asynchronously: wait until a dry run is denied (and
+    // check, with kubectl, that a real request is not).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = std::process::Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args([
+                "-n",
+                &ns,
+                "scale",
+                "deployment",
+                "web",
+                "--replicas=1",
+                "--dry-run=server",
+            ])
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&out.stderr).contains("dry run seen by the test policy") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the test policy never took effect"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    let w = Workbench::start(&kc, &[]);
+    let actions = "/api/v1/clusters/kubilitics-test/actions";
+    let pods = w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}"),
+        |v| v["total"] == 1 && v["items"][0]["status"] == "Running",
+    );
+    let pod = pods["items"][0]["name"].as_str().unwrap().to_string();
+
+    // An action the policy allows at once: its dry run is refused, so it never ran.
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "deployment", "namespace": ns, "name": "web", "action": {"type": "scale", "replicas": 4}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "failed", "{r}");
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("dry run seen by the test policy"),
+        "the reason quotes the API server: {r}"
+    );
+    assert_eq!(
+        replicas(&kc, &ns, "web"),
+        "1",
+        "a failed dry run must leave the object alone"
+    );
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0]["result"].as_str().unwrap().starts_with("failed"), "{audit:?}");
+    // The same change without dry run is accepted by the API server: only the dry run was refused.
+    kubectl(&kc, &["-n", &ns, "scale", "deployment", "web", "--replicas=2"]);
+    assert_eq!(replicas(&kc, &ns, "web"), "2");
+
+    // An approved action goes through the same dry run.
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "pod", "namespace": ns, "name": pod, "action": {"type": "delete_pod"}}),
+    );
+    assert_eq!(s, 202, "{r}");
+    let approval = r["approval_id"].as_str().unwrap();
+    let (s, done) = w.post(&format!("/api/v1/approvals/{approval}/approve"), json!({}));
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["state"], "failed", "{done}");
+    assert!(
+        done["reason"]
+            .as_str()
+            .unwrap()
+            .contains("dry run seen by the test policy")
+    );
+    kubectl(&kc, &["-n", &ns, "get", "pod", &pod]);
+    let trail = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert!(
+        trail
+            .iter()
+            .any(|a| a["decision"] == "approved" && a["result"].as_str().unwrap_or("").starts_with("failed")),
+        "{trail:?}"
+    );
+
+    kubectl(
+        &kc,
+        &[
+            "delete",
+            "validatingadmissionpolicybinding,validatingadmissionpolicy",
+            &policy,
+            "--wait=false",
+        ],
+    );
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}
