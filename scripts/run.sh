@@ -14,7 +14,8 @@ if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -z "${KUBILITICS_BROWSER_MODE:-}"
 fi
 
 step "setting up (idempotent)"
-apt_install build-essential pkg-config ca-certificates
+# libdbus-1-dev: the sidecar reads LLM API keys from the Secret Service too (ai/llm/keys.rs).
+apt_install build-essential pkg-config ca-certificates libdbus-1-dev
 rust_components
 export CARGO_TARGET_DIR="$KUBILITICS_CACHE_DIR/target"
 

@@ -38,6 +38,22 @@ pub enum Command {
     /// root-cause code; exits 1 when any scenario is missed. On the real control plane:
     /// `tests/cluster/with-cluster -- kubilitics eval --apply`.
     Eval(EvalFlags),
+    /// LLM API keys in the OS keyring (where the desktop app's Settings keep them too).
+    LlmKey {
+        #[command(subcommand)]
+        command: LlmKeyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LlmKeyCommand {
+    /// Store the key for PROVIDER (default: ai.llm.provider), read from standard input so it
+    /// never appears in a command line or the shell's history.
+    Set { provider: Option<String> },
+    /// Remove the key for PROVIDER (default: ai.llm.provider).
+    Delete { provider: Option<String> },
+    /// Say whether a key is stored for PROVIDER (default: ai.llm.provider), never the key.
+    Status { provider: Option<String> },
 }
 
 #[derive(Args, Debug, Default)]

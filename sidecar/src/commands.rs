@@ -1,10 +1,11 @@
-//! The non-serving subcommands: `db migrate`, `db backup`, `config show`, `eval`. Each returns
+//! The non-serving subcommands: `db migrate`, `db backup`, `config show`, `eval`, `llm-key`. Each returns
 //! what to print, so the binary stays a thin dispatcher.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{ConfigCommand, DbCommand, EvalFlags, MigrateArgs};
+use crate::ai::llm::keys;
+use crate::cli::{ConfigCommand, DbCommand, EvalFlags, LlmKeyCommand, MigrateArgs};
 use crate::config::{Loaded, show};
 use crate::store::{StoreError, sqlite};
 
@@ -48,6 +49,49 @@ fn migrate(cfg: &crate::config::Sqlite, args: &MigrateArgs) -> Result<String, St
 pub fn config(loaded: &Loaded, command: &ConfigCommand) -> String {
     match command {
         ConfigCommand::Show => show::render(loaded),
+    }
+}
+
+/// `kubilitics llm-key`: `stdin` is read only by `set`.
+pub fn llm_key(loaded: &Loaded, command: &LlmKeyCommand, stdin: impl std::io::Read) -> Result<String, String> {
+    use std::io::Read;
+    let provider = |given: &Option<String>| -> Result<String, String> {
+        let name = given
+            .clone()
+            .unwrap_or_else(|| loaded.config.ai.llm.provider.clone())
+            .trim()
+            .to_ascii_lowercase();
+        if name.is_empty() || name == "none" {
+            return Err("no provider: name one (kubilitics llm-key set openai) or set ai.llm.provider".into());
+        }
+        Ok(name)
+    };
+    match command {
+        LlmKeyCommand::Set { provider: p } => {
+            let p = provider(p)?;
+            let mut key = String::new();
+            stdin
+                .take(8193)
+                .read_to_string(&mut key)
+                .map_err(|e| format!("cannot read the key from standard input: {e}"))?;
+            // A trailing newline from `echo` or a here-string is not part of the key.
+            let key = key.trim_end_matches(['\n', '\r']);
+            let store = keys::store(&p, key).map_err(|e| e.to_string())?;
+            Ok(format!("stored the API key for {p} in the OS keyring ({store})\n"))
+        }
+        LlmKeyCommand::Delete { provider: p } => {
+            let p = provider(p)?;
+            let store = keys::delete(&p).map_err(|e| e.to_string())?;
+            Ok(format!("no API key for {p} in the OS keyring ({store}) any more\n"))
+        }
+        LlmKeyCommand::Status { provider: p } => {
+            let p = provider(p)?;
+            let store = keys::store_name();
+            match keys::stored(&p).map_err(|e| e.to_string())? {
+                Some(_) => Ok(format!("an API key for {p} is stored in the OS keyring ({store})\n")),
+                None => Ok(format!("no API key for {p} in the OS keyring ({store})\n")),
+            }
+        }
     }
 }
 

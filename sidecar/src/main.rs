@@ -82,6 +82,13 @@ fn main() -> ExitCode {
             warn_all(&loaded.warnings);
             print_ok(&commands::config(&loaded, &command))
         }
+        Command::LlmKey { command } => {
+            warn_all(&loaded.warnings);
+            match commands::llm_key(&loaded, &command, std::io::stdin().lock()) {
+                Ok(out) => print_ok(&out),
+                Err(e) => fail(&e, 1),
+            }
+        }
         Command::Eval(flags) => {
             warn_all(&loaded.warnings);
             let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

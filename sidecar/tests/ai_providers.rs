@@ -3,7 +3,10 @@
 //! credentials header, and retries wait longer each time by `backoff_factor`. Against loopback
 //! servers that record what they were sent.
 
+mod common;
 mod in_process;
+#[path = "workbench/mod.rs"]
+mod workbench;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -179,4 +182,102 @@ async fn retries_wait_longer_each_time_by_the_backoff_factor() {
         second >= Duration::from_millis(180),
         "the second wait is 3x the first: {second:?}"
     );
+}
+
+/// A key stored with `kubilitics llm-key set` (read from standard input) is the key the sidecar
+/// sends when no AI_LLM_API_KEY is set, and it is written nowhere in the sidecar's home. Both
+/// commands run in one fresh kernel keyutils session (`keyctl session -`), so the test touches no
+/// keyring of the machine's user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_stored_in_the_os_keyring_is_the_key_the_sidecar_sends() {
+    let (url, log) = recording_server().await;
+    let key = format!("sk-keyring-{}", uuid::Uuid::new_v4().simple());
+    let home = common::home();
+    std::fs::write(
+        home.path().join("ai-config.yaml"),
+        format!("llm:\n  provider: openai\n  endpoint: {url}/v1\n  model: gpt-4o-mini\n"),
+    )
+    .unwrap();
+    let home_path = home.path().to_path_buf();
+    let sent = key.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new("keyctl");
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home_path)
+            .env("KUBILITICS_HOME", &home_path)
+            .env("KUBILITICS_LOG_FORMAT", "json")
+            .env("KUBILITICS_PORT", "0")
+            .env("KUBILITICS_METRICS_PORT", "0")
+            .env("KUBILITICS_KEYRING", "keyutils")
+            .env("TEST_KEY", &sent)
+            // Store the key (with the trailing newline echo adds), then become `kubilitics serve`.
+            .args(["session", "-", "sh", "-c"])
+            .arg(
+                "echo \"$TEST_KEY\" | \"$0\" llm-key set openai >&2 && \"$0\" llm-key status >&2 \
+                 && unset TEST_KEY && exec \"$0\" \"$@\"",
+            )
+            .arg(common::binary());
+        let sidecar = common::Sidecar::start_serve(cmd, &["--sandbox"]);
+        // stderr is read by a thread of its own: give it a moment to catch up.
+        let mut said = String::new();
+        for _ in 0..50 {
+            said = sidecar.stderr().join("\n");
+            if said.contains("an API key for openai") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            said.contains("stored the API key for openai in the OS keyring (keyutils)")
+                && said.contains("an API key for openai is stored"),
+            "{said}"
+        );
+        assert!(!said.contains(&sent), "the key is never printed: {said}");
+        let (status, answer) = workbench::raw_request(
+            &sidecar.url,
+            &sidecar.token(),
+            &sidecar.home,
+            "POST",
+            "/api/v1/ai/chat",
+            Some(json!({"context": "kubilitics-sandbox", "message": "what is running here?"})),
+        );
+        drop(sidecar);
+        (status, answer)
+    })
+    .await
+    .unwrap();
+    let (status, answer) = answer;
+    assert_eq!(status, 200, "{answer}");
+    let seen = log.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the sidecar called the provider: {answer}");
+    for s in &seen {
+        assert_eq!(
+            s.headers.get("authorization").and_then(|v| v.to_str().ok()),
+            Some(format!("Bearer {key}").as_str()),
+            "the keyring's key, without the newline echo added"
+        );
+    }
+    for file in walk(home.path()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&key),
+            "the key was written to {}",
+            file.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -33,7 +33,9 @@ pub enum LlmError {
     Transport(String),
     #[error("the provider's answer is not understood: {0}")]
     Decode(String),
-    #[error("no API key: set AI_LLM_API_KEY or store one in the OS keyring (service \"kubilitics\", user \"llm:{0}\")")]
+    #[error(
+        "no API key for {0}: set AI_LLM_API_KEY, save one in the desktop app's Settings, or run `kubilitics llm-key set {0}` with the key on standard input"
+    )]
     NoApiKey(String),
     #[error(
         "provider \"{0}\" is not supported: use openai, azure, anthropic, or openai with ai.llm.endpoint for a compatible server"
