@@ -45,6 +45,7 @@ type upOptions struct {
 	stagesDir    string
 	kubectl      string
 	keep         bool
+	profiling    bool
 	readyTimeout time.Duration
 }
 
@@ -62,7 +63,7 @@ type cluster struct {
 	self     string
 	work     string
 	pki      *pki
-	ports    struct{ etcdClient, etcdPeer, apiserver, kwok, metrics int }
+	ports    struct{ etcdClient, etcdPeer, apiserver, kwok, metrics, scheduler, controllerManager int }
 	children []*child
 	exited   chan *child
 	started  time.Time
@@ -89,6 +90,7 @@ func runUp(args []string) int {
 	fs.StringVar(&o.stagesDir, "stages", "", "directory of KWOK Stage manifests (required)")
 	fs.StringVar(&o.kubectl, "kubectl", "kubectl", "kubectl used to apply manifests")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp data directory on exit (for debugging)")
+	fs.BoolVar(&o.profiling, "profiling", false, "serve /metrics and /debug/pprof of the scheduler and controller-manager on loopback ports (printed), and the apiserver's /debug/pprof")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 0, "give up if not ready after this long (default: 2m + 1s per 25 pods + 1s per 10 nodes)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -355,12 +357,17 @@ func (c *cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	ports, err := freePorts(5)
+	ports, err := freePorts(7)
 	if err != nil {
 		return fmt.Errorf("free ports: %w", err)
 	}
 	c.ports.etcdClient, c.ports.etcdPeer, c.ports.apiserver, c.ports.kwok, c.ports.metrics = ports[0], ports[1], ports[2], ports[3], ports[4]
 	logf("data directory %s; ports etcd=%d apiserver=%d kwok=%d metrics-api=%d", c.work, ports[0], ports[2], ports[3], ports[4])
+	if o.profiling {
+		c.ports.scheduler, c.ports.controllerManager = ports[5], ports[6]
+		logf("profiling: https://127.0.0.1:%d (scheduler) and https://127.0.0.1:%d (controller-manager) serve /metrics and /debug/pprof/ to anyone on loopback; "+
+			"the apiserver's /debug/pprof/ and KWOK's https://127.0.0.1:%d/debug/pprof/ too", ports[5], ports[6], ports[3])
+	}
 
 	// --- certificates and kubeconfigs ---
 	if c.pki, err = newPKI(filepath.Join(c.work, "pki")); err != nil {
@@ -466,7 +473,7 @@ func (c *cluster) start(ctx context.Context) error {
 		// Room for benchmark load (10k pods being created) on top of the defaults.
 		"--max-requests-inflight=1000",
 		"--max-mutating-requests-inflight=500",
-		"--profiling=false",
+		"--profiling=" + strconv.FormatBool(o.profiling),
 		"--v=0",
 	}, nil); err != nil {
 		return err
@@ -512,12 +519,11 @@ func (c *cluster) start(ctx context.Context) error {
 	}
 
 	// --- kube-controller-manager and kube-scheduler ---
-	if _, err := c.startChild("kube-controller-manager", c.self, []string{"kube-controller-manager",
+	if _, err := c.startChild("kube-controller-manager", c.self, append([]string{"kube-controller-manager",
 		"--kubeconfig=" + c.kubeconfigPath("controller-manager"),
 		"--authentication-kubeconfig=" + c.kubeconfigPath("controller-manager"),
 		"--authorization-kubeconfig=" + c.kubeconfigPath("controller-manager"),
 		"--bind-address=127.0.0.1",
-		"--secure-port=0",
 		"--leader-elect=false",
 		// Each controller gets its own service account, as kubeadm sets it up.
 		"--use-service-account-credentials=true",
@@ -533,9 +539,8 @@ func (c *cluster) start(ctx context.Context) error {
 		"--horizontal-pod-autoscaler-sync-period=5s",
 		// KWOK renews node leases every lease duration / 4; see leaseSeconds.
 		"--node-monitor-grace-period=" + c.nodeGracePeriod().String(),
-		"--profiling=false",
 		"--v=0",
-	}, nil); err != nil {
+	}, c.debugArgs(c.ports.controllerManager)...), nil); err != nil {
 		return err
 	}
 	schedCfg := filepath.Join(c.work, "kubeconfig", "scheduler-config.yaml")
@@ -550,13 +555,15 @@ leaderElection:
 `, c.kubeconfigPath("scheduler"))), 0o600); err != nil {
 		return err
 	}
-	if _, err := c.startChild("kube-scheduler", c.self, []string{"kube-scheduler",
+	schedArgs := []string{"kube-scheduler",
 		"--config=" + schedCfg,
 		"--bind-address=127.0.0.1",
-		"--secure-port=0",
-		"--profiling=false",
 		"--v=0",
-	}, nil); err != nil {
+	}
+	if o.profiling {
+		schedArgs = append(schedArgs, "--authentication-kubeconfig="+c.kubeconfigPath("scheduler"), "--authorization-kubeconfig="+c.kubeconfigPath("scheduler"))
+	}
+	if _, err := c.startChild("kube-scheduler", c.self, append(schedArgs, c.debugArgs(c.ports.scheduler)...), nil); err != nil {
 		return err
 	}
 
@@ -904,4 +911,18 @@ func (c *cluster) leaseSeconds() int {
 func (c *cluster) nodeGracePeriod() time.Duration {
 	renew := time.Duration(c.leaseSeconds()) * time.Second / 4
 	return max(50*time.Second, 2*renew+10*time.Second)
+}
+
+// debugArgs are the scheduler's or controller-manager's serving flags: no serving port at all
+// (the default), or with --profiling a loopback port whose /metrics and /debug/pprof/ need no
+// credentials (the delegated authorizer allows those paths to anyone, anonymous included).
+func (c *cluster) debugArgs(port int) []string {
+	if !c.opts.profiling {
+		return []string{"--secure-port=0", "--profiling=false"}
+	}
+	return []string{
+		"--secure-port=" + strconv.Itoa(port),
+		"--profiling=true",
+		"--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics,/debug/pprof/*",
+	}
 }
