@@ -26,7 +26,9 @@ export default function ResourceBrowser() {
   const deferredQ = useDeferredValue(q)
 
   const rows = list.data
-  const columns = useMemo(() => columnsFor(kind, rows ?? [], namespaced && !namespace), [kind, rows, namespaced, namespace])
+  // The same array while the columns stay the same, so a live change re-renders only its own row.
+  const columnsKey = useMemo(() => columnsFor(kind, rows ?? [], namespaced && !namespace).join('\u0000'), [kind, rows, namespaced, namespace])
+  const columns = useMemo(() => columnsKey.split('\u0000'), [columnsKey])
   // Remembers the last view, so a batch of live changes patches it instead of sorting every row again.
   const [viewer] = useState(() => new Viewer())
   const visible = useMemo(() => viewer.show(rows ?? NO_ROWS, deferredQ, sort), [viewer, rows, deferredQ, sort])

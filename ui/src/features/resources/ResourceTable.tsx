@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { ageOf, cell, header, rowKey, statusTone, type Row, type SortSpec } from './rows'
 
 const ROW_H = 32
@@ -22,7 +22,7 @@ interface Props {
  */
 export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect, onOpen, label }: Props) {
   const scroller = useRef<HTMLDivElement>(null)
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12 })
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 6 })
   // AGE keeps counting between updates, as `kubectl get -w` would print it (only visible rows re-render).
   const [now, setNow] = useState(() => Date.now())
   const hasAge = columns.includes('age')
@@ -57,8 +57,16 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
     anchor.current = r ? { key: rowKey(r), index: i, offset: i * ROW_H - el.scrollTop } : null
   }
 
+  // Stable callbacks for the memoised rows; the latest props are read when they are called.
+  const latest = useRef({ onSelect, onOpen })
+  useLayoutEffect(() => {
+    latest.current = { onSelect, onOpen }
+  })
+  const select = useCallback((key: string) => latest.current.onSelect(key), [])
+  const openRow = useCallback((row: Row) => latest.current.onOpen(row), [])
+
   const selIndex = useMemo(() => (selected ? rows.findIndex((r) => rowKey(r) === selected) : -1), [rows, selected])
-  const template = columns.map(columnWidth).join(' ')
+  const template = useMemo(() => columns.map(columnWidth).join(' '), [columns])
 
   function onKeyDown(e: React.KeyboardEvent) {
     if (rows.length === 0) return
@@ -114,41 +122,18 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
             if (!r) return null
             const k = rowKey(r)
             return (
-              <div
+              <TableRow
                 key={k}
-                id={`row-${vi.index}`}
-                role="row"
-                aria-rowindex={vi.index + 2}
-                aria-selected={k === selected}
-                className={`rtable-row ${k === selected ? 'selected' : ''}`}
-                style={{ gridTemplateColumns: template, transform: `translateY(${vi.start}px)` }}
-                onClick={() => onSelect(k)}
-                onDoubleClick={() => onOpen(r)}
-                data-name={r.name}
-              >
-                {columns.map((c) => (
-                  <div role="cell" key={c} className={`c-${c}`} title={c === 'age' && r.created ? r.created : cell(r[c])}>
-                    {c === 'name' ? (
-                      <a
-                        href="#"
-                        onClick={(e) => {
-                          e.preventDefault()
-                          onOpen(r)
-                        }}
-                        tabIndex={-1}
-                      >
-                        {r.name}
-                      </a>
-                    ) : c === 'age' ? (
-                      ageOf(r, now)
-                    ) : c === 'status' ? (
-                      <span className={`status status-${statusTone(cell(r[c]))}`}>{cell(r[c])}</span>
-                    ) : (
-                      cell(r[c])
-                    )}
-                  </div>
-                ))}
-              </div>
+                row={r}
+                index={vi.index}
+                start={vi.start}
+                columns={columns}
+                template={template}
+                selected={k === selected}
+                age={hasAge ? ageOf(r, now) : ''}
+                onSelect={select}
+                onOpen={openRow}
+              />
             )
           })}
         </div>
@@ -156,6 +141,63 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
     </div>
   )
 }
+
+interface RowProps {
+  row: Row
+  index: number
+  start: number
+  columns: string[]
+  template: string
+  selected: boolean
+  /** AGE as shown now (a string, so a row re-renders only when its age text changes). */
+  age: string
+  onSelect: (key: string) => void
+  onOpen: (row: Row) => void
+}
+
+/**
+ * One table row. Memoised on its props: a batch of live changes re-renders only the visible rows
+ * whose object changed, and a scroll step renders only the rows that came into view.
+ */
+const TableRow = memo(function TableRow({ row: r, index, start, columns, template, selected, age, onSelect, onOpen }: RowProps) {
+  const k = rowKey(r)
+  return (
+    <div
+      id={`row-${index}`}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={`rtable-row ${selected ? 'selected' : ''}`}
+      style={{ gridTemplateColumns: template, transform: `translateY(${start}px)` }}
+      onClick={() => onSelect(k)}
+      onDoubleClick={() => onOpen(r)}
+      data-name={r.name}
+    >
+      {columns.map((c) => (
+        <div role="cell" key={c} className={`c-${c}`} title={c === 'age' && r.created ? r.created : cell(r[c])}>
+          {c === 'name' ? (
+            <a
+              href="#"
+              onClick={(e) => {
+                e.preventDefault()
+                onOpen(r)
+              }}
+              tabIndex={-1}
+            >
+              {r.name}
+            </a>
+          ) : c === 'age' ? (
+            age
+          ) : c === 'status' ? (
+            <span className={`status status-${statusTone(cell(r[c]))}`}>{cell(r[c])}</span>
+          ) : (
+            cell(r[c])
+          )}
+        </div>
+      ))}
+    </div>
+  )
+})
 
 /** Grid widths: STATUS wide enough for kubelet reasons (CreateContainerConfigError), counts narrow. */
 function columnWidth(c: string): string {

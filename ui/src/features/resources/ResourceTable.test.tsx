@@ -1,0 +1,70 @@
+import { act, fireEvent, render, screen } from '@testing-library/react'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ResourceTable } from './ResourceTable'
+import type { Row } from './rows'
+
+// jsdom lays nothing out: give the scroller a size, so the virtualiser shows rows.
+const saved = {
+  h: Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight'),
+  w: Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientWidth'),
+  ro: globalThis.ResizeObserver,
+}
+beforeAll(() => {
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 320 })
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1000 })
+  globalThis.ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver
+})
+afterAll(() => {
+  if (saved.h) Object.defineProperty(HTMLElement.prototype, 'clientHeight', saved.h)
+  if (saved.w) Object.defineProperty(HTMLElement.prototype, 'clientWidth', saved.w)
+  globalThis.ResizeObserver = saved.ro
+})
+
+const columns = ['name', 'namespace', 'status']
+const pod = (i: number, status = 'Running'): Row => ({ name: `pod-${i}`, namespace: 'default', status })
+
+/** A row whose STATUS counts how often it is read: each render of the row reads it. */
+function counted(i: number) {
+  const reads = { n: 0 }
+  const row: Row = { name: `pod-${i}`, namespace: 'default' }
+  Object.defineProperty(row, 'status', {
+    enumerable: true,
+    get() {
+      reads.n++
+      return 'Running'
+    },
+  })
+  return { row, reads }
+}
+
+describe('ResourceTable', () => {
+  const props = { columns, sort: { col: 'name', desc: false }, onSort: () => {}, onOpen: () => {}, label: 'Pods' }
+
+  it('re-renders only the rows whose object changed, and keeps the selection', () => {
+    const watched = counted(0)
+    let rows = [watched.row, ...Array.from({ length: 99 }, (_, i) => pod(i + 1))]
+    let selected: string | null = null
+    const view = () => <ResourceTable {...props} rows={rows} selected={selected} onSelect={(k) => (selected = k)} />
+    const { rerender, container } = render(view())
+    expect(container.querySelectorAll('[role=row][data-name]').length).toBeGreaterThan(0)
+    fireEvent.click(screen.getByText('pod-0'))
+    expect(selected).toBe('default/pod-0')
+    rerender(view())
+    const before = watched.reads.n
+    const node = container.querySelector('[data-name="pod-0"]')
+
+    // A live change to another row: a new array with one new row object.
+    rows = rows.slice()
+    rows[1] = pod(1, 'CrashLoopBackOff')
+    act(() => rerender(view()))
+    expect(screen.getByText('CrashLoopBackOff')).toBeTruthy()
+    expect(watched.reads.n).toBe(before)
+    const kept = container.querySelector('[data-name="pod-0"]')
+    expect(kept).toBe(node)
+    expect(kept?.getAttribute('aria-selected')).toBe('true')
+  })
+})
