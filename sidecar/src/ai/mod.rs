@@ -36,6 +36,7 @@ pub mod service;
 pub mod similar;
 pub mod snapshot;
 pub mod taxonomy;
+pub mod untrusted;
 
 pub use actions::{Action, RiskClass};
 pub use analyzers::{Scope, Verdict};
