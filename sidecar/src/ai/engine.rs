@@ -180,6 +180,7 @@ impl Engine {
             llm_note: None,
             findings: Vec::new(),
             evidence: Vec::new(),
+            cited_evidence: Vec::new(),
             proposed_actions: Vec::new(),
             similar: Vec::new(),
             steps: vec![Step {
@@ -331,6 +332,7 @@ impl Engine {
         let mut conclusion = from_verdict(&verdict);
         let mut llm_note = None;
         let mut requested = Vec::new();
+        let mut cited = Vec::new();
         if let Some(reasoner) = &self.inner.reasoner {
             if !self
                 .transition(doc, State::Reasoning, "asking the LLM, with the same evidence tools")
@@ -351,6 +353,7 @@ impl Engine {
             match reasoner.reason(input).await {
                 ReasonOutcome::Concluded(c) => {
                     requested = c.requested_actions.clone();
+                    cited = c.evidence.iter().map(|e| mask::text(e)).collect();
                     conclusion = Conclusion {
                         root_cause: RootCause {
                             code: c.code,
@@ -396,6 +399,7 @@ impl Engine {
             }
             d.findings = verdict.findings.iter().map(masked_finding).collect();
             d.evidence = masked_evidence(&verdict);
+            d.cited_evidence = cited;
             d.root_cause = Some(conclusion.root_cause.clone());
             d.explanation = Some(conclusion.explanation.clone());
             d.conclusion_source = Some(conclusion.source);

@@ -165,6 +165,10 @@ pub struct Investigation {
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// What the LLM's conclusion rests on, as it cited it (masked); empty when the analyzers
+    /// concluded. The analyzers' `evidence` is kept beside it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cited_evidence: Vec<String>,
     #[serde(default)]
     pub proposed_actions: Vec<ProposedAction>,
     /// Past investigations that look like this one, most similar first.

@@ -58,9 +58,21 @@ export default function InvestigationDetail() {
           </p>
         </section>
       )}
+      {!!i.cited_evidence?.length && (
+        <section className="card" aria-labelledby="cited-title" data-testid="cited-evidence">
+          <h2 id="cited-title">What the LLM cites</h2>
+          <ul>
+            {i.cited_evidence.map((text, n) => (
+              <li key={n}>
+                <span className="evidence">{text}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {!!i.evidence?.length && (
         <section className="card" aria-labelledby="ev-title">
-          <h2 id="ev-title">Evidence</h2>
+          <h2 id="ev-title">{i.cited_evidence?.length ? 'Evidence the analyzers found' : 'Evidence'}</h2>
           <ul>
             {i.evidence.map((e, n) => (
               <li key={n}>
