@@ -10,8 +10,12 @@
 #   ui/e2e/bench.sh [PODS...]
 #       starts tests/cluster/up itself for each size (default 10000 50000, nodes PODS/100+1).
 #
-# Environment: KUBILITICS_BIN (a built sidecar; default: build a release one), BENCH_NODES,
-# BENCH_SECONDS (churn duration, default 10), BENCH_RATE (pod changes per second, default 100).
+# Environment: KUBILITICS_BIN (a built sidecar; default: build a release one), BENCH_SIDECAR (how
+# the row names that sidecar; default release or debug from its path), BENCH_NODES, BENCH_SECONDS
+# (churn duration, default 10), BENCH_RATE (pod changes per second, default 100), BENCH_TRACE=FILE
+# (keep the Chrome trace and list each main-thread task over 50 ms by what ran in it),
+# BENCH_PROFILE=1 (a CPU profile of the page, summed by function), BENCH_BROWSER_NICE=N (run
+# Chromium's processes and their autogroup at nice N: the browser gets a core when it wants one).
 set -euo pipefail
 ui="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root="$(cd "$ui/.." && pwd)"
