@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::super::super::finding::{EvidenceSource, Severity};
 use super::super::super::taxonomy::Code;
 use super::fixtures::*;
 
@@ -20,6 +21,28 @@ fn expect(v: &super::super::Verdict, code: Code) {
     if code != Code::Healthy && code != Code::Unknown {
         assert!(!v.findings[0].evidence.is_empty(), "a finding rests on evidence");
     }
+}
+
+/// Whether the explaining finding quotes `text`, read at `at` (field path, event reason or
+/// container) from `source` of its own subject (the pod, for a workload's pod fault).
+#[track_caller]
+fn has(v: &super::super::Verdict, source: EvidenceSource, at: &str, text: &str) {
+    let f = &v.findings[0];
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.source == source && &e.object == f.subject() && e.at == at && e.text == text),
+        "{source:?} evidence ({at}, {text}) missing from {:#?}",
+        v.findings[0].evidence
+    );
+}
+
+const WAITING: &str = "status.containerStatuses[app].state.waiting.reason";
+const TERMINATED: &str = "status.containerStatuses[app].lastState.terminated";
+
+#[track_caller]
+fn severity(v: &super::super::Verdict, severity: Severity) {
+    assert_eq!(v.findings[0].severity, severity, "{}", v.summary);
 }
 
 fn crashloop(s: &mut snapshot_alias::Snapshot, app: &str, exit: i32, lines: &[&str]) -> String {
@@ -73,11 +96,13 @@ fn image_pull(message: &str, event_reason: &str) -> super::super::Verdict {
 
 #[test]
 fn image_not_found() {
-    let v = image_pull(
-        "Failed to pull image \"registry.example.com/shop/api:1.4.2\": rpc error: code = NotFound desc = failed to pull and unpack image \"registry.example.com/shop/api:1.4.2\": failed to resolve reference \"registry.example.com/shop/api:1.4.2\": registry.example.com/shop/api:1.4.2: not found",
-        "Failed",
-    );
+    let message = "Failed to pull image \"registry.example.com/shop/api:1.4.2\": rpc error: code = NotFound desc = failed to pull and unpack image \"registry.example.com/shop/api:1.4.2\": failed to resolve reference \"registry.example.com/shop/api:1.4.2\": registry.example.com/shop/api:1.4.2: not found";
+    let v = image_pull(message, "Failed");
     expect(&v, Code::ImageNotFound);
+    severity(&v, Severity::Critical);
+    // The kubelet's event, reason and message, and the container's waiting reason.
+    has(&v, EvidenceSource::Event, "Failed", message);
+    has(&v, EvidenceSource::Field, WAITING, "ImagePullBackOff");
 }
 
 #[test]
@@ -230,7 +255,18 @@ fn crashloop_missing_env() {
             "exit status 1",
         ],
     );
-    expect(&investigate(&s, "Deployment", "api"), Code::CrashloopMissingEnv);
+    let v = investigate(&s, "Deployment", "api");
+    expect(&v, Code::CrashloopMissingEnv);
+    severity(&v, Severity::Critical);
+    // The log line that names the variable, from the container, and the status that shows the loop.
+    has(
+        &v,
+        EvidenceSource::Log,
+        "app",
+        "FATAL: required environment variable DATABASE_URL is not set",
+    );
+    has(&v, EvidenceSource::Field, WAITING, "CrashLoopBackOff");
+    has(&v, EvidenceSource::Field, TERMINATED, "reason=Error exitCode=1");
 }
 
 #[test]
@@ -289,6 +325,8 @@ fn oom_killed() {
     );
     let v = investigate(&s, "Deployment", "api");
     expect(&v, Code::OomKilled);
+    severity(&v, Severity::Critical);
+    has(&v, EvidenceSource::Field, TERMINATED, "reason=OOMKilled exitCode=137");
     assert!(v.findings[0].actions.iter().any(|a| a.describe().contains("128Mi")));
 }
 
@@ -330,15 +368,13 @@ fn readiness_probe_failing() {
     st["conditions"][3]["status"] = json!("False");
     st["containerStatuses"][0]["ready"] = json!(false);
     let p = pod(&mut s, "api", "x1", json!({}), st);
-    event(
-        &mut s,
-        "Pod",
-        &p,
-        "Warning",
-        "Unhealthy",
-        "Readiness probe failed: Get \"http://10.244.1.7:8080/ready\": dial tcp 10.244.1.7:8080: connect: connection refused",
-    );
-    expect(&investigate(&s, "Deployment", "api"), Code::ReadinessProbeFailing);
+    let probe = "Readiness probe failed: Get \"http://10.244.1.7:8080/ready\": dial tcp 10.244.1.7:8080: connect: connection refused";
+    event(&mut s, "Pod", &p, "Warning", "Unhealthy", probe);
+    let v = investigate(&s, "Deployment", "api");
+    expect(&v, Code::ReadinessProbeFailing);
+    severity(&v, Severity::Critical);
+    has(&v, EvidenceSource::Event, "Unhealthy", probe);
+    has(&v, EvidenceSource::Field, "status.conditions[Ready]", "False");
 }
 
 #[test]
@@ -400,11 +436,15 @@ fn scheduling(message: &str) -> super::super::Verdict {
 
 #[test]
 fn unschedulable_resources_taint_affinity() {
-    expect(
-        &scheduling(
-            "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
-        ),
-        Code::UnschedulableResources,
+    let memory = "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+    let v = scheduling(memory);
+    expect(&v, Code::UnschedulableResources);
+    has(&v, EvidenceSource::Event, "FailedScheduling", memory);
+    has(
+        &v,
+        EvidenceSource::Field,
+        "status.conditions[PodScheduled]",
+        &format!("False: {memory}"),
     );
     expect(
         &scheduling(
@@ -628,7 +668,11 @@ fn cronjob_not_running() {
     s.cronjobs.push(from(json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": NS, "creationTimestamp": ago(86400)},
         "spec": {"schedule": "*/5 * * * *", "suspend": true, "jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "i"}], "restartPolicy": "OnFailure"}}}}},
         "status": {"lastScheduleTime": ago(7200)}})));
-    expect(&investigate(&s, "CronJob", "nightly"), Code::CronjobNotRunning);
+    let v = investigate(&s, "CronJob", "nightly");
+    expect(&v, Code::CronjobNotRunning);
+    // Suspended on purpose, perhaps: a warning.
+    severity(&v, Severity::Warning);
+    has(&v, EvidenceSource::Field, "spec.suspend", "true");
     s.cronjobs[0].spec.suspend = Some(false);
     expect(&investigate(&s, "CronJob", "nightly"), Code::CronjobNotRunning);
     s.cronjobs[0].status.as_mut().unwrap().last_schedule_time = Some(from(json!(ago(60))));
@@ -663,7 +707,10 @@ fn hpa_metrics_unavailable_and_at_limit() {
         {"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas", "message": "the desired replica count is more than the maximum replica count"}]),
         3,
     );
-    expect(&investigate(&s, "HorizontalPodAutoscaler", "api"), Code::HpaAtLimit);
+    let v = investigate(&s, "HorizontalPodAutoscaler", "api");
+    expect(&v, Code::HpaAtLimit);
+    // At its maximum the autoscaler still serves: a warning, not an outage.
+    severity(&v, Severity::Warning);
 }
 
 #[test]
@@ -674,7 +721,11 @@ fn pdb_blocking() {
         "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "api"}}},
         "status": {"currentHealthy": 2, "desiredHealthy": 2, "disruptionsAllowed": 0, "expectedPods": 2}}),
     ));
-    expect(&investigate(&s, "PodDisruptionBudget", "api"), Code::PdbBlocking);
+    let v = investigate(&s, "PodDisruptionBudget", "api");
+    expect(&v, Code::PdbBlocking);
+    // Every pod is healthy; only evictions and drains are held up.
+    severity(&v, Severity::Warning);
+    has(&v, EvidenceSource::Field, "status.disruptionsAllowed", "0");
 }
 
 #[test]
@@ -692,6 +743,7 @@ fn service_no_endpoints_and_port_mismatch() {
     endpoints(&mut s, "api", 0);
     let v = investigate(&s, "Service", "api");
     expect(&v, Code::ServiceNoEndpoints);
+    severity(&v, Severity::Critical);
     s.services.clear();
     s.endpointslices.clear();
     service(&mut s, "api", json!({"app": "api"}), 80, json!(9090));
