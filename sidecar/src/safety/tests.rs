@@ -174,3 +174,48 @@ fn the_ai_acts_unasked_only_on_the_investigated_object_and_its_owners() {
         Decision::Refused(_)
     ));
 }
+
+#[test]
+fn rbac_and_network_policy_changes_need_approval_unless_their_flag_is_off() {
+    let binding = target("RoleBinding", Some("shop"), "api-reader");
+    let netpol = target("NetworkPolicy", Some("shop"), "db-only-from-api");
+    let cases = [
+        ("modify_rbac_binding", &binding),
+        ("modify_rbac", &binding),
+        ("modify_network_policy", &netpol),
+        ("disable_network_policy", &netpol),
+    ];
+    // Even at level 3, where the AI applies high-risk changes on its own, and for a person.
+    let g = Gate::new(&policy(3));
+    for (op, t) in cases {
+        for actor in [user(), ai()] {
+            let d = g.evaluate(op, t, &actor);
+            assert!(
+                matches!(d, Decision::NeedsApproval(ref r) if r.contains("require_approval")),
+                "{op} by {actor:?}: {d:?}"
+            );
+        }
+    }
+    // Each flag governs its own operations only.
+    let mut rbac_off = policy(3);
+    rbac_off.require_approval.modify_rbac = false;
+    let mut netpol_off = policy(3);
+    netpol_off.require_approval.modify_network_policy = false;
+    for (p, off, still) in [
+        (&rbac_off, &cases[..2], &cases[2..]),
+        (&netpol_off, &cases[2..], &cases[..2]),
+    ] {
+        let g = Gate::new(p);
+        for actor in [user(), ai()] {
+            for (op, t) in off {
+                assert_eq!(g.evaluate(op, t, &actor), Decision::Allowed, "{op} by {actor:?}");
+            }
+            for (op, t) in still {
+                assert!(
+                    matches!(g.evaluate(op, t, &actor), Decision::NeedsApproval(_)),
+                    "{op} by {actor:?}"
+                );
+            }
+        }
+    }
+}
