@@ -571,3 +571,7 @@ mod tests {
         assert_eq!(strip_cri("plain line"), "plain line");
     }
 }
+
+#[cfg(test)]
+#[path = "evidence_tests.rs"]
+mod tool_tests;
