@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
-import { ageOf, cell, header, rowKey, statusTone, type Row, type SortSpec } from './rows'
+import { ageOf, cell, header, indexOfKey, rowKey, statusTone, type Row, type SortSpec } from './rows'
 
 const ROW_H = 32
 
@@ -39,8 +39,7 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
     const el = scroller.current
     const a = anchor.current
     if (el && a) {
-      const at = rows[a.index]
-      const i = at && rowKey(at) === a.key ? a.index : rows.findIndex((r) => rowKey(r) === a.key)
+      const i = indexOfKey(rows, a.key, a.index)
       if (i >= 0) {
         a.index = i
         const want = i * ROW_H - a.offset
@@ -65,7 +64,7 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
   const select = useCallback((key: string) => latest.current.onSelect(key), [])
   const openRow = useCallback((row: Row) => latest.current.onOpen(row), [])
 
-  const selIndex = useMemo(() => (selected ? rows.findIndex((r) => rowKey(r) === selected) : -1), [rows, selected])
+  const selIndex = useMemo(() => (selected ? indexOfKey(rows, selected) : -1), [rows, selected])
   const template = useMemo(() => columns.map(columnWidth).join(' '), [columns])
 
   function onKeyDown(e: React.KeyboardEvent) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ageOf, applyDeltas, columnsFor, durationSeconds, filterRows, humanAge, sortRows, view, type Row } from './rows'
+import { ageOf, applyDeltas, columnsFor, durationSeconds, filterRows, humanAge, indexOfKey, sortRows, view, type Row, type RowDelta } from './rows'
 
 const pods: Row[] = [
   { name: 'web-1', namespace: 'shop', ready: '1/1', status: 'Running', restarts: 0, age: '5m', created: '2026-01-01T00:05:00Z' },
@@ -46,6 +46,13 @@ describe('resource rows', () => {
     expect(ageOf({ name: 'a', created, age: '1s' }, Date.parse(created) + 3_600_000)).toBe('60m')
     expect(ageOf({ name: 'b', age: '4d' }, Date.now())).toBe('4d')
   })
+  it('finds a row by its key, the hinted place first', () => {
+    expect(indexOfKey(pods, 'data/db-0')).toBe(2)
+    expect(indexOfKey(pods, 'data/db-0', 2)).toBe(2)
+    expect(indexOfKey(pods, 'shop/api-1', 0)).toBe(1)
+    expect(indexOfKey(pods, 'shop/db-0')).toBe(-1)
+    expect(indexOfKey([{ name: 'n1' }], '/n1')).toBe(0)
+  })
   it('reads kubectl durations', () => {
     expect(durationSeconds('3d4h')).toBe(3 * 86400 + 4 * 3600)
   })
@@ -65,7 +72,7 @@ describe('live views', () => {
     ])
     const v2 = view(v1, changed, '', byName)
     expect(v2.visible).not.toBe(v1.visible)
-    expect(v2.pos).not.toBeNull() // patched, not re-sorted
+    expect(v2.patched).toBe(true) // not re-sorted
     expect(v2.visible).toEqual(sortRows(changed, byName))
     expect(v2.visible.find((r) => r.name === rows[10]?.name)?.status).toBe('CrashLoopBackOff')
     // The next batch patches again with the index the last one left.
@@ -74,21 +81,53 @@ describe('live views', () => {
     expect(v3.visible).toEqual(sortRows(again, byName))
   })
 
-  it('sorts again when a change moves a row in the order or across the filter', () => {
+  it('moves a changed row to its new place, and in or out of the filter, without sorting again', () => {
     const rows = many(300)
     const byStatus = { col: 'status', desc: false }
     const v1 = view(null, rows, '', byStatus)
     const moved = applyDeltas(rows, [{ type: 'MODIFIED', object: { ...rows[1], status: 'Error' } }])
     const v2 = view(v1, moved, '', byStatus)
-    expect(v2.pos).toBeNull() // a full sort
+    expect(v2.patched).toBe(true)
     expect(v2.visible).toEqual(sortRows(moved, byStatus))
     expect(v2.visible[0]?.status).toBe('Error')
 
     const f1 = view(null, rows, 'pending', byName)
     const left = applyDeltas(rows, [{ type: 'MODIFIED', object: { ...rows[0], status: 'Running' } }])
     const f2 = view(f1, left, 'pending', byName)
+    expect(f2.patched).toBe(true)
     expect(f2.visible).toEqual(sortRows(filterRows(left, 'pending'), byName))
     expect(f2.visible).toHaveLength(f1.visible.length - 1)
+  })
+
+  it('equals a full sort after any run of batches, whatever the sort and filter', () => {
+    let seed = 7
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const statuses = ['Running', 'Pending', 'Error', 'CrashLoopBackOff']
+    const sorts = [byName, { col: 'status', desc: false }, { col: 'restarts', desc: true }, { col: 'namespace', desc: true }]
+    for (const sort of sorts) {
+      for (const q of ['', 'pending']) {
+        let rows = many(400)
+        let v = view(null, rows, q, sort)
+        let made = 0
+        for (let batch = 0; batch < 40; batch++) {
+          const deltas: RowDelta[] = []
+          for (let k = rand(12); k >= 0; k--) {
+            const r = rows[rand(rows.length)] as Row
+            const kind = rand(10)
+            if (kind < 6) deltas.push({ type: 'MODIFIED', object: { ...r, status: statuses[rand(4)], restarts: rand(5) } })
+            else if (kind < 8) deltas.push({ type: 'DELETED', object: { name: r.name, namespace: r.namespace } })
+            else deltas.push({ type: 'ADDED', object: { name: `new-${made++}`, namespace: `ns-${rand(3)}`, status: statuses[rand(4)], restarts: rand(5) } })
+          }
+          rows = applyDeltas(rows, deltas)
+          v = view(v, rows, q, sort)
+          expect(v.patched).toBe(true)
+          expect(v.visible).toEqual(sortRows(filterRows(rows, q), sort))
+        }
+      }
+    }
   })
 
   it('keeps the view when nothing changed, and follows additions and deletions', () => {
