@@ -7,7 +7,10 @@
 //!   tests/cluster/with-cluster --nodes 500 --pods 10000 -- cargo bench -p kubilitics --bench workbench
 //!
 //! Environment: KUBILITICS_TEST_KUBECONFIG (set by with-cluster), BENCH_LISTS (default 30),
-//! BENCH_CHURN_PER_SEC (default 50), BENCH_CHURN_SECONDS (default 20).
+//! BENCH_CHURN_PER_SEC (default 50), BENCH_CHURN_SECONDS (default 20), BENCH_KUBECTL_RUNS
+//! (default 3; at 50,000 pods on a busy machine one kubectl list takes minutes, so allocator or
+//! knob comparisons may skip it with 0), BENCH_SIDECAR_ENV (`K=V,K2=V2`: extra environment for
+//! the sidecar, which otherwise starts with a clean one, e.g. `MALLOC_ARENA_MAX=2`).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -62,9 +65,16 @@ fn main() {
 async fn run(kubeconfig: String) {
     let home = tempfile::tempdir().unwrap();
     let started = Instant::now();
+    let extra_env: Vec<(String, String)> = std::env::var("BENCH_SIDECAR_ENV")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kubilitics"))
         .arg("serve")
         .env_clear()
+        .envs(extra_env.iter().map(|(k, v)| (k, v)))
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
         .env("KUBILITICS_HOME", home.path())
@@ -149,7 +159,7 @@ async fn run(kubeconfig: String) {
 
     // 3. kubectl against the same server, same run.
     let mut kubectl_ms = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..env_num("BENCH_KUBECTL_RUNS", 3) {
         let t = Instant::now();
         let out = Command::new("kubectl")
             .args(["--kubeconfig", &kubeconfig, "get", "pods", "-A", "-o", "json"])
@@ -295,10 +305,18 @@ async fn run(kubeconfig: String) {
     );
     println!("    p50                               : {p50:>9.1} ms");
     println!("    p99                               : {:>9.1} ms", pct(list_ms, 0.99));
-    println!(
-        "  kubectl get pods -A -o json (median of 3): {k50:>6.0} ms   ratio kubectl/kubilitics p50: {:.0}x",
-        k50 / p50
-    );
+    if kubectl_ms.is_empty() {
+        println!("  kubectl get pods -A -o json          : not run (BENCH_KUBECTL_RUNS=0)");
+    } else {
+        println!(
+            "  kubectl get pods -A -o json (median of {}): {k50:>6.0} ms   ratio kubectl/kubilitics p50: {:.0}x",
+            kubectl_ms.len(),
+            k50 / p50
+        );
+    }
+    if !extra_env.is_empty() {
+        println!("  sidecar environment added           : {extra_env:?}");
+    }
     println!("  topology of namespace bench-00, p50 of 10: {topology_ms:>7.1} ms");
     println!("  overview (all pods counted), p50 of 10  : {overview_ms:>7.1} ms");
     println!(

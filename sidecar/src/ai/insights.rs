@@ -299,12 +299,30 @@ fn event(r: &crate::cluster::events::EventRow) -> Option<Event> {
     .ok()
 }
 
+/// The nodes a namespace's scan needs: those its pods run on, or every node when one of its
+/// pods is not scheduled (the unschedulable analysis weighs the pod against every node). Node
+/// faults themselves are the cluster scope's insights, so a namespace scan of a 2,000-node
+/// cluster copies a handful of nodes instead of all of them. None: every node.
+fn nodes_needed(pods: &[Pod]) -> Option<BTreeSet<&str>> {
+    pods.iter()
+        .map(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()))
+        .collect()
+}
+
 impl CacheSource<'_> {
     fn cluster_snapshot(&self) -> Snapshot {
         let st = &self.conn.cache.stores;
         Snapshot {
-            now: Some(chrono::Utc::now()),
             nodes: all(&st.nodes),
+            ..self.cluster_objects()
+        }
+    }
+
+    /// The cluster-scoped objects every scan reads, nodes aside.
+    fn cluster_objects(&self) -> Snapshot {
+        let st = &self.conn.cache.stores;
+        Snapshot {
+            now: Some(chrono::Utc::now()),
             pvs: all(&st.pvs),
             storageclasses: all(&st.storageclasses),
             namespaces: all(&st.namespaces),
@@ -326,7 +344,7 @@ impl EvidenceSource for CacheSource<'_> {
     async fn snapshot(&self, _context: &str, scope: &Scope) -> Result<Snapshot, EvidenceError> {
         let ns = scope.namespace();
         let st = &self.conn.cache.stores;
-        let mut s = self.cluster_snapshot();
+        let mut s = self.cluster_objects();
         s.pods = pods_within(&st.pods, ns);
         if ns != Some("kube-system") {
             s.pods.extend(
@@ -335,6 +353,14 @@ impl EvidenceSource for CacheSource<'_> {
                     .filter(|p| p.labels().get("k8s-app").map(String::as_str) == Some("kube-dns")),
             );
         }
+        s.nodes = match nodes_needed(&s.pods).filter(|_| ns.is_some()) {
+            Some(names) => names
+                .into_iter()
+                .filter_map(|n| st.nodes.get(&kube::runtime::reflector::ObjectRef::new(n)))
+                .map(|n| (*n).clone())
+                .collect(),
+            None => all(&st.nodes),
+        };
         s.deployments = within(&st.deployments, ns);
         s.replicasets = within(&st.replicasets, ns);
         s.statefulsets = within(&st.statefulsets, ns);
@@ -440,6 +466,27 @@ mod tests {
             ]
         );
         assert!(!mark(&mut BTreeSet::new(), &delta("pods", DeltaType::Resync, None, "")));
+    }
+
+    #[test]
+    fn a_namespace_scan_copies_the_nodes_of_its_pods_or_all_when_one_is_unscheduled() {
+        let pod = |node: Option<&str>| -> Pod {
+            serde_json::from_value(json!({"metadata": {"name": "p", "namespace": "shop"},
+                "spec": {"containers": [], "nodeName": node}}))
+            .unwrap()
+        };
+        let scheduled = [pod(Some("node-2")), pod(Some("node-7")), pod(Some("node-2"))];
+        assert_eq!(
+            nodes_needed(&scheduled).unwrap().into_iter().collect::<Vec<_>>(),
+            ["node-2", "node-7"]
+        );
+        let waiting = [pod(Some("node-2")), pod(None)];
+        assert_eq!(
+            nodes_needed(&waiting),
+            None,
+            "a pod still to be scheduled is weighed against every node"
+        );
+        assert_eq!(nodes_needed(&[]), Some(BTreeSet::new()));
     }
 
     #[test]
