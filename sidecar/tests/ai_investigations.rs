@@ -138,6 +138,38 @@ async fn an_investigation_concludes_with_the_analyzers_and_is_stored_listed_and_
     );
 }
 
+/// The runbook's export loop pages with `limit` and `offset`: newest first, each page a slice of
+/// the same order, and `total` counts them all whatever the page.
+#[tokio::test]
+async fn the_list_pages_with_limit_and_offset() {
+    let h = harness(Arc::new(StaticSource(crashloop_snapshot())), &[]);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = start_mailer(&h).await;
+        wait_terminal(&h, &id).await;
+        ids.push(id);
+    }
+    let page = |offset: usize| {
+        let h = &h;
+        async move {
+            let uri = format!("/api/v1/ai/investigations?limit=1&offset={offset}");
+            let (status, v) = call(h, "GET", &uri, None).await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            assert_eq!(v["total"], 3, "{v}");
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["investigation_id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page(1).await, [ids[1].clone()], "the middle one");
+    assert_eq!(page(0).await, [ids[2].clone()], "the newest first");
+    assert_eq!(page(2).await, [ids[0].clone()]);
+    assert!(page(3).await.is_empty());
+}
+
 #[tokio::test]
 async fn bad_targets_and_unknown_ids_get_the_error_shape() {
     let h = harness(Arc::new(StaticSource(Snapshot::default())), &[]);
