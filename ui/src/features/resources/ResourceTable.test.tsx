@@ -67,4 +67,21 @@ describe('ResourceTable', () => {
     expect(kept).toBe(node)
     expect(kept?.getAttribute('aria-selected')).toBe('true')
   })
+
+  it('keeps the row at the top in place when rows are inserted above it', () => {
+    let rows = Array.from({ length: 100 }, (_, i) => pod(i + 100))
+    const view = () => <ResourceTable {...props} rows={rows} selected={null} onSelect={() => {}} />
+    const { rerender, getByTestId } = render(view())
+    const body = getByTestId('resource-table').querySelector('.rtable-body') as HTMLElement
+    body.scrollTop = 10 * 32 // pod-110 at the top
+    fireEvent.scroll(body)
+    rows = [...Array.from({ length: 5 }, (_, i) => pod(i)), ...rows]
+    act(() => rerender(view()))
+    expect(body.scrollTop).toBe(15 * 32)
+    // A change that moves no row leaves the scroll position alone.
+    rows = rows.slice()
+    rows[50] = pod(145, 'Error')
+    act(() => rerender(view()))
+    expect(body.scrollTop).toBe(15 * 32)
+  })
 })

@@ -34,13 +34,14 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
   const anchor = useRef<{ key: string; index: number; offset: number } | null>(null)
 
   // Keep the first visible row where it was when rows change above it. Most updates move no row,
-  // so the row at the old index is checked first and the search only runs when it moved.
+  // so the row at the old index is checked first and the search only runs when it moved; when it
+  // did not, scrollTop is not even read (a read after a commit would force a layout per batch).
   useLayoutEffect(() => {
     const el = scroller.current
     const a = anchor.current
     if (el && a) {
       const i = indexOfKey(rows, a.key, a.index)
-      if (i >= 0) {
+      if (i >= 0 && i !== a.index) {
         a.index = i
         const want = i * ROW_H - a.offset
         if (Math.abs(el.scrollTop - want) >= 1 && el.scrollTop > 0) el.scrollTop = want
