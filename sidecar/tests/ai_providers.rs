@@ -1,5 +1,5 @@
-//! How the configured provider is called: each provider kind (OpenAI-compatible, Azure OpenAI)
-//! sends the model and sampling settings from the configuration to the right path with the right
+//! How the configured provider is called: each provider kind (OpenAI-compatible, Azure OpenAI,
+//! Anthropic) sends the model and sampling settings from the configuration to the right path with the right
 //! credentials header, and retries wait longer each time by `backoff_factor`. Against loopback
 //! servers that record what they were sent.
 
@@ -25,8 +25,9 @@ struct Seen {
     body: Value,
 }
 
-/// A loopback chat-completions endpoint at OpenAI's path and at Azure OpenAI's deployment path
-/// that records each request and answers with a short completion.
+/// A loopback chat-completions endpoint at OpenAI's path and at Azure OpenAI's deployment path,
+/// and Anthropic's Messages API, that records each request and answers with a short reply in the
+/// shape of the API called.
 async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
     use axum::extract::State;
     use axum::http::{HeaderMap, Uri};
@@ -37,16 +38,21 @@ async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
         headers: HeaderMap,
         body: axum::Json<Value>,
     ) -> axum::Json<Value> {
+        let anthropic = uri.path() == "/v1/messages";
         log.lock().unwrap().push(Seen {
             uri: uri.to_string(),
             headers,
             body: body.0,
         });
-        axum::Json(
+        axum::Json(if anthropic {
+            json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+            "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+            "usage": {"input_tokens": 3, "output_tokens": 1}})
+        } else {
             json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}),
-        )
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
+        })
     }
     let log: Log = Arc::default();
     let router = axum::Router::new()
@@ -55,6 +61,7 @@ async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
             "/openai/deployments/{deployment}/chat/completions",
             axum::routing::post(complete),
         )
+        .route("/v1/messages", axum::routing::post(complete))
         .with_state(log.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -85,10 +92,8 @@ fn llm_config(ai_config_yaml: &str, env: &[(&str, &str)]) -> kubilitics::config:
 async fn configured_providers_send_the_configured_model_and_sampling_parameters() {
     kubilitics::ai::llm::ensure_crypto_provider();
     let (url, log) = recording_server().await;
-    let sampling = "  model: gpt-4o-mini\n  parameters:\n    temperature: 0.15\n    max_tokens: 777\n    top_p: 0.85\n  timeout: 7\n  retry_policy:\n    attempts: 4\n    backoff_factor: 3\n";
-    let hello = [kubilitics::ai::llm::Msg::User {
-        content: "hello".into(),
-    }];
+    let sampling = SAMPLING;
+    let hello = hello();
 
     let compatible = llm_config(
         &format!("llm:\n  provider: openai\n  endpoint: {url}/v1\n{sampling}"),
@@ -119,22 +124,9 @@ async fn configured_providers_send_the_configured_model_and_sampling_parameters(
     let seen = log.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     for s in &seen {
-        assert_eq!(s.body["model"], "gpt-4o-mini", "{}", s.body);
-        assert_eq!(s.body["max_tokens"], 777, "{}", s.body);
-        assert!(
-            (s.body["temperature"].as_f64().unwrap() - 0.15).abs() < 1e-6,
-            "{}",
-            s.body
-        );
+        assert_sampling(&s.body);
         assert!((s.body["top_p"].as_f64().unwrap() - 0.85).abs() < 1e-6, "{}", s.body);
     }
-    let header = |s: &Seen, name: &str| {
-        s.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
     assert_eq!(seen[0].uri, "/v1/chat/completions");
     assert_eq!(header(&seen[0], "authorization"), "Bearer sk-compatible-test-key");
     assert_eq!(
@@ -143,6 +135,74 @@ async fn configured_providers_send_the_configured_model_and_sampling_parameters(
     );
     assert_eq!(header(&seen[1], "api-key"), "azure-test-key");
     assert_eq!(header(&seen[1], "authorization"), "", "the key goes in api-key only");
+}
+
+/// Model and sampling settings as `ai-config.yaml` gives them.
+const SAMPLING: &str = "  model: gpt-4o-mini\n  parameters:\n    temperature: 0.15\n    max_tokens: 777\n    top_p: 0.85\n  timeout: 7\n  retry_policy:\n    attempts: 4\n    backoff_factor: 3\n";
+
+fn hello() -> Vec<kubilitics::ai::llm::Msg> {
+    vec![
+        kubilitics::ai::llm::Msg::System {
+            content: "You investigate Kubernetes faults.".into(),
+        },
+        kubilitics::ai::llm::Msg::User {
+            content: "hello".into(),
+        },
+    ]
+}
+
+/// The body carries SAMPLING's model, max_tokens and temperature.
+#[track_caller]
+fn assert_sampling(body: &Value) {
+    assert_eq!(body["model"], "gpt-4o-mini", "{body}");
+    assert_eq!(body["max_tokens"], 777, "{body}");
+    assert!((body["temperature"].as_f64().unwrap() - 0.15).abs() < 1e-6, "{body}");
+}
+
+fn header(s: &Seen, name: &str) -> String {
+    s.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// `provider: anthropic` in the configuration calls the Messages API at the configured endpoint:
+/// the key in `x-api-key` (never as a bearer token), the API version header, the configured model,
+/// temperature and max_tokens, the system prompt apart; not top_p, which Anthropic's recent models
+/// refuse beside a temperature.
+#[tokio::test]
+async fn anthropic_from_config_calls_the_messages_api_with_its_key_version_and_settings() {
+    let (url, log) = recording_server().await;
+    let anthropic = llm_config(
+        &format!("llm:\n  provider: anthropic\n  endpoint: {url}\n{SAMPLING}"),
+        &[("AI_LLM_API_KEY", "sk-ant-test-key")],
+    );
+    let provider = kubilitics::ai::llm::from_config(&anthropic)
+        .unwrap()
+        .expect("configured");
+    assert_eq!(
+        (provider.id(), provider.display_name(), provider.model()),
+        ("anthropic", "Anthropic".to_string(), "gpt-4o-mini")
+    );
+    let turn = provider.chat(&hello(), &[]).await.unwrap();
+    assert_eq!(turn.text.as_deref(), Some("ok"));
+    assert_eq!((turn.prompt_tokens, turn.completion_tokens), (3, 1));
+
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let s = &seen[0];
+    assert_eq!(s.uri, "/v1/messages");
+    assert_eq!(header(s, "x-api-key"), "sk-ant-test-key");
+    assert_eq!(header(s, "anthropic-version"), "2023-06-01");
+    assert_eq!(header(s, "authorization"), "", "the key goes in x-api-key only");
+    assert_sampling(&s.body);
+    assert!(s.body.get("top_p").is_none(), "{}", s.body);
+    assert_eq!(s.body["system"], "You investigate Kubernetes faults.");
+    assert_eq!(
+        s.body["messages"],
+        json!([{"role": "user", "content": [{"type": "text", "text": "hello"}]}])
+    );
 }
 
 /// Retries wait longer each time by `backoff_factor`: with a first delay of 60 ms and a factor
