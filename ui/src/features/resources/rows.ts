@@ -201,8 +201,9 @@ export function view(prev: View | null, rows: Row[], q: string, sort: SortSpec):
   const sameSort = !!prev && prev.sort.col === sort.col && prev.sort.desc === sort.desc
   if (prev && sameSort && prev.q === q) {
     if (prev.rows === rows) return prev
-    const log = changeLogs.get(rows)
-    if (log && log.from === prev.rows && log.changes.length <= PATCH_LIMIT) {
+    const from = ids.get(prev.rows)
+    const log = from === undefined ? undefined : changeLogs.get(rows)?.find((l) => l.from === from)
+    if (log) {
       const visible = patch(prev, log.changes)
       if (visible) return { rows, q, sort, visible, patched: true }
     }
@@ -279,14 +280,34 @@ export interface RowDelta {
 /** Key → position, per rows array; handed on to the next array when no row was removed. */
 const indexes = new WeakMap<Row[], Map<string, number>>()
 
-/** What a batch did to one key: the row object it replaced or removed, the one it holds now. */
+/** What batches did to one key: the row object they replaced or removed, the one it holds now. */
 interface Change {
+  key: string
   old?: Row
   now?: Row
 }
 
-/** Per array applyDeltas returned: the array it came from and the net change per key. */
-const changeLogs = new WeakMap<Row[], { from: Row[]; changes: Change[] }>()
+/**
+ * Per array applyDeltas returned: the net change per key since each of the last few arrays before
+ * it (by id, not by reference, so no array keeps its predecessors alive), the latest first. A view
+ * rendered only every few batches still finds the changes since the rows it showed.
+ */
+const changeLogs = new WeakMap<Row[], { from: number; changes: Change[] }[]>()
+const ids = new WeakMap<Row[], number>()
+let lastId = 0
+const idOf = (rows: Row[]) => ids.get(rows) ?? (ids.set(rows, ++lastId), lastId)
+/** How many arrays back a log reaches. */
+const LOG_DEPTH = 6
+
+/** `first`'s changes followed by `then`'s, per key. */
+function compose(first: Change[], then: Change[]): Change[] {
+  const byKey = new Map(first.map((c) => [c.key, c]))
+  for (const c of then) {
+    const f = byKey.get(c.key)
+    byKey.set(c.key, f ? { key: c.key, old: f.old, now: c.now } : c)
+  }
+  return [...byKey.values()]
+}
 
 /** Applies a batch of deltas; returns the same array when nothing changed. */
 export function applyDeltas(rows: Row[], deltas: RowDelta[]): Row[] {
@@ -302,7 +323,7 @@ export function applyDeltas(rows: Row[], deltas: RowDelta[]): Row[] {
     if (!obj.name) continue
     const k = rowKey(obj)
     const i = index.get(k)
-    if (!net.has(k)) net.set(k, { old: i === undefined ? undefined : next[i] })
+    if (!net.has(k)) net.set(k, { key: k, old: i === undefined ? undefined : next[i] })
     const change = net.get(k) as Change
     if (d.type === 'DELETED') {
       if (i !== undefined) removed.add(i)
@@ -320,7 +341,18 @@ export function applyDeltas(rows: Row[], deltas: RowDelta[]): Row[] {
   }
   const out = removed.size ? next.filter((_, i) => !removed.has(i)) : next
   if (!removed.size) indexes.set(next, index)
-  changeLogs.set(out, { from: rows, changes: [...net.values()] })
+  const changes = [...net.values()]
+  if (changes.length <= PATCH_LIMIT) {
+    const logs = [{ from: idOf(rows), changes }]
+    for (const l of changeLogs.get(rows) ?? []) {
+      if (logs.length === LOG_DEPTH) break
+      const since = compose(l.changes, changes)
+      if (since.length > PATCH_LIMIT) break
+      logs.push({ from: l.from, changes: since })
+    }
+    changeLogs.set(out, logs)
+  }
+  idOf(out)
   return out
 }
 
