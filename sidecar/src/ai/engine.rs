@@ -90,8 +90,30 @@ pub trait Reasoner: Send + Sync {
     async fn reason(&self, input: ReasonInput<'_>) -> ReasonOutcome;
 }
 
-/// A queued or running investigation: its live document and the task to abort on cancel.
-type Running = (Arc<tokio::sync::Mutex<Investigation>>, Option<AbortHandle>);
+/// A queued or running investigation: its live document, the task to abort on cancel, and its
+/// place in the queue gauge.
+type Running = (Arc<tokio::sync::Mutex<Investigation>>, Option<AbortHandle>, Arc<Queued>);
+
+/// One investigation's count in `ai_investigation_queue_length`. The task leaves the queue when
+/// it gets a slot, a cancel when it ends a queued one; the two race (a slot can free up while a
+/// cancel is under way), so whichever comes first takes the count off and the other does nothing.
+struct Queued(std::sync::atomic::AtomicBool);
+
+impl Queued {
+    fn join() -> Arc<Queued> {
+        metrics::AI_QUEUE_LENGTH.inc();
+        Arc::new(Queued(std::sync::atomic::AtomicBool::new(true)))
+    }
+
+    /// Takes this investigation's count off the gauge, once; true for the call that did.
+    fn leave(&self) -> bool {
+        let counted = self.0.swap(false, std::sync::atomic::Ordering::SeqCst);
+        if counted {
+            metrics::AI_QUEUE_LENGTH.dec();
+        }
+        counted
+    }
+}
 
 struct Inner {
     config: config::Ai,
@@ -198,24 +220,24 @@ impl Engine {
             at: doc.created_at.clone(),
         });
         let shared = Arc::new(tokio::sync::Mutex::new(doc));
+        let queued = Queued::join();
         self.inner
             .running
             .lock()
             .expect("running lock")
-            .insert(id.clone(), (shared.clone(), None));
-        metrics::AI_QUEUE_LENGTH.inc();
+            .insert(id.clone(), (shared.clone(), None, queued.clone()));
         let engine = self.clone();
         let task_id = id.clone();
-        let handle = tokio::spawn(async move { engine.run(task_id, scope, shared).await });
+        let handle = tokio::spawn(async move { engine.run(task_id, scope, shared, queued).await });
         if let Some(entry) = self.inner.running.lock().expect("running lock").get_mut(&id) {
             entry.1 = Some(handle.abort_handle());
         }
         Ok(id)
     }
 
-    async fn run(&self, id: String, scope: Scope, doc: Arc<tokio::sync::Mutex<Investigation>>) {
+    async fn run(&self, id: String, scope: Scope, doc: Arc<tokio::sync::Mutex<Investigation>>, queued: Arc<Queued>) {
         let permit = self.inner.permits.clone().acquire_owned().await;
-        metrics::AI_QUEUE_LENGTH.dec();
+        queued.leave();
         let started = Instant::now();
         let timeout = Duration::from_secs(self.inner.config.investigations.timeout_seconds.max(1));
         let outcome = tokio::time::timeout(timeout, self.investigate(&scope, &doc)).await;
@@ -495,7 +517,7 @@ impl Engine {
     /// Cancels a queued or running investigation.
     pub async fn cancel(&self, id: &str) -> Result<Investigation, EngineError> {
         let entry = self.inner.running.lock().expect("running lock").get(id).cloned();
-        let Some((doc, handle)) = entry else {
+        let Some((doc, handle, queued)) = entry else {
             let d = self.get(id).await?;
             return Err(EngineError::NotCancellable {
                 id: id.into(),
@@ -508,15 +530,12 @@ impl Engine {
                 d.finished_at = Some(now());
             }
         }
-        let was_queued = doc.lock().await.state == State::Queued;
         self.transition(&doc, State::Cancelled, "cancelled on request").await;
         if let Some(h) = handle {
             h.abort();
         }
-        if was_queued {
-            // The task never got past the queue, which is where it decrements the gauge.
-            metrics::AI_QUEUE_LENGTH.dec();
-        }
+        // Aborted before it got a slot, the task never left the queue itself.
+        queued.leave();
         self.inner.running.lock().expect("running lock").remove(id);
         Ok(doc.lock().await.clone())
     }
@@ -707,5 +726,19 @@ pub fn investigated_scope(s: &Snapshot, scope: &Scope) -> Vec<ObjectRef> {
             v
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Queued;
+
+    #[test]
+    fn an_investigation_leaves_the_queue_gauge_once_whoever_sees_it_first() {
+        // The task getting a slot and a cancel of the still-queued investigation both leave the
+        // queue; only the first takes the count off.
+        let q = Queued::join();
+        assert!(q.leave());
+        assert!(!q.leave(), "a second leave would make the gauge one too low for good");
     }
 }
