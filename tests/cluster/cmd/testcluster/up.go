@@ -540,19 +540,11 @@ func (c *cluster) start(ctx context.Context) error {
 		// KWOK renews node leases every lease duration / 4; see leaseSeconds.
 		"--node-monitor-grace-period=" + c.nodeGracePeriod().String(),
 		"--v=0",
-	}, c.debugArgs(c.ports.controllerManager)...), nil); err != nil {
+	}, append(c.controllerManagerGates(), c.debugArgs(c.ports.controllerManager)...)...), nil); err != nil {
 		return err
 	}
 	schedCfg := filepath.Join(c.work, "kubeconfig", "scheduler-config.yaml")
-	if err := os.WriteFile(schedCfg, []byte(fmt.Sprintf(`apiVersion: kubescheduler.config.k8s.io/v1
-kind: KubeSchedulerConfiguration
-clientConnection:
-  kubeconfig: %q
-  qps: 300
-  burst: 600
-leaderElection:
-  leaderElect: false
-`, c.kubeconfigPath("scheduler"))), 0o600); err != nil {
+	if err := os.WriteFile(schedCfg, []byte(c.schedulerConfig()), 0o600); err != nil {
 		return err
 	}
 	schedArgs := []string{"kube-scheduler",
@@ -616,14 +608,43 @@ leaderElection:
 	for _, f := range stageFiles {
 		kwokArgs = append(kwokArgs, "--config="+f)
 	}
+	if c.large() {
+		// KWOK plays pod stages with 4 workers and renews leases with 4, each worker waiting for
+		// its API call: 3 calls a pod at 0.07-0.13 s each (the apiserver's average at 50,000
+		// pods) cap the pods at 10-18 a second. Its client has no rate limit, so more workers
+		// only mean more calls in flight (16: 119-143 status patches a second, README). KWOK does not default the options of a loaded
+		// KwokConfiguration, so every one is set here (to KWOK's defaults but the two).
+		kwokCfg := filepath.Join(c.work, "kwok-home", "kwok-config.yaml")
+		if err := os.WriteFile(kwokCfg, []byte(`apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options:
+  podPlayStageParallelism: 16
+  nodeLeaseParallelism: 16
+  nodePlayStageParallelism: 4
+  podsOnNodeSyncParallelism: 1
+  enableDebuggingHandlers: true
+  enableProfilingHandler: true
+  enableContentionProfiling: false
+  enablePodsOnNodeSyncListPager: true
+  enablePodsOnNodeSyncStreamWatch: false
+`), 0o600); err != nil {
+			return err
+		}
+		kwokArgs = append(kwokArgs, "--config="+kwokCfg)
+	}
 	// HOME points at an empty directory so a developer's ~/.kwok/kwok.yaml is not loaded too.
 	if _, err := c.startChild("kwok", o.kwokBin, kwokArgs, []string{"HOME=" + filepath.Join(c.work, "kwok-home")}); err != nil {
 		return err
 	}
 
 	// --- the resource metrics API (metrics.k8s.io), behind the aggregator ---
-	if err := c.startMetricsAPI(ctx); err != nil {
-		return err
+	// A large cluster's pods start first: scraping 2,000 nodes (KWOK evaluates every pod's
+	// metrics) competes with them for the two cores, and nobody reads metrics before FILE exists.
+	deferMetrics := c.large() && o.pods > 0
+	if !deferMetrics {
+		if err := c.startMetricsAPI(ctx); err != nil {
+			return err
+		}
 	}
 
 	// --- RBAC for the read-only user, default logs config, nodes ---
@@ -675,6 +696,11 @@ leaderElection:
 			return err
 		}
 		logf("%d pods Running in %.1fs", o.pods, time.Since(t0).Seconds())
+	}
+	if deferMetrics {
+		if err := c.startMetricsAPI(ctx); err != nil {
+			return err
+		}
 	}
 
 	for _, dir := range o.scenarios {
@@ -925,4 +951,68 @@ func (c *cluster) debugArgs(port int) []string {
 		"--profiling=true",
 		"--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics,/debug/pprof/*",
 	}
+}
+
+// largeClusterNodes: above this many nodes the scheduler scores fewer nodes per pod and drops
+// the default spreading score (schedulerConfig), as leases get longer (leaseSeconds).
+const largeClusterNodes = 500
+
+// schedulerConfig is the KubeSchedulerConfiguration. Up to largeClusterNodes it is the default
+// profile: the scenarios read the real scheduler's FailedScheduling messages, and every plugin
+// scores as in a default cluster. Above it only scoring changes, never filtering, so a pod is
+// placed on a node that fits by the same rules and fails with the same message:
+//   - percentageOfNodesToScore 5: the scheduler stops looking once it has found 100 feasible
+//     nodes (its floor) instead of the adaptive 50% - nodes/125 (680 of 2,000 nodes), and scores
+//     only those;
+//   - PodTopologySpread without the system default constraints (defaultingType List, none
+//     listed): with them every Deployment pod is scored for zone and hostname spread, which
+//     counts the matching pods on every node of the cluster (2,000 nodes x ~25 pods) per pod.
+//     Constraints a pod declares itself still filter and score.
+func (c *cluster) schedulerConfig() string {
+	cfg := fmt.Sprintf(`apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: %q
+  qps: 300
+  burst: 600
+leaderElection:
+  leaderElect: false
+`, c.kubeconfigPath("scheduler"))
+	if !c.large() {
+		return cfg
+	}
+	return cfg + `percentageOfNodesToScore: 5
+profiles:
+- schedulerName: default-scheduler
+  pluginConfig:
+  - name: PodTopologySpread
+    args:
+      defaultingType: List
+      defaultConstraints: []
+`
+}
+
+// large says whether the large-cluster settings apply (above largeClusterNodes nodes; the
+// environment variable KUBILITICS_LARGE_CLUSTER=on or =off decides instead, for measurements).
+func (c *cluster) large() bool {
+	switch os.Getenv("KUBILITICS_LARGE_CLUSTER") {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return c.opts.nodes > largeClusterNodes
+}
+
+// controllerManagerGates: on large clusters the ReplicaSet controller works as before 1.36.
+// Its StaleControllerConsistencyReplicaSet (beta, on by default in 1.36) fails a sync while the
+// controller's informers have not yet seen its own last write ("read version ... is not as new
+// as written version ...") and requeues the ReplicaSet rate-limited (exponential backoff per
+// item, and one 10/s bucket for all of them). With 1,000 ReplicaSets and 50,000 pods the
+// informers lag under load and the retries pile up.
+func (c *cluster) controllerManagerGates() []string {
+	if !c.large() {
+		return nil
+	}
+	return []string{"--feature-gates=StaleControllerConsistencyReplicaSet=false"}
 }
