@@ -49,8 +49,8 @@ step "desktop app: a real window under Xvfb, driven by WebDriver (tests/desktop)
 KUBILITICS_DESKTOP_PROFILE=debug record scripts/desktop.sh test
 
 step "tests against the real control plane"
-# SIGTERM and SIGINT each stop every process tests/cluster/up started (two one-node clusters).
-record tests/cluster/signal-test
+# up's node and scenario options; SIGTERM and SIGINT each stop every process it started.
+record tests/cluster/up-test
 fidelity=sandbox_answers_clients_like_the_real_control_plane
 record tests/cluster/with-cluster -- bash -c "
   set -euo pipefail
