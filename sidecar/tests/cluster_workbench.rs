@@ -18,20 +18,7 @@ const NEEDS_CLUSTER: &str = "needs the real control plane: scripts/test.sh runs 
 fn pods_are_listed_from_the_cache_with_kubectls_columns() {
     let _ = NEEDS_CLUSTER;
     let kc = test_kubeconfig();
-    let ns = unique_ns("list");
-    kubectl(&kc, &["create", "namespace", &ns]);
-    kubectl(
-        &kc,
-        &[
-            "-n",
-            &ns,
-            "create",
-            "deployment",
-            "web",
-            "--image=nginx",
-            "--replicas=3",
-        ],
-    );
+    let ns = namespace_with_web(&kc, "list", 3);
     kubectl(&kc, &["-n", &ns, "label", "deployment", "web", "tier=front"]);
     let w = Workbench::start(&kc, &[]);
 
@@ -144,8 +131,7 @@ fn pods_are_listed_from_the_cache_with_kubectls_columns() {
 #[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
 fn secrets_are_cached_as_metadata_only() {
     let kc = test_kubeconfig();
-    let ns = unique_ns("secret");
-    kubectl(&kc, &["create", "namespace", &ns]);
+    let ns = new_namespace(&kc, "secret");
     kubectl(
         &kc,
         &[

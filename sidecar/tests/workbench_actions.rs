@@ -32,20 +32,7 @@ fn replicas(kc: &std::path::Path, ns: &str, name: &str) -> String {
 #[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
 fn actions_run_wait_for_approval_or_are_refused_and_each_is_audited() {
     let kc = test_kubeconfig();
-    let ns = unique_ns("act");
-    kubectl(&kc, &["create", "namespace", &ns]);
-    kubectl(
-        &kc,
-        &[
-            "-n",
-            &ns,
-            "create",
-            "deployment",
-            "web",
-            "--image=nginx",
-            "--replicas=1",
-        ],
-    );
+    let ns = namespace_with_web(&kc, "act", 1);
     // restart_rollout is forbidden here, on top of the defaults.
     let w = Workbench::start_with(
         &kc,
@@ -361,20 +348,7 @@ spec:
 #[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
 fn every_apply_is_dry_run_first_and_a_refused_dry_run_changes_nothing() {
     let kc = test_kubeconfig();
-    let ns = unique_ns("dry");
-    kubectl(&kc, &["create", "namespace", &ns]);
-    kubectl(
-        &kc,
-        &[
-            "-n",
-            &ns,
-            "create",
-            "deployment",
-            "web",
-            "--image=nginx",
-            "--replicas=1",
-        ],
-    );
+    let ns = namespace_with_web(&kc, "dry", 1);
     let policy = deny_dry_runs_in(&kc, &ns);
     // The API server loads new policies asynchronously: wait until a dry run is denied (and
     // check, with kubectl, that a real request is not).

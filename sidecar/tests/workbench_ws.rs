@@ -68,8 +68,7 @@ fn has_delta(v: &Value, kind_of_change: &str, name: &str) -> bool {
 #[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
 fn websocket_tickets_deltas_replay_and_logs() {
     let kc = test_kubeconfig();
-    let ns = unique_ns("ws");
-    kubectl(&kc, &["create", "namespace", &ns]);
+    let ns = new_namespace(&kc, "ws");
     let w = Workbench::start_with(&kc, &[], &[("KUBILITICS_WS_PING_INTERVAL", "1")]);
     w.wait_for("/api/v1/clusters/kubilitics-test", |v| v["synced"] == true);
     let rt = tokio::runtime::Builder::new_multi_thread()

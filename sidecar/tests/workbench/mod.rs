@@ -23,6 +23,24 @@ pub fn unique_ns(prefix: &str) -> String {
     format!("wb-{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
 }
 
+/// A fresh namespace (named after `prefix`, see [`unique_ns`]), created with kubectl.
+pub fn new_namespace(kubeconfig: &Path, prefix: &str) -> String {
+    let ns = unique_ns(prefix);
+    kubectl(kubeconfig, &["create", "namespace", &ns]);
+    ns
+}
+
+/// A fresh namespace holding Deployment `web` (nginx) with `replicas` pods.
+pub fn namespace_with_web(kubeconfig: &Path, prefix: &str, replicas: u32) -> String {
+    let ns = new_namespace(kubeconfig, prefix);
+    let replicas = format!("--replicas={replicas}");
+    kubectl(
+        kubeconfig,
+        &["-n", &ns, "create", "deployment", "web", "--image=nginx", &replicas],
+    );
+    ns
+}
+
 /// Runs kubectl against `kubeconfig`; panics with its output on failure.
 pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("kubectl")
