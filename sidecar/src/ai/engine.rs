@@ -73,6 +73,7 @@ pub struct LlmConclusion {
     pub summary: String,
     pub explanation: String,
     pub confidence: f64,
+    /// As the LLM wrote it; masked where the investigation stores it, with its summary and explanation.
     pub evidence: Vec<String>,
     pub actions: Vec<Action>,
     /// Actions the LLM asked for while reasoning (tool calls that are not evidence tools).

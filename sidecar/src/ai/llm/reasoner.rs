@@ -229,7 +229,7 @@ fn parse_conclusion(v: &Value) -> Result<LlmConclusion, String> {
         evidence: v
             .get("evidence")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(mask::text)).collect())
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
             .unwrap_or_default(),
         actions: v
             .get("actions")
