@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
+import { availableParallelism } from 'node:os'
 import { launch } from './harness.mjs'
 import { Sidecar } from './sidecar.mjs'
 
@@ -77,6 +78,8 @@ try {
   await page.waitForSelector('.shell')
   const browserNice = process.env.BENCH_BROWSER_NICE
   if (browserNice) console.log(`browser processes at nice ${browserNice}: ${reniceBrowser(Number(browserNice))}`)
+  const split = process.env.BENCH_SPLIT_CPUS === '1'
+  if (split) console.log(`CPUs split: ${splitCpus(sidecar.proc?.pid)}`)
 
   const t0 = Date.now()
   await page.evaluate((c) => (window.location.hash = `/c/${encodeURIComponent(c)}/resources/pods`), ctx)
@@ -191,13 +194,16 @@ try {
   console.log(`main-thread tasks over 50 ms: ${longTasks.length}${longTasks.length ? `, longest ${Math.max(...longTasks).toFixed(0)} ms, total ${longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms` : ''}`)
   console.log(`main-thread tasks over 50 ms of CPU: ${trace.overCpu} (the most CPU one task took: ${trace.maxCpu.toFixed(0)} ms); the main thread's CPU while churning: ${trace.cpu.toFixed(0)} ms`)
   console.log(`JS heap after GC: ${(heap / 1048576).toFixed(0)} MiB; load average ${load()}`)
-  const line = `| ${total.toLocaleString('en')} | ${firstRender} ms | ${p(0.5).toFixed(1)} ms | ${p(0.95).toFixed(1)} ms | ${Math.max(...frames).toFixed(1)} ms | ${over50} of ${frames.length} | ${longTasks.length} (${trace.overCpu} over 50 ms CPU) | ${(heap / 1048576).toFixed(0)} MiB | ${achieved.toFixed(0)}/s | ${load()} | ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC | ${sidecarName} |`
+  const placement = [browserNice ? `browser at nice ${browserNice}` : '', split ? 'CPUs split' : ''].filter(Boolean).join(', ')
+  const line = `| ${total.toLocaleString('en')} | ${firstRender} ms | ${p(0.5).toFixed(1)} ms | ${p(0.95).toFixed(1)} ms | ${Math.max(...frames).toFixed(1)} ms | ${over50} of ${frames.length} | ${longTasks.length} (${trace.overCpu} over 50 ms CPU) | ${(heap / 1048576).toFixed(0)} MiB | ${achieved.toFixed(0)}/s | ${load()} | ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC | ${sidecarName}${placement ? `, ${placement}` : ''} |`
   console.log(line)
   if (!existsSync(out)) writeFileSync(out, '')
   appendFileSync(out, line + '\n')
 } finally {
   await browser.close()
   await sidecar.stop()
+  // The control plane outlives this run: give its processes every CPU back.
+  if (process.env.BENCH_SPLIT_CPUS === '1') unpinCluster()
 }
 
 /**
@@ -261,13 +267,8 @@ function longTaskBreakdown(trace) {
   return { tasks: out, overCpu, cpu, maxCpu }
 }
 
-/**
- * BENCH_BROWSER_NICE: sets the nice value of this run's Chromium processes (not the sidecar's), so
- * the browser gets a core whenever it wants one, as on a desktop whose cluster runs elsewhere: what
- * is left over 50 ms is then not the control plane or other builds taking the CPU. Says what it set.
- * @param {number} nice
- */
-function reniceBrowser(nice) {
+/** Every process: pid → parent pid and command name. */
+function processTable() {
   /** @type {Map<number, {ppid: number, comm: string}>} */
   const procs = new Map()
   for (const d of readdirSync('/proc')) {
@@ -281,11 +282,53 @@ function reniceBrowser(nice) {
       // gone meanwhile
     }
   }
+  return procs
+}
+
+/** This run's Chromium processes (descendants of this process). */
+function browserPids(/** @type {Map<number, {ppid: number, comm: string}>} */ procs) {
   const mine = (/** @type {number} */ pid) => {
     for (let p = procs.get(pid)?.ppid; p; p = procs.get(p)?.ppid) if (p === process.pid) return true
     return false
   }
-  const pids = [...procs].filter(([pid, p]) => /chrom/i.test(p.comm) && mine(pid)).map(([pid]) => String(pid))
+  return [...procs].filter(([pid, p]) => /chrom/i.test(p.comm) && mine(pid)).map(([pid]) => String(pid))
+}
+
+/**
+ * BENCH_SPLIT_CPUS=1: the machine as a user has it, where the cluster runs elsewhere. The
+ * browser's processes and the sidecar get CPU 1, the control plane (every `testcluster` and
+ * `kwok` process) CPU 0. This process (the churn driver and the browser's remote control) and
+ * the machine's other processes still run on either. Says what it pinned.
+ * @param {number | undefined} sidecarPid
+ */
+function splitCpus(sidecarPid) {
+  const procs = processTable()
+  const pin = (/** @type {string} */ cpu, /** @type {string[]} */ pids) => {
+    for (const pid of pids) execFileSync('taskset', ['-a', '-c', '-p', cpu, pid], { stdio: 'ignore' })
+    return pids.length
+  }
+  const cluster = clusterPids(procs)
+  const front = [...browserPids(procs), ...(sidecarPid ? [String(sidecarPid)] : [])]
+  return `${pin('1', front)} browser and sidecar processes on CPU 1, ${pin('0', cluster)} control-plane processes on CPU 0`
+}
+
+function clusterPids(/** @type {Map<number, {ppid: number, comm: string}>} */ procs) {
+  return [...procs].filter(([, p]) => p.comm === 'testcluster' || p.comm === 'kwok').map(([pid]) => String(pid))
+}
+
+function unpinCluster() {
+  const all = `0-${availableParallelism() - 1}`
+  for (const pid of clusterPids(processTable())) execFileSync('taskset', ['-a', '-c', '-p', all, pid], { stdio: 'ignore' })
+}
+
+/**
+ * BENCH_BROWSER_NICE: sets the nice value of this run's Chromium processes (not the sidecar's), so
+ * the browser gets a core whenever it wants one, as on a desktop whose cluster runs elsewhere: what
+ * is left over 50 ms is then not the control plane or other builds taking the CPU. Says what it set.
+ * @param {number} nice
+ */
+function reniceBrowser(nice) {
+  const pids = browserPids(processTable())
   if (pids.length) execFileSync('renice', ['-n', String(nice), '-p', ...pids], { stdio: 'ignore' })
   // Chromium runs in a session of its own; with autogroup scheduling (Linux's default) each
   // session's group shares the CPU equally whatever its processes' nice values, so the group's

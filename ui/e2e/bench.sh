@@ -15,7 +15,9 @@
 # (churn duration, default 10), BENCH_RATE (pod changes per second, default 100), BENCH_TRACE=FILE
 # (keep the Chrome trace and list each main-thread task over 50 ms by what ran in it),
 # BENCH_PROFILE=1 (a CPU profile of the page, summed by function), BENCH_BROWSER_NICE=N (run
-# Chromium's processes and their autogroup at nice N: the browser gets a core when it wants one).
+# Chromium's processes and their autogroup at nice N: the browser gets a core when it wants one),
+# BENCH_SPLIT_CPUS=1 (browser and sidecar pinned to CPU 1, the control plane and the churn driver
+# to CPU 0: the cluster on other hardware, as users have it).
 set -euo pipefail
 ui="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root="$(cd "$ui/.." && pwd)"
