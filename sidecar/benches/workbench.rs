@@ -10,7 +10,9 @@
 //! BENCH_CHURN_PER_SEC (default 50), BENCH_CHURN_SECONDS (default 20), BENCH_KUBECTL_RUNS
 //! (default 3; at 50,000 pods on a busy machine one kubectl list takes minutes, so allocator or
 //! knob comparisons may skip it with 0), BENCH_SIDECAR_ENV (`K=V,K2=V2`: extra environment for
-//! the sidecar, which otherwise starts with a clean one, e.g. `MALLOC_ARENA_MAX=2`).
+//! the sidecar, which otherwise starts with a clean one, e.g. `MALLOC_ARENA_MAX=2`),
+//! BENCH_SIDECAR_BIN (a `kubilitics` binary to measure instead of this build, e.g. the previous
+//! commit's release build, for a comparison against the same cluster).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -24,6 +26,26 @@ use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+/// The three kinds that synced last: "pods 10000 objects at 1.2 s, ...".
+fn slowest_kinds(cluster: &Value, started: chrono::DateTime<chrono::Utc>) -> String {
+    let mut kinds: Vec<(f64, String)> = cluster["kinds"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|k| {
+            let since = chrono::DateTime::parse_from_rfc3339(k["since"].as_str()?).ok()?;
+            let secs = (since.with_timezone(&chrono::Utc) - started).num_milliseconds() as f64 / 1000.0;
+            Some((
+                secs,
+                format!("{} {} objects at {secs:.1} s", k["kind"].as_str()?, k["items"]),
+            ))
+        })
+        .collect();
+    kinds.sort_by(|a, b| b.0.total_cmp(&a.0));
+    kinds.into_iter().take(3).map(|(_, s)| s).collect::<Vec<_>>().join(", ")
+}
+
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -34,6 +56,17 @@ fn pct(mut v: Vec<f64>, p: f64) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// CPU seconds (user + system) `pid` has used so far; 0 where /proc does not say.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Linux reports these in clock ticks of 1/100 s (USER_HZ) on every architecture it runs on here.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn peak_rss_mib(pid: u32) -> f64 {
@@ -65,13 +98,16 @@ fn main() {
 async fn run(kubeconfig: String) {
     let home = tempfile::tempdir().unwrap();
     let started = Instant::now();
+    let started_wall = chrono::Utc::now();
     let extra_env: Vec<(String, String)> = std::env::var("BENCH_SIDECAR_ENV")
         .unwrap_or_default()
         .split(',')
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubilitics"))
+    // Another build of the sidecar (for instance the previous commit's) against the same cluster.
+    let bin = std::env::var("BENCH_SIDECAR_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubilitics").to_string());
+    let mut child = Command::new(bin)
         .arg("serve")
         .env_clear()
         .envs(extra_env.iter().map(|(k, v)| (k, v)))
@@ -126,11 +162,11 @@ async fn run(kubeconfig: String) {
         }
     };
 
-    // 1. Time to synced.
-    let synced_after = loop {
+    // 1. Time to synced, and which kinds took longest (each kind's `since` is when it synced).
+    let (synced_after, slowest, sync_cpu) = loop {
         let v = get("/api/v1/clusters/kubilitics-test".into()).await;
         if v["synced"] == true {
-            break started.elapsed();
+            break (started.elapsed(), slowest_kinds(&v, started_wall), cpu_seconds(pid));
         }
         if started.elapsed() > Duration::from_secs(300) {
             panic!("not synced after 300 s: {v}");
@@ -298,6 +334,8 @@ async fn run(kubeconfig: String) {
         "  time from start to all kinds synced : {:>9.0} ms",
         synced_after.as_secs_f64() * 1000.0
     );
+    println!("    slowest kinds                     : {slowest}");
+    println!("    sidecar CPU until synced          : {sync_cpu:>9.2} s");
     println!(
         "  pod list, all namespaces ({} rows, {:.1} MB JSON), {lists} requests",
         pods_cached,

@@ -205,6 +205,56 @@ fn a_watch_too_old_is_gone_and_bookmarks_arrive() {
     assert!(watch.stdout.contains("\"type\":\"BOOKMARK\""), "{watch:?}");
 }
 
+/// The sidecar's watches start with a streaming list where the server has one, as the sandbox
+/// does: every object as ADDED, then a bookmark marking the end that names the list's version.
+#[test]
+fn a_streaming_list_sends_every_object_then_the_end_bookmark() {
+    let sb = SandboxProc::start(&[]);
+    let listed = kubectl(&sb.kubeconfig, &["get", "--raw", "/api/v1/pods"]);
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout).expect("pod list");
+    let names: std::collections::BTreeSet<String> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!names.is_empty());
+    let watch = kubectl(
+        &sb.kubeconfig,
+        &[
+            "get",
+            "--raw",
+            "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=0&timeoutSeconds=2",
+        ],
+    );
+    let events: Vec<serde_json::Value> = watch
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one event per line"))
+        .collect();
+    let end = events
+        .iter()
+        .position(|e| {
+            e["type"] == "BOOKMARK" && e["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"] == "true"
+        })
+        .unwrap_or_else(|| panic!("no end-of-list bookmark: {watch:?}"));
+    let initial: std::collections::BTreeSet<String> = events[..end]
+        .iter()
+        .inspect(|e| assert_eq!(e["type"], "ADDED", "{e}"))
+        .map(|e| e["object"]["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(initial, names, "the initial events are the pods a list shows");
+    let version = |v: &serde_json::Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
+    let (bookmark, list) = (
+        version(&events[end]["object"]["metadata"]["resourceVersion"]),
+        version(&listed["metadata"]["resourceVersion"]),
+    );
+    assert!(
+        bookmark.is_some() && bookmark >= list,
+        "the bookmark names a version at least as new as the earlier list's: {bookmark:?} vs {list:?}"
+    );
+}
+
 #[test]
 fn fixing_the_cause_heals_the_demo() {
     let sb = SandboxProc::start(&[]);

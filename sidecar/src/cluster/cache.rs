@@ -25,7 +25,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -37,6 +37,7 @@ use super::compact::Compact;
 use super::events::EventCache;
 use super::kinds::{self, KindInfo, Row, Summary};
 use super::rows::{ReadyRow, RowIndex};
+use super::watch::{InitialList, watch_all};
 use crate::telemetry::metrics;
 
 /// How far a kind's cache is.
@@ -386,10 +387,11 @@ impl Drop for ContextCache {
 
 impl ContextCache {
     /// Starts one watch per kind on `client`. Returns at once; see [`ContextCache::statuses`].
-    pub fn start(client: &Client) -> ContextCache {
+    pub fn start(client: &Client, initial: InitialList) -> ContextCache {
         let deltas = Arc::new(Deltas::new());
         let mut b = Builder {
             client: client.clone(),
+            initial,
             deltas: deltas.clone(),
             kinds: Vec::new(),
             tasks: Vec::new(),
@@ -418,7 +420,7 @@ impl ContextCache {
         };
         let events = Arc::new(EventCache::new(kinds::find("events").expect("events kind")));
         b.tasks
-            .push(tokio::spawn(events.clone().run(client.clone(), deltas.clone())).abort_handle());
+            .push(tokio::spawn(events.clone().run(client.clone(), initial, deltas.clone())).abort_handle());
         b.kinds.push(events.clone());
         ContextCache {
             kinds: b.kinds,
@@ -451,6 +453,7 @@ impl ContextCache {
 
 struct Builder {
     client: Client,
+    initial: InitialList,
     deltas: Arc<Deltas>,
     kinds: Vec<Arc<dyn KindCache>>,
     tasks: Vec<tokio::task::AbortHandle>,
@@ -462,15 +465,13 @@ impl Builder {
         S: Keep + DeserializeOwned,
     {
         let api: Api<S> = Api::all(self.client.clone());
-        let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
-        self.spawn(name, stream)
+        self.spawn(name, watch_all(api, self.initial))
     }
 
     /// Secrets through the metadata API: their data and type never reach this process.
     fn secrets(&mut self) -> Store<PartialObjectMeta<Secret>> {
         let api: Api<PartialObjectMeta<Secret>> = Api::all(self.client.clone());
-        let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
-        self.spawn("secrets", stream)
+        self.spawn("secrets", watch_all(api, self.initial))
     }
 
     fn spawn<S, W>(&mut self, name: &str, stream: W) -> Store<S>

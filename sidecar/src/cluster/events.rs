@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::cache::{DeltaType, Deltas, Filter, KindCache, KindStatus, StatusCell};
 use super::kinds::{KindInfo, Row, short_duration};
 use super::rows::ReadyRow;
+use super::watch::{InitialList, watch_all};
 use crate::telemetry::metrics;
 
 /// Events kept per object.
@@ -140,10 +141,9 @@ impl EventCache {
         }
     }
 
-    pub async fn run(self: Arc<Self>, client: Client, deltas: Arc<Deltas>) {
+    pub async fn run(self: Arc<Self>, client: Client, initial: InitialList, deltas: Arc<Deltas>) {
         let api: Api<Event> = Api::all(client);
-        let stream = watcher(api, watcher::Config::default().page_size(1000)).default_backoff();
-        let mut stream = std::pin::pin!(stream);
+        let mut stream = watch_all(api, initial);
         let mut counted = 0i64;
         while let Some(item) = stream.next().await {
             match item {

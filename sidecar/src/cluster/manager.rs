@@ -16,6 +16,7 @@ use super::cache::ContextCache;
 use super::client::{self, NoClient};
 use super::credentials::{self, AuthKind, Failure, FailureKind, PluginCommand};
 use super::kubeconfig::{self, Merged, Origin, Sources};
+use super::watch::InitialList;
 use crate::store::{ExecApproval, Store};
 
 /// A live connection to one context.
@@ -259,8 +260,8 @@ impl ClusterManager {
 
     async fn try_connect(&self, merged: &Merged, context: &str) -> Result<Connection, NoClient> {
         let (client, server) = client::build(merged, context, self.store.as_ref(), self.timeout).await?;
-        match tokio::time::timeout(self.timeout, client.apiserver_version()).await {
-            Ok(Ok(_)) => {}
+        let version = match tokio::time::timeout(self.timeout, client.apiserver_version()).await {
+            Ok(Ok(v)) => v,
             Ok(Err(e)) => return Err(NoClient::Failed(credentials::classify(&e, &server))),
             Err(_) => {
                 return Err(NoClient::Failed(Failure {
@@ -271,8 +272,8 @@ impl ClusterManager {
                     ),
                 }));
             }
-        }
-        let cache = ContextCache::start(&client);
+        };
+        let cache = ContextCache::start(&client, InitialList::for_server(&version));
         Ok(Connection {
             context: context.to_string(),
             server,

@@ -17,6 +17,7 @@ pub mod ops;
 pub mod overview;
 pub mod rows;
 pub mod topology;
+pub mod watch;
 
 use std::path::PathBuf;
 

@@ -180,10 +180,13 @@ fn watch(state: &AppState, target: &Target, query: &Query, headers: &HeaderMap) 
     let as_table = wants_table(headers);
 
     let mut first: Vec<(EventType, Arc<Value>)> = Vec::new();
+    // The resourceVersion of the state the initial events show; their closing bookmark names it.
+    let mut initial_rv = 0u64;
     let (replay, live) = if rv_param.is_empty() || rv_param == "0" || send_initial {
         // No resourceVersion: start from the current state, each object an ADDED event.
         let (items, rv) = state.store.list(target.res, filter.namespace.as_deref());
         first.extend(items.into_iter().map(|o| (EventType::Added, o)));
+        initial_rv = rv;
         let (replay, live) = state.store.watch_from(rv)?;
         (replay, live)
     } else {
@@ -217,7 +220,7 @@ fn watch(state: &AppState, target: &Target, query: &Query, headers: &HeaderMap) 
         }
         if send_initial {
             let mut b = bookmark_kind.clone();
-            b["metadata"] = json!({"resourceVersion": store.resource_version().to_string(), "annotations": {"k8s.io/initial-events-end": "true"}});
+            b["metadata"] = json!({"resourceVersion": initial_rv.to_string(), "annotations": {"k8s.io/initial-events-end": "true"}});
             if tx.send(event_line("BOOKMARK", &b)).await.is_err() {
                 return;
             }
