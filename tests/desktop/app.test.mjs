@@ -2,7 +2,7 @@
 // Started by tests/desktop/run.sh, which provides a display, a session bus with an unlocked
 // keyring, an empty HOME and a running tauri-driver. Prints "N passed, M failed" at the end.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { remote } from 'webdriverio'
 
@@ -90,6 +90,22 @@ function listeningPorts(pid) {
     .map((l) => Number(l.trim().split(/\s+/)[3].split(':').pop()))
     .sort((a, b) => a - b)
 }
+/** The parent of process `pid` (field 4 of /proc/PID/stat, after the parenthesised name). */
+function parentOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+}
+/** Process `pid` and all its descendants. */
+function tree(pid) {
+  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
+    try {
+      return parentOf(p) === pid
+    } catch {
+      return false // gone
+    }
+  })
+  return [pid, ...kids.flatMap(tree)]
+}
 function safePids() {
   try {
     return sidecarPids()
@@ -163,6 +179,19 @@ await check('choosing the sandbox shows the overview', async () => {
   await shot('overview')
 })
 
+await check('the shell gives its WebKit processes the environment defaults', async () => {
+  // src-tauri/src/webview.rs: ENV_DEFAULTS, set by main before any thread exists unless the
+  // user's environment (here: this test's) has them, in which case the user's value must arrive.
+  const want = `WEBKIT_DISABLE_DMABUF_RENDERER=${process.env.WEBKIT_DISABLE_DMABUF_RENDERER ?? '1'}`
+  const shell = parentOf((await invoke('sidecar_status')).pid)
+  const web = tree(shell).filter((pid) => /^WebKitWebProces/.test(readFileSync(`/proc/${pid}/comm`, 'latin1')))
+  assert(web.length > 0, `no WebKitWebProcess under the shell ${shell}`)
+  for (const pid of web) {
+    const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+    assert(env.includes(want), `web process ${pid} lacks ${want}`)
+  }
+})
+
 await check('keyring round-trip through the Tauri commands', async () => {
   const account = 'llm:desktop-test'
   await invoke('keyring_delete', { account })
@@ -232,8 +261,8 @@ await check('a killed app leaves no sidecar behind', async () => {
     const s = await again.executeAsync((done) => window.__TAURI_INTERNALS__.invoke('sidecar_status').then(done, () => done(null)))
     return s?.phase === 'ready' ? s.pid : null
   })
-  // The shell is the sidecar's parent (field 4 of /proc/PID/stat, after the parenthesised name).
-  const shell = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1])
+  // The shell is the sidecar's parent.
+  const shell = parentOf(pid)
   assert(readlinkSync(`/proc/${shell}/exe`).includes('kubilitics-desk'), `parent ${shell} is not the app`)
   process.kill(shell, 'SIGKILL')
   await until('the sidecar to exit after its app was killed', () => !safePids().includes(pid), 20_000)
