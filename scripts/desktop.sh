@@ -6,10 +6,10 @@
 #   scripts/desktop.sh build    release sidecar -> src-tauri/binaries/, the UI (ui/dist), the app
 #   scripts/desktop.sh run      build, then start the app (needs DISPLAY or WAYLAND_DISPLAY)
 #   scripts/desktop.sh deb      build the .deb and SHA256SUMS into target/desktop/ (installers/build-deb.sh)
-#   scripts/desktop.sh test     build the sidecar, the UI and the app, then the desktop tests under
-#                               Xvfb (tests/desktop/run.sh). KUBILITICS_DESKTOP_PROFILE=debug tests
-#                               the debug binaries instead of release ones (scripts/test.sh: it
-#                               reuses what `cargo test --workspace` built; see the README)
+#   scripts/desktop.sh test     build the release sidecar, the UI and the app, then the desktop tests
+#                               under Xvfb (tests/desktop/run.sh); scripts/test.sh runs this.
+#                               KUBILITICS_DESKTOP_PROFILE=debug tests debug binaries instead (quicker
+#                               to rebuild while working on the shell)
 #   scripts/desktop.sh bench    .deb size, cold start, idle memory -> prints;
 #                               see src-tauri/BENCHMARKS.md
 set -euo pipefail
