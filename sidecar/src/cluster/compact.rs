@@ -95,7 +95,7 @@ impl<K: Resource + Serialize + DeserializeOwned> Compact<K> {
         serde_json::from_slice(&self.json()).expect("a cached object's text is JSON")
     }
 
-    /// Heap bytes the packed JSON takes (for the memory accounting log).
+    /// Heap bytes the packed JSON takes.
     pub fn packed_len(&self) -> usize {
         self.packed.len()
     }

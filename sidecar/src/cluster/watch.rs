@@ -152,8 +152,10 @@ mod tests {
         items
             .into_iter()
             .map(|i| match i {
+                Ok(watcher::Event::Init) => "Init".to_string(),
                 Ok(watcher::Event::InitApply(c)) => c.metadata.name.unwrap_or_default(),
-                Ok(other) => format!("{other:?}").split('(').next().unwrap_or_default().to_string(),
+                Ok(watcher::Event::InitDone) => "InitDone".to_string(),
+                Ok(other) => format!("unexpected {other:?}"),
                 Err(e) => format!("error {e}"),
             })
             .collect()
