@@ -448,3 +448,109 @@ fn every_apply_is_dry_run_first_and_a_refused_dry_run_changes_nothing() {
     );
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
 }
+
+fn deployment_field(kc: &std::path::Path, ns: &str, path: &str) -> String {
+    kubectl(
+        kc,
+        &["-n", ns, "get", "deployment", "web", "-o", &format!("jsonpath={path}")],
+    )
+}
+
+/// Polls kubectl until the Deployment's revision (set by the deployment controller) is `rev`.
+fn wait_for_revision(kc: &std::path::Path, ns: &str, rev: &str) {
+    let path = "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}";
+    for _ in 0..150 {
+        if deployment_field(kc, ns, path) == rev {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("deployment web never reached revision {rev}");
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn rollback_restores_the_previous_template_whole_and_says_when_there_is_none() {
+    let kc = test_kubeconfig();
+    let ns = namespace_with_web(&kc, "undo", 1);
+    wait_for_revision(&kc, &ns, "1");
+    // Revision 2: a new image and an annotation the first template did not have.
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            &ns,
+            "patch",
+            "deployment",
+            "web",
+            "-p",
+            r#"{"spec":{"template":{"metadata":{"annotations":{"example.com/note":"v2"}},"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}}}"#,
+        ],
+    );
+    wait_for_revision(&kc, &ns, "2");
+    let w = Workbench::start(&kc, &[]);
+    let actions = "/api/v1/clusters/kubilitics-test/actions";
+    w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/replicasets?namespace={ns}"),
+        |v| v["total"] == 2,
+    );
+    let offered = w.get(&format!(
+        "/api/v1/clusters/kubilitics-test/resources/deployments/{ns}/web/actions"
+    ));
+    let rollback = offered["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["operation"] == "rollback_deployment")
+        .unwrap_or_else(|| panic!("rollback is offered for a deployment: {offered}"));
+    assert_eq!(rollback["allowed_by_rbac"], true);
+
+    // Back to the previous revision: its image, and nothing of revision 2's template left.
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "Deployment", "namespace": ns, "name": "web", "action": {"type": "rollback"}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "applied", "{r}");
+    assert_eq!(
+        deployment_field(&kc, &ns, "{.spec.template.spec.containers[0].image}"),
+        "nginx"
+    );
+    assert_eq!(
+        deployment_field(&kc, &ns, "{.spec.template.metadata.annotations}"),
+        "",
+        "revision 2's annotation is gone with its template"
+    );
+    // The controller reuses revision 1's ReplicaSet and numbers it 3, as after `kubectl rollout undo`.
+    wait_for_revision(&kc, &ns, "3");
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit[0]["operation"], "rollback_deployment");
+    assert_eq!(audit[0]["before"]["revision"], 2);
+    assert_eq!(audit[0]["after"]["template_of_revision"], 1);
+
+    // To a named revision.
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "Deployment", "namespace": ns, "name": "web", "action": {"type": "rollback", "revision": 2}}),
+    );
+    assert_eq!((s, r["state"].as_str()), (200, Some("applied")), "{r}");
+    assert_eq!(
+        deployment_field(&kc, &ns, "{.spec.template.spec.containers[0].image}"),
+        "nginx:1.27"
+    );
+
+    // A revision that does not exist changes nothing and says so.
+    wait_for_revision(&kc, &ns, "4");
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "Deployment", "namespace": ns, "name": "web", "action": {"type": "rollback", "revision": 99}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "failed", "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("no revision 99"), "{r}");
+    assert_eq!(
+        deployment_field(&kc, &ns, "{.spec.template.spec.containers[0].image}"),
+        "nginx:1.27"
+    );
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}

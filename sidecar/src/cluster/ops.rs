@@ -439,9 +439,15 @@ async fn rollback(
     if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         labels.remove("pod-template-hash");
     }
-    deployments
-        .patch(name, pp, &Patch::Merge(json!({"spec": {"template": template}})))
-        .await?;
+    // The whole template is replaced, as `kubectl rollout undo` does: a merge would keep what
+    // the newer revision added (an env var's neighbour, an annotation such as restartedAt).
+    // The test makes it apply to the Deployment as read, or conflict.
+    let patch: json_patch::Patch = serde_json::from_value(json!([
+        {"op": "test", "path": "/metadata/resourceVersion", "value": dep.resource_version()},
+        {"op": "replace", "path": "/spec/template", "value": template},
+    ]))
+    .map_err(kube::Error::SerdeError)?;
+    deployments.patch(name, pp, &Patch::Json::<()>(patch)).await?;
     Ok(Outcome {
         summary: format!("rolled deployment {name} back from revision {current} to the template of revision {to}"),
         before: Some(json!({"revision": current})),
