@@ -304,3 +304,401 @@ fn a_read_only_user_sees_forbidden_kinds_and_the_rest_synced() {
         .count();
     assert_eq!(connected, 2);
 }
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn custom_resources_are_discovered_and_browsed_on_demand_with_kubectls_columns() {
+    let kc = test_kubeconfig();
+    let ns = new_namespace(&kc, "crd");
+    // A group of its own (CRDs are cluster-wide), so runs never share one.
+    let group = format!("{}.kubilitics.test", ns.replace('-', ""));
+    kubectl_apply(
+        &kc,
+        &format!(
+            r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: widgets, singular: widget, kind: Widget}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {{type: integer}}
+              colour: {{type: string}}
+    additionalPrinterColumns:
+    - {{name: Size, type: integer, jsonPath: .spec.size}}
+    - {{name: Colour, type: string, jsonPath: .spec.colour, priority: 1}}
+    - {{name: Age, type: date, jsonPath: .metadata.creationTimestamp}}
+"#
+        ),
+    );
+    kubectl(
+        &kc,
+        &["wait", "--for=condition=Established", &format!("crd/widgets.{group}")],
+    );
+    let widget = |name: &str, size: u32, tier: &str| {
+        format!(
+            "apiVersion: {group}/v1\nkind: Widget\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels: {{tier: {tier}}}\nspec:\n  size: {size}\n  colour: blue\n"
+        )
+    };
+    kubectl_apply(&kc, &widget("small", 1, "front"));
+    let w = Workbench::start(&kc, &[]);
+    let base = "/api/v1/clusters/kubilitics-test";
+
+    // Discovered: listed among the kinds, not held in the cache.
+    let kinds = w.get(&format!("{base}/kinds"));
+    let found = kinds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["group"] == group.as_str())
+        .unwrap_or_else(|| panic!("widgets.{group} is not among the kinds: {kinds}"));
+    assert_eq!(found["name"], "widgets");
+    assert_eq!(found["kind"], "Widget");
+    assert_eq!(found["namespaced"], true);
+    assert_eq!(found["cached"], false);
+    let pods = kinds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "pods" && k["group"] == "")
+        .unwrap();
+    assert_eq!(pods["cached"], true);
+
+    // Listed with the CRD's printer columns, as `kubectl get widgets` prints them.
+    let list = w.get(&format!("{base}/resources/widgets.{group}?namespace={ns}"));
+    assert_eq!(list["total"], 1, "{list}");
+    let row = &list["items"][0];
+    assert_eq!(row["name"], "small");
+    assert_eq!(row["namespace"], ns.as_str());
+    assert_eq!(row["size"], 1, "the Size printer column: {row}");
+    assert!(row.get("colour").is_none(), "priority 1 is -o wide only: {row}");
+    assert!(row["age"].as_str().unwrap().ends_with('s'), "{row}");
+
+    // On demand: a new object shows at once (read from the API server, not a cache to wait for).
+    kubectl_apply(&kc, &widget("large", 9, "back"));
+    let list = w.get(&format!("{base}/resources/widgets.{group}?namespace={ns}&sort=-size"));
+    assert_eq!(list["total"], 2, "{list}");
+    assert_eq!(list["items"][0]["name"], "large", "sorted by a printer column: {list}");
+    let front = w.get(&format!(
+        "{base}/resources/Widget?namespace={ns}&labelSelector=tier%3Dfront"
+    ));
+    assert_eq!(front["total"], 1);
+    assert_eq!(front["items"][0]["name"], "small");
+    let text = w.get(&format!("{base}/resources/widgets.{group}?namespace={ns}&q=larg"));
+    assert_eq!(text["items"][0]["name"], "large");
+
+    // One object, JSON and YAML, without managedFields.
+    let obj = w.get(&format!("{base}/resources/widgets.{group}/{ns}/large"));
+    assert_eq!(obj["spec"]["size"], 9);
+    assert!(obj["metadata"].get("managedFields").is_none());
+    let yaml = w.get_text(&format!("{base}/resources/widgets.{group}/{ns}/large?format=yaml"));
+    assert!(yaml.contains("kind: Widget") && yaml.contains("size: 9"), "{yaml}");
+
+    // A kind the cluster does not serve says where to look.
+    let (s, e) = w.request("GET", &format!("{base}/resources/gizmos.{group}"), None);
+    assert_eq!(s, 404);
+    assert!(e["error"]["message"].as_str().unwrap().contains("/kinds"), "{e}");
+
+    kubectl(&kc, &["delete", "crd", &format!("widgets.{group}"), "--wait=false"]);
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}
+
+/// The namespace's objects wired every way the topology knows: a Deployment whose pods mount a
+/// claim bound to a volume of a storage class, read a ConfigMap and a Secret, behind a Service
+/// and an Ingress, scaled by an HPA, guarded by a PDB and a NetworkPolicy.
+fn wired_shop(kc: &std::path::Path, ns: &str) {
+    kubectl_apply(
+        kc,
+        &format!(
+            r#"apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {{name: local-{ns}}}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {{name: data-{ns}}}
+spec:
+  capacity: {{storage: 1Gi}}
+  accessModes: [ReadWriteOnce]
+  storageClassName: local-{ns}
+  hostPath: {{path: /tmp/data-{ns}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: data, namespace: {ns}}}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: local-{ns}
+  volumeName: data-{ns}
+  resources: {{requests: {{storage: 1Gi}}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: settings, namespace: {ns}}}
+data: {{mode: fast}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: creds, namespace: {ns}}}
+stringData: {{password: not-for-the-graph}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        env:
+        - name: PASSWORD
+          valueFrom: {{secretKeyRef: {{name: creds, key: password}}}}
+        volumeMounts:
+        - {{name: data, mountPath: /data}}
+        - {{name: settings, mountPath: /etc/settings}}
+      volumes:
+      - name: data
+        persistentVolumeClaim: {{claimName: data}}
+      - name: settings
+        configMap: {{name: settings}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: lonely, namespace: {ns}}}
+spec:
+  selector: {{app: nobody}}
+  ports: [{{port: 80}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  rules:
+  - http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: broken, namespace: {ns}}}
+spec:
+  defaultBackend: {{service: {{name: nowhere, port: {{number: 80}}}}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  minReplicas: 2
+  maxReplicas: 4
+  metrics:
+  - type: Resource
+    resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 80}}}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  minAvailable: 1
+  selector: {{matchLabels: {{app: web}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  podSelector: {{matchLabels: {{app: web}}}}
+  policyTypes: [Ingress]
+"#
+        ),
+    );
+}
+
+fn edges_of(graph: &Value) -> Vec<(String, String, String)> {
+    graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap().to_string();
+            (s("from"), s("type"), s("to"))
+        })
+        .collect()
+}
+
+fn node_of<'a>(graph: &'a Value, id: &str) -> &'a Value {
+    graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not in the graph: {graph}"))
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn the_topology_and_related_objects_follow_every_kind_of_link_the_cluster_has() {
+    let kc = test_kubeconfig();
+    let ns = new_namespace(&kc, "topo");
+    wired_shop(&kc, &ns);
+    let w = Workbench::start(&kc, &[]);
+    let base = "/api/v1/clusters/kubilitics-test";
+
+    // Wait until the controllers did their part and the cache saw it: pods running on nodes,
+    // the claim bound.
+    w.wait_for(&format!("{base}/resources/pods?namespace={ns}"), |v| {
+        v["total"] == 2
+            && v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["status"] == "Running" && p["ready"] == "1/1")
+    });
+    w.wait_for(&format!("{base}/resources/pvc?namespace={ns}"), |v| {
+        v["items"][0]["status"] == "Bound"
+    });
+    let graph = w.wait_for(&format!("{base}/topology?namespace={ns}"), |g| {
+        g["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "HorizontalPodAutoscaler")
+    });
+    let edges = edges_of(&graph);
+    let has = |from: &str, t: &str, to: &str| edges.iter().any(|(f, ty, x)| f == from && ty == t && x == to);
+    let pods: Vec<String> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "Pod")
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(pods.len(), 2, "{graph}");
+    let rs = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "ReplicaSet")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dep = format!("Deployment/{ns}/web");
+    assert!(has(&dep, "owns", &rs), "Deployment→ReplicaSet: {edges:?}");
+    assert!(has(
+        &format!("Ingress/{ns}/web"),
+        "routes",
+        &format!("Service/{ns}/web")
+    ));
+    assert!(has(&format!("HorizontalPodAutoscaler/{ns}/web"), "scales", &dep));
+    let pvc = format!("PersistentVolumeClaim/{ns}/data");
+    let pv = format!("PersistentVolume//data-{ns}");
+    assert!(has(&pvc, "bound_to", &pv), "PVC→PV: {edges:?}");
+    assert!(
+        has(&pv, "uses_class", &format!("StorageClass//local-{ns}")),
+        "PV→StorageClass: {edges:?}"
+    );
+    for pod in &pods {
+        assert!(has(&rs, "owns", pod), "ReplicaSet→{pod}");
+        assert!(has(&format!("Service/{ns}/web"), "selects", pod));
+        assert!(has(pod, "mounts", &pvc));
+        assert!(has(pod, "uses_config_map", &format!("ConfigMap/{ns}/settings")));
+        assert!(has(pod, "uses_secret", &format!("Secret/{ns}/creds")));
+        assert!(has(&format!("PodDisruptionBudget/{ns}/web"), "protects", pod));
+        assert!(has(&format!("NetworkPolicy/{ns}/web"), "applies_to", pod));
+        assert!(
+            edges
+                .iter()
+                .any(|(f, t, to)| f == pod && t == "scheduled_on" && to.starts_with("Node//")),
+            "{pod} → its node: {edges:?}"
+        );
+        assert_eq!(node_of(&graph, pod)["health"], "healthy");
+    }
+    // Every node says how it is and why.
+    let broken = node_of(&graph, &format!("Ingress/{ns}/broken"));
+    assert_eq!(broken["health"], "error");
+    assert!(broken["reason"].as_str().unwrap().contains("nowhere"), "{broken}");
+    let lonely = node_of(&graph, &format!("Service/{ns}/lonely"));
+    assert_eq!(lonely["health"], "warning");
+    assert!(lonely["reason"].as_str().unwrap().contains("no pods"), "{lonely}");
+    assert!(!graph.to_string().contains("not-for-the-graph"), "no secret data");
+
+    // A root and a depth bound the walk.
+    let near = w.get(&format!(
+        "{base}/topology?namespace={ns}&root=Deployment/{ns}/web&depth=1"
+    ));
+    assert!(
+        has_node(&near, &rs) && !pods.iter().any(|p| has_node(&near, p)),
+        "{near}"
+    );
+    assert_eq!(near["truncated"], true);
+
+    // Related objects: one pod's direct neighbours, as the detail page shows them.
+    let pod_name = pods[0].rsplit('/').next().unwrap();
+    let related = w.get(&format!("{base}/resources/pods/{ns}/{pod_name}/related"));
+    let mut kinds: Vec<&str> = related["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["id"] != pods[0].as_str())
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "ConfigMap",
+            "NetworkPolicy",
+            "Node",
+            "PersistentVolumeClaim",
+            "PodDisruptionBudget",
+            "ReplicaSet",
+            "Secret",
+            "Service"
+        ],
+        "{related}"
+    );
+    assert!(!has_node(&related, &pods[1]), "the other pod is two hops away");
+    let claim = w.get(&format!("{base}/resources/pvc/{ns}/data/related"));
+    assert!(has_node(&claim, &pv) && has_node(&claim, &pods[0]), "{claim}");
+
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+    kubectl(
+        &kc,
+        &[
+            "delete",
+            &format!("persistentvolume/data-{ns}"),
+            &format!("storageclass/local-{ns}"),
+            "--wait=false",
+        ],
+    );
+}
+
+fn has_node(graph: &Value, id: &str) -> bool {
+    graph["nodes"].as_array().unwrap().iter().any(|n| n["id"] == id)
+}
