@@ -177,3 +177,157 @@ fn import_errors_point_at_the_line_and_the_field() {
     assert_eq!(list["items"], json!([]));
     assert!(list["current"].is_null());
 }
+
+/// An HTTP CONNECT proxy on loopback that wants `Proxy-Authorization: Basic <credentials>`
+/// (the kind a proxy-url points at), recording each tunnel it was asked for and whether the
+/// credentials were right.
+struct Proxy {
+    url_host: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+}
+
+impl Proxy {
+    fn start(user: &str, password: &str) -> Proxy {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url_host = listener.local_addr().unwrap().to_string();
+        let expected = format!("Basic {}", base64(format!("{user}:{password}").as_bytes()));
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (expected, log) = (expected.clone(), log.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut request = String::new();
+                    let mut authorized = false;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if request.is_empty() {
+                            request = line.trim().to_string();
+                        } else if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("proxy-authorization")
+                        {
+                            authorized = value.trim() == expected;
+                        }
+                    }
+                    let target = request
+                        .strip_prefix("CONNECT ")
+                        .and_then(|r| r.split_whitespace().next())
+                        .unwrap_or("")
+                        .to_string();
+                    log.lock().unwrap().push((target.clone(), authorized));
+                    let mut client = client;
+                    if !authorized {
+                        let _ = client.write_all(
+                            b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n",
+                        );
+                        return;
+                    }
+                    let Ok(upstream) = std::net::TcpStream::connect(&target) else {
+                        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+                        return;
+                    };
+                    client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .unwrap();
+                    // The TLS bytes flow both ways, untouched; the reader may hold a few already.
+                    let buffered = reader.buffer().to_vec();
+                    let mut up_write = upstream.try_clone().unwrap();
+                    let mut down_write = client.try_clone().unwrap();
+                    let mut up_read = upstream;
+                    let mut client_read = reader.into_inner();
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_read, &mut down_write);
+                        let _ = down_write.shutdown(std::net::Shutdown::Both);
+                    });
+                    let _ = up_write.write_all(&buffered);
+                    let _ = std::io::copy(&mut client_read, &mut up_write);
+                    let _ = up_write.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Proxy { url_host, seen }
+    }
+
+    fn tunnels(&self) -> Vec<(String, bool)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn a_proxy_url_with_basic_credentials_carries_every_request_to_the_cluster() {
+    let kc = test_kubeconfig();
+    let mut doc: Value = serde_norway::from_str(&std::fs::read_to_string(&kc).unwrap()).unwrap();
+    let (server, ca) = cluster_of(&kc);
+    let server_host = server.trim_start_matches("https://").trim_end_matches('/').to_string();
+    // The password holds characters a URL must percent-encode; kubectl's rule is to decode them.
+    let proxy = Proxy::start("sre", "p@ss:word");
+    let good = format!("http://sre:p%40ss%3Aword@{}", proxy.url_host);
+    let bad = format!("http://sre:guess@{}", proxy.url_host);
+    let admin = doc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "admin")
+        .unwrap()
+        .clone();
+    doc = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "via-proxy",
+        "clusters": [
+            {"name": "proxied", "cluster": {"server": server, "certificate-authority-data": ca, "proxy-url": good}},
+            {"name": "wrong-proxy-password", "cluster": {"server": server, "certificate-authority-data": ca, "proxy-url": bad}},
+        ],
+        "users": [admin],
+        "contexts": [
+            {"name": "via-proxy", "context": {"cluster": "proxied", "user": "admin"}},
+            {"name": "bad-proxy", "context": {"cluster": "wrong-proxy-password", "user": "admin"}},
+        ]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, serde_norway::to_string(&doc).unwrap()).unwrap();
+    let w = Workbench::start(&path, &[]);
+
+    // Lists, objects and the live cache all come through the tunnel.
+    let ns = namespace_with_web(&kc, "proxy", 1);
+    let pods = w.wait_for(
+        &format!("/api/v1/clusters/via-proxy/resources/pods?namespace={ns}"),
+        |v| v["total"] == 1 && v["sync"]["state"] == "synced",
+    );
+    let pod = pods["items"][0]["name"].as_str().unwrap();
+    w.get(&format!("/api/v1/clusters/via-proxy/resources/pods/{ns}/{pod}"));
+    let tunnels = proxy.tunnels();
+    assert!(
+        !tunnels.is_empty() && tunnels.iter().all(|(to, ok)| to == &server_host && *ok),
+        "every connection went to {server_host} through the proxy, with its credentials: {tunnels:?}"
+    );
+
+    // A wrong proxy password: a clear error for that context only.
+    let (s, body) = w.request("POST", "/api/v1/clusters/bad-proxy/connect", None);
+    assert_eq!(s, 502, "{body}");
+    assert_eq!(body["error"]["code"], "cluster_unauthorized", "{body}");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("proxy-url") && msg.contains("407"), "{msg}");
+    assert!(proxy.tunnels().iter().any(|(_, ok)| !ok));
+    assert_eq!(
+        w.get(&format!("/api/v1/clusters/via-proxy/resources/pods?namespace={ns}"))["total"],
+        1
+    );
+
+    // The proxy's password is a credential: never shown or logged.
+    let listed = w.get("/api/v1/clusters").to_string();
+    let log = std::fs::read_to_string(w.sidecar.home.join("stdout.log")).unwrap_or_default()
+        + &std::fs::read_to_string(w.sidecar.home.join("kubilitics.log")).unwrap_or_default();
+    for text in [&listed, &log, &body.to_string()] {
+        assert!(!text.contains("p%40ss") && !text.contains("guess"), "{text}");
+    }
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}

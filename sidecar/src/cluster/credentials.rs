@@ -164,7 +164,16 @@ pub fn classify(err: &kube::Error, server: &str) -> Failure {
     }
     let text = chain(err);
     let lower = text.to_lowercase();
-    let (kind, message) = if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    let (kind, message) = if lower.contains("proxy authorization required") {
+        // The proxy of the kubeconfig's proxy-url answered 407 (its URL, password included, is
+        // never repeated here).
+        (
+            FailureKind::Unauthorized,
+            format!(
+                "the proxy in the kubeconfig's proxy-url refused its credentials (407) on the way to {server}; check the user and password in proxy-url (http://user:password@host:port, with @ : % in them percent-encoded)"
+            ),
+        )
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         (
             FailureKind::Tls,
             format!(
