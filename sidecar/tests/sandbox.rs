@@ -434,3 +434,47 @@ fn protobuf_bodies_of_other_kinds_get_the_real_415() {
     );
     assert_eq!(out.stdout.trim(), "yes", "{}", out.stderr);
 }
+
+/// Kinds the workbench does not cache are found and read on demand: against the sandbox, which
+/// serves classic discovery only (the control plane's aggregated discovery is the cluster
+/// test's), and its Tables.
+#[tokio::test(flavor = "multi_thread")]
+async fn kinds_are_discovered_and_listed_on_demand_without_aggregated_discovery() {
+    use kubilitics::cluster::{Filter, dynamic};
+    let sb = SandboxProc::start(&[]);
+    let client = sandbox_support::kube_client(&sb.kubeconfig).await;
+    let kinds = dynamic::kinds(&client).await.expect("discovery");
+    let pods = kinds
+        .iter()
+        .find(|k| k.name == "pods" && k.group.is_empty())
+        .unwrap_or_else(|| panic!("pods are served: {kinds:?}"));
+    assert!(pods.namespaced && pods.cached);
+    let shop = Filter {
+        namespace: Some("shop".to_string()),
+        ..Filter::default()
+    };
+    let rows = dynamic::list(&client, "pods", &shop).await.expect("pods listed");
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.namespace.as_deref() == Some("shop")));
+    // The core group's pods (the metrics API serves `pods` too), with kubectl's columns.
+    let cart = rows
+        .iter()
+        .find(|r| r.name.starts_with("cart-"))
+        .unwrap_or_else(|| panic!("the failing cart pod is listed: {rows:?}"));
+    assert_eq!(cart.columns["status"], "ImagePullBackOff", "{cart:?}");
+    assert_eq!(cart.columns["ready"], "0/1");
+    assert!(!cart.columns.contains_key("node"), "NODE is -o wide only");
+    let metrics = dynamic::list(&client, "pods.metrics.k8s.io", &shop)
+        .await
+        .expect("pod metrics");
+    assert!(
+        !metrics.is_empty() && metrics.iter().all(|r| !r.name.starts_with("cart-")),
+        "PodMetrics by their full name, none for a pod that never started"
+    );
+    // A namespace means nothing to a cluster-scoped kind, as with `kubectl get nodes -n shop`.
+    let nodes = dynamic::list(&client, "nodes", &shop).await.expect("nodes listed");
+    assert!(!nodes.is_empty() && nodes.iter().all(|n| n.namespace.is_none()));
+    assert!(matches!(
+        dynamic::list(&client, "gizmos", &shop).await,
+        Err(dynamic::DynamicError::UnknownKind(_))
+    ));
+}

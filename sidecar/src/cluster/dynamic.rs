@@ -3,7 +3,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{ApiResource, DynamicObject, ListParams};
-use kube::discovery::{Discovery, Scope, verbs};
+use kube::discovery::{ApiGroup, Discovery, Scope, verbs};
 use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde_json::Value;
@@ -33,9 +33,23 @@ pub struct KindDescription {
     pub cached: bool,
 }
 
+/// Every served group and kind: two requests with aggregated discovery (Kubernetes 1.26+), else
+/// (an older server, or one that answers with the classic documents) a request per group version.
+async fn discover(client: &Client) -> Result<Discovery, kube::Error> {
+    match Discovery::new(client.clone()).run_aggregated().await {
+        // A classic answer parses as an empty aggregated one; every server has the core group.
+        Ok(d) if d.has_group(ApiGroup::CORE_GROUP) => Ok(d),
+        Ok(_) => Discovery::new(client.clone()).run().await,
+        Err(e) => {
+            tracing::debug!(error = %e, "no aggregated discovery; walking the API groups");
+            Discovery::new(client.clone()).run().await
+        }
+    }
+}
+
 /// Every listable kind, built-in and custom.
 pub async fn kinds(client: &Client) -> Result<Vec<KindDescription>, kube::Error> {
-    let discovery = Discovery::new(client.clone()).run().await?;
+    let discovery = discover(client).await?;
     let mut out = Vec::new();
     for group in discovery.groups() {
         for (ar, caps) in group.recommended_resources() {
@@ -56,27 +70,37 @@ pub async fn kinds(client: &Client) -> Result<Vec<KindDescription>, kube::Error>
     Ok(out)
 }
 
-/// Finds `name` (plural, singular, Kind, or `plural.group`) among the served kinds.
+/// Finds `name` (plural, Kind, or `plural.group`) among the served kinds. When groups share a
+/// name (`pods` is also metrics.k8s.io's PodMetrics, `events` also events.k8s.io's), the core
+/// group wins, the metrics API comes last and the rest go alphabetically, so the same name always
+/// means the same kind, as with kubectl; `plural.group` picks any one exactly.
 async fn resolve(client: &Client, name: &str) -> Result<(ApiResource, bool), DynamicError> {
-    let discovery = Discovery::new(client.clone()).run().await?;
+    let discovery = discover(client).await?;
     let lower = name.to_ascii_lowercase();
+    let mut found = Vec::new();
     for group in discovery.groups() {
         for (ar, caps) in group.recommended_resources() {
             if ar.group.is_empty() && ar.kind == "Secret" {
                 // Secrets are only ever read as metadata (the cache); never through here.
                 continue;
             }
-            let full = format!("{}.{}", ar.plural, ar.group);
-            if ar.plural == lower
-                || full == lower
-                || ar.kind.eq_ignore_ascii_case(name)
-                || ar.kind.to_ascii_lowercase() == lower
-            {
-                return Ok((ar, caps.scope == Scope::Namespaced));
+            let exact = format!("{}.{}", ar.plural, ar.group) == lower;
+            if exact || ar.plural == lower || ar.kind.to_ascii_lowercase() == lower {
+                let rank = (
+                    !exact,
+                    !ar.group.is_empty(),
+                    ar.group == "metrics.k8s.io",
+                    ar.group.clone(),
+                );
+                found.push((rank, ar, caps.scope == Scope::Namespaced));
             }
         }
     }
-    Err(DynamicError::UnknownKind(name.to_string()))
+    found
+        .into_iter()
+        .min_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, ar, namespaced)| (ar, namespaced))
+        .ok_or_else(|| DynamicError::UnknownKind(name.to_string()))
 }
 
 /// What `kubectl get` asks for: the API server renders the kind's columns (a CRD's
