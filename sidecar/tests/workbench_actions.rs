@@ -95,6 +95,11 @@ fn actions_run_wait_for_approval_or_are_refused_and_each_is_audited() {
     assert_eq!(audit[0]["after"]["replicas"], 3);
     assert!(audit[0]["request_id"].as_str().unwrap().starts_with("req-"));
     assert!(audit[0]["result"].as_str().unwrap().starts_with("applied"));
+    // The record names its target: which cluster, which object.
+    assert_eq!(audit[0]["context"], "kubilitics-test", "{:?}", audit[0]);
+    assert_eq!(audit[0]["kind"], "Deployment", "{:?}", audit[0]);
+    assert_eq!(audit[0]["namespace"], ns.as_str(), "{:?}", audit[0]);
+    assert_eq!(audit[0]["name"], "web", "{:?}", audit[0]);
 
     // Forbidden: never runs.
     let (s, r) = w.post(
@@ -223,6 +228,34 @@ fn actions_run_wait_for_approval_or_are_refused_and_each_is_audited() {
         ),
         "new"
     );
+    // Server-side apply: the API server records the sidecar as the field manager of an Apply
+    // (a client-side apply or an update would be recorded as `Update`).
+    assert_eq!(
+        kubectl(
+            &kc,
+            &[
+                "-n",
+                &ns,
+                "get",
+                "configmap",
+                "settings",
+                "-o",
+                r#"jsonpath={.metadata.managedFields[?(@.manager=="kubilitics")].operation}"#,
+            ]
+        ),
+        "Apply"
+    );
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit[0]["operation"], "apply_manifest", "{audit:?}");
+    assert_eq!(
+        (
+            audit[0]["kind"].as_str(),
+            audit[0]["namespace"].as_str(),
+            audit[0]["name"].as_str()
+        ),
+        (Some("ConfigMap"), Some(ns.as_str()), Some("settings")),
+        "{audit:?}"
+    );
 
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
 }
@@ -262,6 +295,28 @@ fn drain_evicts_through_the_eviction_api_and_honours_pod_disruption_budgets() {
         |v| v["total"] == 2 && v["items"].as_array().unwrap().iter().all(|p| p["status"] == "Running"),
     );
     std::thread::sleep(Duration::from_secs(1));
+
+    // Cordon on its own: the node takes no new pods, and its pods stay where they are.
+    let (s, r) = w.post(
+        "/api/v1/clusters/kubilitics-test/actions",
+        json!({"kind": "node", "name": node, "action": {"type": "cordon"}}),
+    );
+    assert_eq!((s, r["state"].as_str()), (200, Some("applied")), "{r}");
+    assert_eq!(r["outcome"]["before"]["unschedulable"], false, "{r}");
+    assert_eq!(
+        kubectl(&kc, &["get", "node", &node, "-o", "jsonpath={.spec.unschedulable}"]),
+        "true"
+    );
+    assert_eq!(
+        kubectl(&kc, &["-n", &ns, "get", "pods", "-o", "name"]).lines().count(),
+        2,
+        "cordoning evicts nothing"
+    );
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit[0]["operation"], "cordon_node", "{audit:?}");
+    assert_eq!(audit[0]["kind"], "Node", "{audit:?}");
+    assert_eq!(audit[0]["name"], node.as_str(), "{audit:?}");
+    assert!(audit[0]["namespace"].is_null(), "a node has no namespace: {audit:?}");
 
     let (s, r) = w.post(
         "/api/v1/clusters/kubilitics-test/actions",
@@ -552,5 +607,123 @@ fn rollback_restores_the_previous_template_whole_and_says_when_there_is_none() {
         deployment_field(&kc, &ns, "{.spec.template.spec.containers[0].image}"),
         "nginx:1.27"
     );
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}
+
+/// The names of the ReplicaSets in `ns`, as kubectl lists them.
+fn replica_sets(kc: &std::path::Path, ns: &str) -> Vec<String> {
+    kubectl(kc, &["-n", ns, "get", "replicasets", "-o", "name"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn a_rollout_restart_stamps_the_template_and_the_controller_rolls_out_a_new_replica_set() {
+    let kc = test_kubeconfig();
+    let ns = namespace_with_web(&kc, "restart", 1);
+    wait_for_revision(&kc, &ns, "1");
+    let w = Workbench::start(&kc, &[]);
+    w.wait_for(
+        &format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}"),
+        |v| v["total"] == 1 && v["items"][0]["status"] == "Running",
+    );
+    let before = replica_sets(&kc, &ns);
+    assert_eq!(before.len(), 1, "{before:?}");
+
+    let (s, r) = w.post(
+        "/api/v1/clusters/kubilitics-test/actions",
+        json!({"kind": "Deployment", "namespace": ns, "name": "web", "action": {"type": "rollout_restart"}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "applied", "{r}");
+    // The same annotation `kubectl rollout restart` sets, with the time the outcome reports.
+    let stamped = deployment_field(
+        &kc,
+        &ns,
+        "{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}",
+    );
+    assert!(!stamped.is_empty(), "no restartedAt on the pod template");
+    assert_eq!(r["outcome"]["after"]["restartedAt"], stamped.as_str(), "{r}");
+    // A changed template is a new revision: the controller creates a new ReplicaSet for it.
+    wait_for_revision(&kc, &ns, "2");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let after = loop {
+        let now = replica_sets(&kc, &ns);
+        if now.len() == 2 || std::time::Instant::now() > deadline {
+            break now;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(
+        after.contains(&before[0]),
+        "the old ReplicaSet is kept for rollback: {after:?}"
+    );
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit[0]["operation"], "restart_rollout", "{audit:?}");
+    assert!(audit[0]["result"].as_str().unwrap().starts_with("applied"), "{audit:?}");
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}
+
+fn config_mode(kc: &std::path::Path, ns: &str) -> String {
+    kubectl(
+        kc,
+        &["-n", ns, "get", "configmap", "settings", "-o", "jsonpath={.data.mode}"],
+    )
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn an_edit_replaces_the_object_and_a_stale_copy_conflicts_and_changes_nothing() {
+    let kc = test_kubeconfig();
+    let ns = new_namespace(&kc, "edit");
+    kubectl(
+        &kc,
+        &["-n", &ns, "create", "configmap", "settings", "--from-literal=mode=old"],
+    );
+    let w = Workbench::start(&kc, &[]);
+    let actions = "/api/v1/clusters/kubilitics-test/actions";
+    let path = format!("/api/v1/clusters/kubilitics-test/resources/configmaps/{ns}/settings");
+    w.wait_for(&path, |v| v["data"]["mode"] == "old");
+
+    // The object as the workbench shows it, one field changed: replaced.
+    let read = w.get(&path);
+    assert!(
+        read["metadata"]["resourceVersion"].is_string(),
+        "the object carries its resourceVersion: {read}"
+    );
+    let mut edited = read.clone();
+    edited["data"]["mode"] = json!("edited");
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "ConfigMap", "namespace": ns, "name": "settings", "action": {"type": "edit", "object": edited}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "applied", "{r}");
+    assert_eq!(config_mode(&kc, &ns), "edited");
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert_eq!(audit[0]["operation"], "edit_resource", "{audit:?}");
+    assert_eq!(audit[0]["before"]["data"]["mode"], "old", "{audit:?}");
+    assert_eq!(audit[0]["after"]["data"]["mode"], "edited", "{audit:?}");
+
+    // The same read again (its resourceVersion is now old): a conflict, and nothing changes.
+    let mut stale = read.clone();
+    stale["data"]["mode"] = json!("stale");
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "ConfigMap", "namespace": ns, "name": "settings", "action": {"type": "edit", "object": stale}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "failed", "{r}");
+    let reason = r["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("(409)") && reason.contains("has been modified"),
+        "the reason is the API server's conflict: someone changed it since it was read: {r}"
+    );
+    assert_eq!(config_mode(&kc, &ns), "edited", "a stale edit must not overwrite");
+    let audit = audit_for(&w, r["action_id"].as_str().unwrap());
+    assert!(audit[0]["result"].as_str().unwrap().starts_with("failed"), "{audit:?}");
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
 }
