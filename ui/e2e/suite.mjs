@@ -339,6 +339,64 @@ test('a forbidden action is refused with its reason', async ({ page, shot }) => 
   await expect(!still.body?.spec?.unschedulable, 'the node was not cordoned')
 })
 
+test('the audit log lists a refused drain and an applied scale with their decisions and targets', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const ctx = encodeURIComponent(sandboxContext)
+  const node = ((await s.api('GET', `/api/v1/clusters/${ctx}/resources/nodes`)).body?.items ?? [])[0]
+  await expect(node, 'the sandbox has a node')
+  const drain = await s.api('POST', `/api/v1/clusters/${ctx}/actions`, { kind: 'Node', name: node.name, action: { type: 'drain' } })
+  await expect(drain.body?.state === 'refused', `the drain is refused: ${JSON.stringify(drain.body)}`)
+  // A scale to the replicas it already has: applied and recorded with its before and after,
+  // without changing what the other tests see.
+  const deploys = (await s.api('GET', `/api/v1/clusters/${ctx}/resources/deployments`)).body?.items ?? []
+  const dep = deploys.find((d) => d.namespace && !/^kube-/.test(d.namespace))
+  await expect(dep, 'the sandbox has a Deployment outside kube-*')
+  const replicas = (await s.api('GET', `/api/v1/clusters/${ctx}/resources/deployments/${dep.namespace}/${dep.name}`)).body?.spec?.replicas ?? 1
+  const scale = await s.api('POST', `/api/v1/clusters/${ctx}/actions`, { kind: 'Deployment', namespace: dep.namespace, name: dep.name, action: { type: 'scale', replicas } })
+  await expect(scale.body?.state === 'applied', `the scale is applied: ${JSON.stringify(scale.body)}`)
+  const recorded = (await s.api('GET', '/api/v1/audit?limit=2')).body?.items ?? []
+  const [scaled, refused] = recorded
+  await expect(scaled?.name === dep.name && refused?.name === node.name, `the API lists both, newest first: ${JSON.stringify(recorded)}`)
+
+  // Reached from the command palette, by keyboard.
+  await page.goto(`${s.url}/#/c/${ctx}/overview`)
+  await page.waitForSelector('.shell')
+  const app = new App(page)
+  await (await app.openPalette()).waitFor()
+  await page.keyboard.type('audit')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/#\/audit$/)
+  const row = (id) => page.locator(`[data-testid=audit-row][data-id="${id}"]`)
+  await row(scaled.id).waitFor()
+  await expect((await app.nav('Audit log').getAttribute('aria-current')) === 'page', 'the navigation marks the audit log')
+  const ids = await page.getByTestId('audit-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))))
+  await expect(ids.indexOf(scaled.id) < ids.indexOf(refused.id), `newest first: ${ids.join(', ')}`)
+  const drainRow = row(refused.id)
+  await drainRow.getByText('refused', { exact: true }).waitFor()
+  await drainRow.getByRole('link', { name: `Node ${node.name}` }).waitFor()
+  await drainRow.getByText(refused.operation, { exact: true }).waitFor()
+  await drainRow.getByText(/forbidden/).first().waitFor()
+  await expect(refused.request_id && (await drainRow.getByText(refused.request_id).count()) === 1, `the drain's request id ${refused.request_id} is shown`)
+  const scaleRow = row(scaled.id)
+  await scaleRow.getByText('allowed', { exact: true }).waitFor()
+  await scaleRow.getByRole('link', { name: `Deployment ${dep.namespace}/${dep.name}` }).waitFor()
+  await scaleRow.getByText(/^applied/).waitFor()
+  await shot('listed')
+  // Before and after of the applied scale, in an expanded row.
+  await scaleRow.getByRole('button', { name: `Show details of record ${scaled.id}` }).press('Enter')
+  const details = page.getByTestId('audit-details')
+  await details.getByRole('region', { name: 'Before' }).waitFor()
+  await details.getByRole('region', { name: 'After' }).filter({ hasText: String(replicas) }).waitFor()
+  await shot('before-after')
+  // Only refused actions, on that node.
+  await page.getByLabel('Decision').selectOption('refused')
+  await page.getByLabel('Filter', { exact: true }).fill(node.name)
+  await drainRow.waitFor()
+  await scaleRow.waitFor({ state: 'detached' })
+  await page.getByTestId('audit-count').filter({ hasText: /match$/ }).waitFor()
+  await shot('refused-only')
+})
+
 test('the YAML editor applies a change that kubectl then sees', async ({ page, shot }) => {
   const s = await openSandbox(page)
   const base = `/api/v1/clusters/${encodeURIComponent(sandboxContext)}/resources/configmaps`

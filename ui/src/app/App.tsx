@@ -15,6 +15,7 @@ const Topology = lazy(() => import('../features/topology/Topology'))
 const Investigations = lazy(() => import('../features/investigations/InvestigationsPage'))
 const InvestigationDetail = lazy(() => import('../features/investigations/InvestigationDetail'))
 const Insights = lazy(() => import('../features/insights/InsightsPage'))
+const AuditLog = lazy(() => import('../features/audit/AuditLog'))
 
 const page = (el: React.ReactNode) => <Suspense fallback={<p className="page">Loading…</p>}>{el}</Suspense>
 
@@ -40,6 +41,7 @@ const router = createHashRouter([
       { path: 'investigations', element: page(<Investigations />) },
       { path: 'investigations/:id', element: page(<InvestigationDetail />) },
       { path: 'insights', element: page(<Insights />) },
+      { path: 'audit', element: page(<AuditLog />) },
       { path: '*', element: <Navigate to="/" replace /> },
         ],
       },

@@ -64,6 +64,7 @@ export function Shell() {
         )}
         <NavLink to="/investigations">Investigations</NavLink>
         <NavLink to="/insights">Insights</NavLink>
+        <NavLink to="/audit">Audit log</NavLink>
         {c && <KindNav base={c} kinds={allKinds} />}
         <NavLink to="/settings/general">Settings</NavLink>
       </nav>

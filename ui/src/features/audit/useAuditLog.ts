@@ -1,0 +1,70 @@
+import { useInfiniteQuery } from '@tanstack/react-query'
+import { api, unwrap } from '../../api/transport'
+import type { components } from '../../api/schema'
+
+/** One line of the audit log (`GET /api/v1/audit`), as the sidecar stored it. */
+export type AuditRecord = components['schemas']['AuditRecord']
+export type AuditList = components['schemas']['AuditList']
+
+/** Records per request (the sidecar allows up to 1000). */
+export const AUDIT_PAGE = 100
+
+/**
+ * The audit log, newest first, a page at a time (`limit`/`offset`). The sidecar has no filter
+ * parameters, so the page filters what is loaded. Re-read whenever the page is shown: an action
+ * taken elsewhere in the app adds a record, and no WebSocket message announces it.
+ */
+export function useAuditLog(pageSize = AUDIT_PAGE) {
+  return useInfiniteQuery({
+    queryKey: ['audit', pageSize],
+    initialPageParam: 0,
+    queryFn: async ({ pageParam, signal }) =>
+      unwrap(await api.GET('/api/v1/audit', { params: { query: { limit: pageSize, offset: pageParam } }, signal })),
+    getNextPageParam: (last, _pages, lastOffset) => {
+      const next = lastOffset + last.items.length
+      return last.items.length > 0 && next < last.total ? next : undefined
+    },
+    staleTime: 0,
+  })
+}
+
+/**
+ * The loaded pages as one list, newest first. Records written between two pages shift the
+ * offsets, so a record can come back in the next page: each id is kept once.
+ */
+export function mergePages(pages: AuditList[] | undefined): AuditRecord[] {
+  const seen = new Set<number>()
+  const out: AuditRecord[] = []
+  for (const p of pages ?? []) {
+    for (const r of p.items) {
+      if (seen.has(r.id)) continue
+      seen.add(r.id)
+      out.push(r)
+    }
+  }
+  return out.sort((a, b) => b.id - a.id)
+}
+
+/** "Node default/web-1", "Deployment shop/checkout", or '' when the record names no object. */
+export function targetLabel(r: AuditRecord): string {
+  const obj = [r.namespace, r.name].filter(Boolean).join('/')
+  return [r.kind, obj].filter(Boolean).join(' ')
+}
+
+/** Whether a record matches a free-text filter (any field the table shows, case-insensitive). */
+export function matchesText(r: AuditRecord, text: string): boolean {
+  const q = text.trim().toLowerCase()
+  if (!q) return true
+  const fields = [r.at, r.actor, r.decision, r.operation, r.context, r.kind, r.namespace, r.name, targetLabel(r), r.result, r.reason, r.request_id, r.action_id]
+  return fields.some((f) => typeof f === 'string' && f.toLowerCase().includes(q))
+}
+
+/** Decisions the safety gate writes; others that show up in the log are offered too. */
+export const KNOWN_DECISIONS = ['allowed', 'needs_approval', 'approved', 'refused', 'rejected']
+
+export function decisionTone(d: string): string {
+  if (d === 'allowed' || d === 'approved') return 'pill-ok'
+  if (d === 'needs_approval') return 'pill-warn'
+  if (d === 'refused' || d === 'rejected') return 'pill-bad'
+  return 'pill-neutral'
+}
