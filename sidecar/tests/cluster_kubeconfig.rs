@@ -178,6 +178,99 @@ fn import_errors_point_at_the_line_and_the_field() {
     assert!(list["current"].is_null());
 }
 
+#[test]
+fn import_by_file_path_copies_a_good_file_and_points_at_a_bad_ones_line() {
+    // No cluster needed: nothing connects.
+    let home = common::home();
+    let sidecar = common::Sidecar::start(common::command(home.path()));
+    let token = sidecar.token();
+    let request = |method: &str, path: &str, body: Option<Value>| {
+        raw_request(&sidecar.url, &token, &sidecar.home, method, path, body)
+    };
+    let files = tempfile::tempdir().unwrap();
+
+    let good = files.path().join("team.yaml");
+    std::fs::write(
+        &good,
+        "apiVersion: v1\nkind: Config\ncurrent-context: team-dev\nclusters:\n- name: c\n  cluster: {server: 'https://team.example:6443'}\nusers:\n- name: u\n  user: {token: not-shown}\ncontexts:\n- name: team-dev\n  context: {cluster: c, user: u, namespace: dev}\n- name: team-prod\n  context: {cluster: c, user: u}\n",
+    )
+    .unwrap();
+    let (s, body) = request(
+        "POST",
+        "/api/v1/clusters/import",
+        Some(json!({"path": good.to_str().unwrap()})),
+    );
+    assert_eq!(s, 201, "{body}");
+    let mut imported: Vec<&str> = body["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    imported.sort();
+    assert_eq!(imported, ["team-dev", "team-prod"], "{body}");
+
+    // Listed as imported, from a private copy: the original file is left as it was.
+    let (_, list) = request("GET", "/api/v1/clusters", None);
+    let items = list["items"].as_array().unwrap();
+    for name in ["team-dev", "team-prod"] {
+        let ctx = items
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not listed: {list}"));
+        assert_eq!(ctx["origin"], "imported", "{ctx}");
+    }
+    assert!(
+        !list.to_string().contains("not-shown"),
+        "the token is never listed: {list}"
+    );
+    assert!(good.exists());
+    let copies: Vec<_> = std::fs::read_dir(sidecar.home.join("kubeconfigs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_ne!(copies[0], good);
+
+    // A broken file by path: 422 with the line and the field, and nothing is imported.
+    let bad = files.path().join("broken.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nclusters:\n- name: c\n  cluster:\n    server: https://x\nusers:\n- name: u\n  user:\n    exec:\n      command: [not, a, string]\ncontexts:\n- name: broken\n  context: {cluster: c, user: u}\n",
+    )
+    .unwrap();
+    let (s, body) = request(
+        "POST",
+        "/api/v1/clusters/import",
+        Some(json!({"path": bad.to_str().unwrap()})),
+    );
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["error"]["code"], "kubeconfig_invalid", "{body}");
+    assert_eq!(body["error"]["details"]["line"], 10, "{body}");
+    assert_eq!(
+        body["error"]["details"]["field"], "users[0].user.exec.command",
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"].as_str().unwrap().starts_with("line 10: "),
+        "{body}"
+    );
+    let (_, list) = request("GET", "/api/v1/clusters", None);
+    assert!(
+        !list["items"].as_array().unwrap().iter().any(|c| c["name"] == "broken"),
+        "{list}"
+    );
+
+    // Both a text and a path: which one was meant is unclear.
+    let (s, _) = request(
+        "POST",
+        "/api/v1/clusters/import",
+        Some(json!({"path": good.to_str().unwrap(), "yaml": "apiVersion: v1\n"})),
+    );
+    assert_eq!(s, 400);
+}
+
 /// An HTTP CONNECT proxy on loopback that wants `Proxy-Authorization: Basic <credentials>`
 /// (the kind a proxy-url points at), recording each tunnel it was asked for and whether the
 /// credentials were right.

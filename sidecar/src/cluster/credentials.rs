@@ -268,4 +268,212 @@ mod tests {
         assert!(plugin_command(Some(&tok)).is_none());
         assert_eq!(auth_kind(Some(&tok)), AuthKind::Token);
     }
+    /// An error with a cause, as hyper and tower nest them (`client error (Connect)` → io error).
+    #[derive(Debug)]
+    struct Nested(&'static str, Option<Box<Nested>>);
+
+    impl std::fmt::Display for Nested {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Nested {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    fn service(outer: &'static str, cause: &'static str) -> kube::Error {
+        kube::Error::Service(Box::new(Nested(outer, Some(Box::new(Nested(cause, None))))))
+    }
+
+    fn api(code: u16, reason: &str, message: &str) -> kube::Error {
+        kube::Error::Api(
+            kube::core::Status {
+                code,
+                reason: reason.into(),
+                message: message.into(),
+                ..Default::default()
+            }
+            .boxed(),
+        )
+    }
+
+    const SERVER: &str = "https://k8s.example:6443";
+
+    #[test]
+    fn a_401_says_the_credentials_were_rejected_and_to_refresh_them() {
+        let f = classify(&api(401, "Unauthorized", "Unauthorized"), SERVER);
+        assert_eq!(f.kind, FailureKind::Unauthorized);
+        assert!(f.message.starts_with(SERVER), "{}", f.message);
+        for what in [
+            "rejected the credentials (401)",
+            "token or client certificate",
+            "refresh them in the kubeconfig",
+        ] {
+            assert!(f.message.contains(what), "{what:?} in {}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_403_says_the_credentials_worked_and_rbac_is_missing() {
+        let why = r#"pods is forbidden: User "dev" cannot list resource "pods" in API group "" at the cluster scope"#;
+        let f = classify(&api(403, "Forbidden", why), SERVER);
+        assert_eq!(f.kind, FailureKind::Forbidden);
+        for what in [
+            "accepted the credentials",
+            "403",
+            why,
+            "ask a cluster admin for RBAC read access",
+        ] {
+            assert!(f.message.contains(what), "{what:?} in {}", f.message);
+        }
+        // Any other status is passed on as it came, not dressed up as a credentials problem.
+        let f = classify(&api(500, "InternalError", "etcdserver: request timed out"), SERVER);
+        assert_eq!(f.kind, FailureKind::Other);
+        assert!(f.message.contains("answered 500: etcdserver"), "{}", f.message);
+    }
+
+    #[test]
+    fn a_proxy_407_points_at_the_proxy_url_credentials() {
+        // hyper-util's tunnel error, under the connector's `client error (Connect)`.
+        let f = classify(
+            &service("client error (Connect)", "proxy authorization required"),
+            SERVER,
+        );
+        assert_eq!(f.kind, FailureKind::Unauthorized);
+        for what in [
+            "proxy-url",
+            "407",
+            "check the user and password",
+            "percent-encoded",
+            SERVER,
+        ] {
+            assert!(f.message.contains(what), "{what:?} in {}", f.message);
+        }
+        assert!(!f.message.contains("token or client certificate"), "{}", f.message);
+    }
+
+    #[test]
+    fn network_failures_say_what_to_check() {
+        let cases = [
+            (
+                service(
+                    "client error (Connect)",
+                    "tcp connect error: Connection refused (os error 111)",
+                ),
+                FailureKind::Unreachable,
+                "check that the cluster is running, the server address in the kubeconfig",
+            ),
+            (
+                service(
+                    "client error (Connect)",
+                    "dns error: failed to lookup address information: Name or service not known",
+                ),
+                FailureKind::Unreachable,
+                "the server address in the kubeconfig",
+            ),
+            (
+                service("client error (Connect)", "deadline has elapsed"),
+                FailureKind::Timeout,
+                "did not answer in time; check VPN, firewall or proxy settings",
+            ),
+            (
+                service("client error (SendRequest)", "operation timed out"),
+                FailureKind::Timeout,
+                "did not answer in time",
+            ),
+            (
+                service("client error (Connect)", "invalid peer certificate: UnknownIssuer"),
+                FailureKind::Tls,
+                "check the cluster's certificate-authority data, that the server name matches its certificate",
+            ),
+            (
+                service("client error (Connect)", "tls handshake eof"),
+                FailureKind::Tls,
+                "certificate-authority data",
+            ),
+        ];
+        for (err, kind, advice) in cases {
+            let f = classify(&err, SERVER);
+            assert_eq!(f.kind, kind, "{}", f.message);
+            assert!(f.message.contains(advice), "{advice:?} in {}", f.message);
+            assert!(f.message.contains(SERVER), "{}", f.message);
+        }
+        // The cause is quoted so the user sees what actually happened.
+        let f = classify(
+            &service(
+                "client error (Connect)",
+                "tcp connect error: Connection refused (os error 111)",
+            ),
+            SERVER,
+        );
+        assert!(f.message.contains("Connection refused (os error 111)"), "{}", f.message);
+        let f = classify(
+            &service("client error (Connect)", "invalid peer certificate: UnknownIssuer"),
+            SERVER,
+        );
+        assert!(f.message.contains("UnknownIssuer"), "{}", f.message);
+    }
+
+    /// The same through a real client: a closed port, a server that never answers, and TLS
+    /// spoken to a server that answers plain HTTP.
+    #[tokio::test]
+    async fn real_client_errors_are_classified() {
+        async fn version(url: &str) -> kube::Error {
+            let mut cfg = kube::Config::new(url.parse().unwrap());
+            cfg.connect_timeout = Some(std::time::Duration::from_secs(2));
+            cfg.read_timeout = Some(std::time::Duration::from_millis(300));
+            let client = kube::Client::try_from(cfg).unwrap();
+            client.apiserver_version().await.unwrap_err()
+        }
+
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let closed_at = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let f = classify(&version(&closed_at).await, &closed_at);
+        assert_eq!(f.kind, FailureKind::Unreachable, "{}", f.message);
+        assert!(
+            f.message.contains("cannot reach") && f.message.contains("refused"),
+            "{}",
+            f.message
+        );
+
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_at = format!("http://{}", silent.local_addr().unwrap());
+        let keep = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = silent.accept().await {
+                held.push(s);
+            }
+        });
+        let f = classify(&version(&silent_at).await, &silent_at);
+        assert_eq!(f.kind, FailureKind::Timeout, "{}", f.message);
+        keep.abort();
+
+        // A TLS server whose certificate no authority in the kubeconfig vouches for.
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let key = rustls_pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
+        let config = std::sync::Arc::new(
+            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![certified.cert.der().clone()], key.into())
+                .unwrap(),
+        );
+        let untrusted = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let untrusted_at = format!("https://{}", untrusted.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for mut tcp in untrusted.incoming().flatten() {
+                let mut tls = rustls::ServerConnection::new(config.clone()).unwrap();
+                let _ = tls.complete_io(&mut tcp);
+            }
+        });
+        let err = version(&untrusted_at).await;
+        let f = classify(&err, &untrusted_at);
+        assert_eq!(f.kind, FailureKind::Tls, "{} (from {})", f.message, chain(&err));
+        assert!(f.message.contains("certificate-authority data"), "{}", f.message);
+    }
 }

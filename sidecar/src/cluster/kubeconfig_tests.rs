@@ -157,3 +157,34 @@ fn a_valid_import_parses_and_is_stored_private() {
     let err = store_import(&dir.path().join("kubeconfigs"), B, &kc, &m).unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
 }
+
+#[test]
+fn without_a_configured_path_or_kubeconfig_the_home_kube_config_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".kube")).unwrap();
+    let default = write(&dir.path().join(".kube"), "config", A);
+    // `KUBECONFIG` set but empty counts as unset, as in kubectl.
+    for env in [None, Some(std::ffi::OsString::new())] {
+        let sources = Sources {
+            env,
+            user_home: Some(dir.path().to_path_buf()),
+            imported_dir: Some(dir.path().join("kubeconfigs")),
+            ..Sources::default()
+        };
+        assert_eq!(sources.files(), vec![(default.clone(), Origin::Default)]);
+        let m = load(&sources);
+        assert!(m.problems.is_empty(), "{:?}", m.problems);
+        assert_eq!(m.current.as_deref(), Some("a"));
+        let a = m.context("a").expect("context a from ~/.kube/config");
+        assert_eq!((a.origin, &a.source), (Origin::Default, &default));
+        assert_eq!(a.namespace.as_deref(), Some("team-a"));
+    }
+    // A non-empty KUBECONFIG replaces the default file.
+    let b = write(dir.path(), "b", B);
+    let sources = Sources {
+        env: Some(b.clone().into_os_string()),
+        user_home: Some(dir.path().to_path_buf()),
+        ..Sources::default()
+    };
+    assert_eq!(sources.files(), vec![(b, Origin::Env)]);
+}

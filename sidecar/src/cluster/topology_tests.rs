@@ -201,3 +201,164 @@ fn a_namespace_of_a_thousand_pods_is_one_graph() {
         1000
     );
 }
+
+fn pod(name: &str, owners: serde_json::Value, spec: serde_json::Value) -> serde_json::Value {
+    json!({
+        "metadata": {"name": name, "namespace": "shop", "ownerReferences": owners},
+        "spec": spec,
+        "status": {"phase": "Running"}
+    })
+}
+
+#[test]
+fn statefulsets_daemonsets_jobs_and_cronjobs_own_what_they_create() {
+    let mut s = shop(0);
+    let plain = json!({"containers": [{"name": "c"}]});
+    s.statefulsets = store_of(vec![
+        json!({"metadata": {"name": "db", "namespace": "shop"}, "spec": {"replicas": 1, "selector": {}, "serviceName": "db", "template": {}}, "status": {"replicas": 1, "readyReplicas": 1}}),
+    ]);
+    s.daemonsets = store_of(vec![
+        json!({"metadata": {"name": "agent", "namespace": "shop"}, "spec": {"selector": {}, "template": {}}, "status": {"numberReady": 1, "desiredNumberScheduled": 1, "currentNumberScheduled": 1, "numberMisscheduled": 0}}),
+    ]);
+    s.cronjobs = store_of(vec![
+        json!({"metadata": {"name": "nightly", "namespace": "shop"}, "spec": {"schedule": "0 3 * * *", "jobTemplate": {}}}),
+    ]);
+    let cronjob_owner = json!([{"apiVersion": "batch/v1", "kind": "CronJob", "name": "nightly", "uid": "nightly"}]);
+    let job_owner = json!([{"apiVersion": "batch/v1", "kind": "Job", "name": "nightly-29000000", "uid": "j"}]);
+    s.jobs = store_of(vec![
+        json!({"metadata": {"name": "nightly-29000000", "namespace": "shop", "ownerReferences": cronjob_owner}, "spec": {"template": {}}, "status": {"conditions": [{"type": "Complete", "status": "True"}]}}),
+    ]);
+    s.pods = store_of(vec![
+        pod("db-0", owner("StatefulSet", "db"), plain.clone()),
+        pod("agent-x7k2p", owner("DaemonSet", "agent"), plain.clone()),
+        pod("nightly-29000000-abcde", job_owner, plain.clone()),
+    ]);
+    let g = build(&s, Some("shop"), None, 5);
+    let owns = [
+        ("StatefulSet/shop/db", "Pod/shop/db-0"),
+        ("DaemonSet/shop/agent", "Pod/shop/agent-x7k2p"),
+        ("Job/shop/nightly-29000000", "Pod/shop/nightly-29000000-abcde"),
+        ("CronJob/shop/nightly", "Job/shop/nightly-29000000"),
+    ];
+    for (from, to) in owns {
+        assert!(has(&g, from, to, EdgeType::Owns), "{from} owns {to}: {:?}", g.edges);
+        // Both ends are in the graph, not dangling.
+        node(&g, from);
+        node(&g, to);
+    }
+    // Nothing else is claimed: each of these has exactly its one owner.
+    for (_, to) in owns {
+        assert_eq!(
+            g.edges
+                .iter()
+                .filter(|e| e.edge_type == EdgeType::Owns && e.to == to)
+                .count(),
+            1,
+            "{to}: {:?}",
+            g.edges
+        );
+    }
+    assert_eq!(node(&g, "Job/shop/nightly-29000000").reason, "complete");
+    assert_eq!(node(&g, "CronJob/shop/nightly").reason, "0 3 * * *");
+
+    // From the CronJob, the walk reaches the job's pod two hops down.
+    let g = build(&s, Some("shop"), Some("CronJob/shop/nightly"), 2);
+    assert!(
+        g.nodes.iter().any(|n| n.id == "Pod/shop/nightly-29000000-abcde"),
+        "{:?}",
+        g.nodes
+    );
+}
+
+#[test]
+fn secrets_and_configmaps_are_found_through_every_way_a_pod_uses_them() {
+    let mut s = shop(0);
+    s.configmaps = store_of(vec![
+        json!({"metadata": {"name": "env-cm", "namespace": "shop"}}),
+        json!({"metadata": {"name": "projected-cm", "namespace": "shop"}}),
+    ]);
+    s.secrets = store_of(vec![
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "shop"}}),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-all", "namespace": "shop"}}),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "projected-secret", "namespace": "shop"}}),
+    ]);
+    let one = |spec: serde_json::Value| pod("p", json!([]), spec);
+    let cases = [
+        (
+            json!({"containers": [{"name": "c"}], "volumes": [{"name": "v", "secret": {"secretName": "tls"}}]}),
+            "Secret/shop/tls",
+            EdgeType::UsesSecret,
+        ),
+        (
+            json!({"containers": [{"name": "c", "envFrom": [{"secretRef": {"name": "env-all"}}]}]}),
+            "Secret/shop/env-all",
+            EdgeType::UsesSecret,
+        ),
+        (
+            json!({"containers": [{"name": "c", "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "env-cm", "key": "mode"}}}]}]}),
+            "ConfigMap/shop/env-cm",
+            EdgeType::UsesConfigMap,
+        ),
+        (
+            json!({"containers": [{"name": "c"}], "volumes": [{"name": "v", "projected": {"sources": [{"configMap": {"name": "projected-cm"}}]}}]}),
+            "ConfigMap/shop/projected-cm",
+            EdgeType::UsesConfigMap,
+        ),
+        (
+            json!({"containers": [{"name": "c"}], "volumes": [{"name": "v", "projected": {"sources": [{"secret": {"name": "projected-secret"}}]}}]}),
+            "Secret/shop/projected-secret",
+            EdgeType::UsesSecret,
+        ),
+        // An init container's references count as much as the main container's.
+        (
+            json!({"containers": [{"name": "c"}], "initContainers": [{"name": "i", "envFrom": [{"secretRef": {"name": "env-all"}}]}]}),
+            "Secret/shop/env-all",
+            EdgeType::UsesSecret,
+        ),
+    ];
+    for (spec, to, t) in cases {
+        s.pods = store_of(vec![one(spec.clone())]);
+        let g = build(&s, Some("shop"), None, 5);
+        assert!(has(&g, "Pod/shop/p", to, t), "{spec} -> {to}: {:?}", g.edges);
+        // That pod uses nothing else.
+        let uses: Vec<_> = g
+            .edges
+            .iter()
+            .filter(|e| matches!(e.edge_type, EdgeType::UsesSecret | EdgeType::UsesConfigMap))
+            .collect();
+        assert_eq!(uses.len(), 1, "{spec}: {uses:?}");
+        assert_eq!(
+            node(&g, to).reason,
+            "",
+            "{to} exists, so it is not 'referenced but not found'"
+        );
+    }
+
+    // All at once, each named once even when used twice.
+    s.pods = store_of(vec![one(json!({
+        "containers": [{"name": "c",
+            "envFrom": [{"secretRef": {"name": "env-all"}}],
+            "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "env-cm", "key": "mode"}}},
+                    {"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "tls", "key": "tls.key"}}}]}],
+        "volumes": [{"name": "a", "secret": {"secretName": "tls"}},
+                    {"name": "b", "projected": {"sources": [{"configMap": {"name": "projected-cm"}}, {"secret": {"name": "projected-secret"}}]}}]
+    }))]);
+    let g = build(&s, Some("shop"), None, 5);
+    for (to, t) in [
+        ("Secret/shop/tls", EdgeType::UsesSecret),
+        ("Secret/shop/env-all", EdgeType::UsesSecret),
+        ("Secret/shop/projected-secret", EdgeType::UsesSecret),
+        ("ConfigMap/shop/env-cm", EdgeType::UsesConfigMap),
+        ("ConfigMap/shop/projected-cm", EdgeType::UsesConfigMap),
+    ] {
+        assert_eq!(
+            g.edges
+                .iter()
+                .filter(|e| e.from == "Pod/shop/p" && e.to == to && e.edge_type == t)
+                .count(),
+            1,
+            "{to}: {:?}",
+            g.edges
+        );
+    }
+}
