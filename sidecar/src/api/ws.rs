@@ -40,6 +40,8 @@ use crate::telemetry::metrics;
 const TICKET_TTL: Duration = Duration::from_secs(30);
 /// Deltas are held at most this long before they are sent together.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(50);
+/// How often a subscription whose context's connection ended looks for its next connection.
+const RECONNECT_POLL: Duration = Duration::from_secs(1);
 
 /// One-time WebSocket tickets.
 #[derive(Default)]
@@ -347,7 +349,13 @@ async fn handle(
             // Subscribe to the stream before reading the replay buffer, so nothing falls between.
             if !forwarders.contains_key(&context) {
                 let rx = conn.cache.deltas.subscribe();
-                let task = tokio::spawn(forward(context.clone(), rx, subs.clone(), tx.clone()));
+                let task = tokio::spawn(forward(
+                    context.clone(),
+                    rx,
+                    subs.clone(),
+                    tx.clone(),
+                    state.clusters.clone(),
+                ));
                 forwarders.insert(context.clone(), task.abort_handle());
             }
             subs.write().expect("subs lock").push(sub.clone());
@@ -430,7 +438,17 @@ async fn forward_progress(
     }
 }
 
-async fn forward(context: String, mut rx: broadcast::Receiver<Arc<Delta>>, subs: Subs, tx: mpsc::Sender<Outgoing>) {
+/// A context's deltas for one socket's subscriptions to it, for as long as the socket lives:
+/// when the context's connection ends (disconnected, or reconnected with a new cache whose
+/// changes this receiver would never see), the client is told to list again, and the
+/// subscriptions follow the context's next connection once there is one.
+async fn forward(
+    context: String,
+    mut rx: broadcast::Receiver<Arc<Delta>>,
+    subs: Subs,
+    tx: mpsc::Sender<Outgoing>,
+    clusters: Arc<crate::cluster::manager::ClusterManager>,
+) {
     loop {
         match rx.recv().await {
             Ok(d) => {
@@ -455,7 +473,26 @@ async fn forward(context: String, mut rx: broadcast::Receiver<Arc<Delta>>, subs:
                     return;
                 }
             }
-            Err(broadcast::error::RecvError::Closed) => return,
+            Err(broadcast::error::RecvError::Closed) => {
+                let ended = format!("the connection to {context} ended; its views resume when it is connected again");
+                if tx.send(Outgoing::Resync(context.clone(), ended)).await.is_err() {
+                    return;
+                }
+                rx = loop {
+                    tokio::time::sleep(RECONNECT_POLL).await;
+                    if tx.is_closed() {
+                        return;
+                    }
+                    if let Some(conn) = clusters.connection(&context) {
+                        break conn.cache.deltas.subscribe();
+                    }
+                };
+                // What changed between the two connections is unknown: list again.
+                let renewed = format!("the connection to {context} was renewed; list again");
+                if tx.send(Outgoing::Resync(context.clone(), renewed)).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Debug;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -33,11 +33,12 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
+use super::client::WatchLog;
 use super::compact::Compact;
 use super::events::EventCache;
 use super::kinds::{self, KindInfo, Row, Summary};
 use super::rows::{ReadyRow, RowIndex};
-use super::watch::{InitialList, watch_all};
+use super::watch::{InitialList, Next, next_or_resumed, watch_all};
 use crate::telemetry::metrics;
 
 /// How far a kind's cache is.
@@ -145,10 +146,16 @@ pub struct Deltas {
 impl Deltas {
     pub const KEEP: usize = 10_000;
 
+    /// Sequence numbers start at the creation time in microseconds, not at 0: a context that
+    /// reconnects, or a sidecar that restarts, gets a new `Deltas`, and a client still holding a
+    /// number from the old one must be told to resync, never replayed the new one's changes
+    /// under the old numbers. (It would take a million changes a second for the old numbers to
+    /// reach the new ones; microseconds stay below 2^53, exact in JavaScript.)
     pub fn new() -> Deltas {
+        let base = u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0);
         Deltas {
             tx: broadcast::channel(16_384).0,
-            seq: AtomicU64::new(0),
+            seq: AtomicU64::new(base),
             recent: Mutex::new(VecDeque::with_capacity(1024)),
         }
     }
@@ -180,11 +187,14 @@ impl Deltas {
         self.seq.load(Ordering::SeqCst)
     }
 
-    /// Everything after `seq`, or None when some of it is no longer kept (the client must resync).
+    /// Everything after `seq`, or None when the client must resync: some of it is no longer
+    /// kept, or `seq` is not one of these deltas at all (handed out before a reconnect or a
+    /// restart; see [`Deltas::new`]).
     pub fn since(&self, seq: u64) -> Option<Vec<Arc<Delta>>> {
         let recent = self.recent.lock().expect("deltas lock");
-        let oldest = recent.front().map(|d| d.seq).unwrap_or(self.last() + 1);
-        if seq + 1 < oldest && seq < self.last() {
+        let last = self.last();
+        let oldest = recent.front().map(|d| d.seq).unwrap_or(last + 1);
+        if seq > last || (seq + 1 < oldest && seq < last) {
             return None;
         }
         Some(recent.iter().filter(|d| d.seq > seq).cloned().collect())
@@ -387,11 +397,12 @@ impl Drop for ContextCache {
 
 impl ContextCache {
     /// Starts one watch per kind on `client`. Returns at once; see [`ContextCache::statuses`].
-    pub fn start(client: &Client, initial: InitialList) -> ContextCache {
+    pub fn start(client: &Client, initial: InitialList, watches: Arc<WatchLog>) -> ContextCache {
         let deltas = Arc::new(Deltas::new());
         let mut b = Builder {
             client: client.clone(),
             initial,
+            watches: watches.clone(),
             deltas: deltas.clone(),
             kinds: Vec::new(),
             tasks: Vec::new(),
@@ -420,7 +431,7 @@ impl ContextCache {
         };
         let events = Arc::new(EventCache::new(kinds::find("events").expect("events kind")));
         b.tasks
-            .push(tokio::spawn(events.clone().run(client.clone(), initial, deltas.clone())).abort_handle());
+            .push(tokio::spawn(events.clone().run(client.clone(), initial, deltas.clone(), watches)).abort_handle());
         b.kinds.push(events.clone());
         ContextCache {
             kinds: b.kinds,
@@ -454,6 +465,7 @@ impl ContextCache {
 struct Builder {
     client: Client,
     initial: InitialList,
+    watches: Arc<WatchLog>,
     deltas: Arc<Deltas>,
     kinds: Vec<Arc<dyn KindCache>>,
     tasks: Vec<tokio::task::AbortHandle>,
@@ -492,6 +504,7 @@ impl Builder {
                 rows: rows.clone(),
                 status: status.clone(),
                 deltas: self.deltas.clone(),
+                watches: self.watches.clone(),
             },
         ));
         self.tasks.push(task.abort_handle());
@@ -512,6 +525,7 @@ struct Sinks<S: Resource<DynamicType = ()> + Clone + 'static> {
     rows: Arc<RowIndex>,
     status: Arc<StatusCell>,
     deltas: Arc<Deltas>,
+    watches: Arc<WatchLog>,
 }
 
 /// The annotation `kubectl apply` keeps the whole previous manifest in (for a Secret: its data).
@@ -546,21 +560,35 @@ where
         rows,
         status,
         deltas,
+        watches,
     } = sinks;
     let counted = AtomicI64::new(0);
     let mut first_sync = true;
     let mut relist = None;
+    let mut down_since = None;
     let mut stream = std::pin::pin!(stream);
-    while let Some(item) = stream.next().await {
+    loop {
+        let item = match next_or_resumed(&mut stream, &watches, info.name, down_since).await {
+            Next::Item(item) => item,
+            Next::Resumed => {
+                tracing::info!(kind = info.name, "watch answered again");
+                down_since = None;
+                status.synced_if_stale();
+                continue;
+            }
+            Next::End => break,
+        };
         let event = match item {
             Ok(e) => e.modify(|o| slim(o.meta_mut())),
             Err(e) => {
                 tracing::warn!(kind = info.name, error = %super::credentials::chain(&e), "watch failed; retrying with backoff");
                 metrics::K8S_API_FAILURES.with_label_values(&[info.name]).inc();
                 status.failed(&e);
+                down_since = Some(std::time::Instant::now());
                 continue;
             }
         };
+        down_since = None;
         match &event {
             watcher::Event::Apply(o) => {
                 let existed = reader.get(&ObjectRef::from_obj(o)).is_some();
@@ -579,6 +607,7 @@ where
                 rows.remove(meta.namespace.as_deref(), meta.name.as_deref().unwrap_or_default());
                 let name = meta.name.clone().unwrap_or_default();
                 deltas.emit(info.name, DeltaType::Deleted, meta.namespace.clone(), name, None);
+                status.synced_if_stale();
             }
             watcher::Event::Init => {
                 writer.apply_watcher_event(&event);
@@ -631,7 +660,7 @@ fn account<S: Keep>(info: &KindInfo, reader: &Store<S>, rows: &RowIndex) {
 
 impl StatusCell {
     /// A watch that delivers again after a failure is current again.
-    fn synced_if_stale(&self) {
+    pub(crate) fn synced_if_stale(&self) {
         let mut g = self.inner.lock().expect("status lock");
         if g.0 == SyncState::Stale {
             *g = (SyncState::Synced, Some(now()), None);
@@ -646,17 +675,105 @@ mod tests {
     #[test]
     fn deltas_replay_what_was_missed_or_ask_for_a_resync() {
         let d = Deltas::new();
+        let s0 = d.last();
         for i in 0..5 {
             d.emit("pods", DeltaType::Added, Some("ns".into()), format!("p{i}"), None);
         }
-        let missed = d.since(2).unwrap();
-        assert_eq!(missed.iter().map(|x| x.seq).collect::<Vec<_>>(), [3, 4, 5]);
-        assert!(d.since(5).unwrap().is_empty());
+        let missed = d.since(s0 + 2).unwrap();
+        assert_eq!(missed.iter().map(|x| x.seq - s0).collect::<Vec<_>>(), [3, 4, 5]);
+        assert!(d.since(s0 + 5).unwrap().is_empty());
         for i in 0..Deltas::KEEP {
             d.emit("pods", DeltaType::Modified, None, format!("q{i}"), None);
         }
-        assert!(d.since(2).is_none(), "seq 3.. fell out of the buffer: resync");
+        assert!(d.since(s0 + 2).is_none(), "seq 3.. fell out of the buffer: resync");
         assert_eq!(d.since(d.last() - 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_number_from_before_a_reconnect_asks_for_a_resync_not_a_wrong_replay() {
+        let old = Deltas::new();
+        for i in 0..50 {
+            old.emit("pods", DeltaType::Added, None, format!("p{i}"), None);
+        }
+        let held = old.last();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        // The context reconnects: a new cache, a few changes.
+        let new = Deltas::new();
+        new.emit("pods", DeltaType::Added, None, "q".into(), None);
+        assert!(new.last() > held, "numbers keep growing across caches");
+        assert!(new.since(held).is_none(), "an older cache's number: resync");
+        assert!(
+            new.since(new.last() + 40).is_none(),
+            "a number never handed out: resync"
+        );
+        assert_eq!(new.since(new.last() - 1).unwrap().len(), 1);
+    }
+
+    fn pod(name: &str) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "shop", "creationTimestamp": "2026-11-26T10:00:00Z"},
+            "status": {"phase": "Running"}
+        }))
+        .unwrap()
+    }
+
+    /// What a watch does when the API server answers 410 Gone: kube-runtime lists again and the
+    /// cache gets a second Init..InitDone. Objects deleted meanwhile must go, the rows with
+    /// them, and live views must be told to list again.
+    #[tokio::test]
+    async fn a_relist_after_410_replaces_the_cache_and_tells_views_to_resync() {
+        use kube::runtime::watcher::Event;
+        let info = kinds::find("pods").unwrap();
+        let (reader, writer) = reflector::store::<Pod>();
+        let rows = Arc::new(RowIndex::new());
+        let status = Arc::new(StatusCell::new());
+        let deltas = Arc::new(Deltas::new());
+        let mut live = deltas.subscribe();
+        let gone = watcher::Error::WatchError(Box::new(kube::core::Status {
+            code: 410,
+            message: "too old resource version".into(),
+            reason: "Expired".into(),
+            ..Default::default()
+        }));
+        let events: Vec<Result<Event<Pod>, watcher::Error>> = vec![
+            Ok(Event::Init),
+            Ok(Event::InitApply(pod("a"))),
+            Ok(Event::InitApply(pod("b"))),
+            Ok(Event::InitDone),
+            Err(gone),
+            // The relist: `a` was deleted while the watch was gone, `c` created.
+            Ok(Event::Init),
+            Ok(Event::InitApply(pod("b"))),
+            Ok(Event::InitApply(pod("c"))),
+            Ok(Event::InitDone),
+        ];
+        let sinks = Sinks {
+            reader: reader.clone(),
+            writer,
+            rows: rows.clone(),
+            status: status.clone(),
+            deltas: deltas.clone(),
+            watches: Arc::new(WatchLog::default()),
+        };
+        run(info, futures::stream::iter(events), sinks).await;
+        let mut names: Vec<String> = reader
+            .state()
+            .iter()
+            .map(|p| p.metadata.name.clone().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["b", "c"], "the relisted state, without the deleted pod");
+        assert_eq!(rows.len(), 2, "rows follow the cache");
+        assert_eq!(status.get().0, SyncState::Synced);
+        let mut kinds_of_change = Vec::new();
+        while let Ok(d) = live.try_recv() {
+            kinds_of_change.push(d.kind_of_change);
+        }
+        assert_eq!(
+            kinds_of_change,
+            [DeltaType::Resync],
+            "one resync after the relist, none after the first sync"
+        );
     }
 
     #[test]

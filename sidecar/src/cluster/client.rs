@@ -2,8 +2,10 @@
 //! kubeconfig handling (token, client certificate, proxy-url, exec), then a tower layer that
 //! counts and times every Kubernetes API call for `/metrics`.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -46,7 +48,7 @@ pub async fn build(
     context: &str,
     store: &dyn Store,
     timeout: Duration,
-) -> Result<(Client, String), NoClient> {
+) -> Result<(Client, String, Arc<WatchLog>), NoClient> {
     let fail = |kind, message: String| NoClient::Failed(Failure { kind, message });
     let Some(kc) = merged.single(context) else {
         return Err(fail(
@@ -83,22 +85,58 @@ pub async fn build(
             format!("cannot set up a client for '{context}': {}", credentials::chain(&e)),
         )
     })?;
-    Ok((builder.with_layer(&MetricsLayer).build(), server))
+    let watches = Arc::new(WatchLog::default());
+    let layer = MetricsLayer {
+        watches: watches.clone(),
+    };
+    Ok((builder.with_layer(&layer).build(), server, watches))
 }
 
-/// Counts and times every call by resource (`kubilitics_kubernetes_api_*`).
-#[derive(Clone, Copy)]
-pub struct MetricsLayer;
+/// When each resource's last watch request was answered with success. After a failure, kube's
+/// watcher resumes a watch without yielding anything when nothing changed meanwhile; this is
+/// how the cache learns that a kind it reported stale is current again.
+#[derive(Debug, Default)]
+pub struct WatchLog(Mutex<HashMap<String, Instant>>);
+
+impl WatchLog {
+    fn answered(&self, resource: String) {
+        self.0.lock().expect("watch log lock").insert(resource, Instant::now());
+    }
+
+    /// Whether a watch of `resource` was answered after `t`.
+    pub fn answered_since(&self, resource: &str, t: Instant) -> bool {
+        self.0
+            .lock()
+            .expect("watch log lock")
+            .get(resource)
+            .is_some_and(|at| *at > t)
+    }
+}
+
+/// Counts and times every call by resource (`kubilitics_kubernetes_api_*`), and notes the
+/// answered watches in the context's [`WatchLog`].
+#[derive(Clone)]
+pub struct MetricsLayer {
+    watches: Arc<WatchLog>,
+}
 
 impl<S> Layer<S> for MetricsLayer {
     type Service = MetricsService<S>;
     fn layer(&self, inner: S) -> MetricsService<S> {
-        MetricsService { inner }
+        MetricsService {
+            inner,
+            watches: self.watches.clone(),
+        }
     }
 }
 
 pub struct MetricsService<S> {
     inner: S,
+    watches: Arc<WatchLog>,
+}
+
+fn is_watch(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|p| p == "watch=true" || p == "watch=1"))
 }
 
 /// `/api/v1/namespaces/x/pods/y/log` → `pods`; `/apis/apps/v1/deployments` → `deployments`.
@@ -136,10 +174,15 @@ where
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         let resource = resource_of(req.uri().path());
+        let watch = is_watch(req.uri().query());
+        let watches = self.watches.clone();
         let started = Instant::now();
         let fut = self.inner.call(req);
         Box::pin(async move {
             let out = fut.await;
+            if watch && matches!(&out, Ok(r) if r.status().is_success()) {
+                watches.answered(resource.clone());
+            }
             metrics::K8S_API_CALLS.with_label_values(&[&resource]).inc();
             metrics::K8S_API_LATENCY
                 .with_label_values(&[&resource])
@@ -167,5 +210,14 @@ mod tests {
         assert_eq!(resource_of("/api/v1/namespaces"), "namespaces");
         assert_eq!(resource_of("/api/v1/namespaces/x"), "namespaces");
         assert_eq!(resource_of("/version"), "discovery");
+    }
+
+    #[test]
+    fn watch_requests_are_told_apart_from_lists() {
+        use super::is_watch;
+        assert!(is_watch(Some("watch=true&resourceVersion=5")));
+        assert!(is_watch(Some("allowWatchBookmarks=true&watch=1")));
+        assert!(!is_watch(Some("limit=500")));
+        assert!(!is_watch(None));
     }
 }

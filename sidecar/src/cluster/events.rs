@@ -5,7 +5,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::runtime::watcher;
 use kube::{Api, Client};
@@ -14,9 +13,10 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::cache::{DeltaType, Deltas, Filter, KindCache, KindStatus, StatusCell};
+use super::client::WatchLog;
 use super::kinds::{KindInfo, Row, short_duration};
 use super::rows::ReadyRow;
-use super::watch::{InitialList, watch_all};
+use super::watch::{InitialList, Next, next_or_resumed, watch_all};
 use crate::telemetry::metrics;
 
 /// Events kept per object.
@@ -141,17 +141,35 @@ impl EventCache {
         }
     }
 
-    pub async fn run(self: Arc<Self>, client: Client, initial: InitialList, deltas: Arc<Deltas>) {
+    pub async fn run(
+        self: Arc<Self>,
+        client: Client,
+        initial: InitialList,
+        deltas: Arc<Deltas>,
+        watches: Arc<WatchLog>,
+    ) {
         let api: Api<Event> = Api::all(client);
         let mut stream = watch_all(api, initial);
         let mut counted = 0i64;
-        while let Some(item) = stream.next().await {
+        let mut down_since = None;
+        loop {
+            let item = match next_or_resumed(&mut stream, &watches, self.info.name, down_since).await {
+                Next::Item(item) => item,
+                Next::Resumed => {
+                    down_since = None;
+                    self.status.synced_if_stale();
+                    continue;
+                }
+                Next::End => break,
+            };
             match item {
                 Ok(ev) => {
+                    down_since = None;
                     self.apply(&ev);
                     match &ev {
                         watcher::Event::InitDone => self.status.synced(),
                         watcher::Event::Apply(e) => {
+                            self.status.synced_if_stale();
                             let row = to_row(e);
                             deltas.emit(
                                 self.info.name,
@@ -161,12 +179,14 @@ impl EventCache {
                                 Some(as_row(&row)),
                             );
                         }
+                        watcher::Event::Delete(_) => self.status.synced_if_stale(),
                         _ => {}
                     }
                 }
                 Err(e) => {
                     metrics::K8S_API_FAILURES.with_label_values(&["events"]).inc();
                     self.status.failed(&e);
+                    down_since = Some(std::time::Instant::now());
                 }
             }
             let n = self.len() as i64;

@@ -259,7 +259,7 @@ impl ClusterManager {
     }
 
     async fn try_connect(&self, merged: &Merged, context: &str) -> Result<Connection, NoClient> {
-        let (client, server) = client::build(merged, context, self.store.as_ref(), self.timeout).await?;
+        let (client, server, watches) = client::build(merged, context, self.store.as_ref(), self.timeout).await?;
         let version = match tokio::time::timeout(self.timeout, client.apiserver_version()).await {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => return Err(NoClient::Failed(credentials::classify(&e, &server))),
@@ -273,7 +273,7 @@ impl ClusterManager {
                 }));
             }
         };
-        let cache = ContextCache::start(&client, InitialList::for_server(&version));
+        let cache = ContextCache::start(&client, InitialList::for_server(&version), watches);
         Ok(Connection {
             context: context.to_string(),
             server,
@@ -292,7 +292,10 @@ impl ClusterManager {
             .is_some()
     }
 
-    /// Makes `context` the current one and connects it.
+    /// Makes `context` the current one and connects it. The choice stands even when the
+    /// connection fails (as `kubectl config use-context` does not ask the cluster): the user
+    /// picked that cluster, sees why it cannot be reached or what needs approving, and the
+    /// next launch comes back to it.
     pub async fn switch(&self, context: &str) -> Result<Arc<Connection>, ClusterError> {
         if self.merged().context(context).is_none() {
             return Err(ClusterError::UnknownContext(context.to_string()));

@@ -11,7 +11,9 @@
 //! start.
 
 use std::fmt::Debug;
+use std::time::{Duration, Instant};
 
+use futures::Stream;
 use futures::stream::{self, BoxStream, StreamExt};
 use k8s_openapi::apimachinery::pkg::version::Info;
 use kube::runtime::{WatchStreamExt, watcher};
@@ -104,6 +106,41 @@ where
         }
     })
     .boxed()
+}
+
+/// How often a kind whose watch failed looks whether it is answered again.
+const RESUME_CHECK: Duration = Duration::from_millis(500);
+
+/// What a kind's watch loop handles next.
+pub enum Next<T> {
+    Item(T),
+    /// The watch that failed at the given instant is answered again (and nothing changed
+    /// meanwhile, or it would be an item).
+    Resumed,
+    End,
+}
+
+/// The next item of a kind's watch; while it is down (it failed at `down_since`), also
+/// [`Next::Resumed`] once a watch of `resource` has been answered since then.
+pub async fn next_or_resumed<S: Stream + Unpin>(
+    stream: &mut S,
+    watches: &super::client::WatchLog,
+    resource: &str,
+    down_since: Option<Instant>,
+) -> Next<S::Item> {
+    let Some(since) = down_since else {
+        return stream.next().await.map_or(Next::End, Next::Item);
+    };
+    loop {
+        tokio::select! {
+            item = stream.next() => return item.map_or(Next::End, Next::Item),
+            () = tokio::time::sleep(RESUME_CHECK) => {
+                if watches.answered_since(resource, since) {
+                    return Next::Resumed;
+                }
+            }
+        }
+    }
 }
 
 /// The answer a server gives to `sendInitialEvents` when its `WatchList` gate is off: the watch
