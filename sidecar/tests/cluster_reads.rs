@@ -1041,3 +1041,34 @@ fn a_followed_log_streams_the_lines_the_container_writes_over_the_websocket() {
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
     kubectl(&kc, &["delete", "clusterlogs", &ns, "--wait=false"]);
 }
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn switching_makes_a_context_current_and_connects_it() {
+    let kc = test_kubeconfig();
+    let w = Workbench::start(&kc, &[]);
+    let list = w.get("/api/v1/clusters");
+    assert_eq!(list["current"], "kubilitics-test");
+    let (s, status) = w.post("/api/v1/clusters/kubilitics-test-readonly/switch", json!({}));
+    assert_eq!(s, 200, "{status}");
+    assert_eq!(status["context"], "kubilitics-test-readonly");
+    let list = w.get("/api/v1/clusters");
+    assert_eq!(list["current"], "kubilitics-test-readonly");
+    let by_name = |n: &str| items(&list).iter().find(|c| c["name"] == n).unwrap().clone();
+    assert_eq!(by_name("kubilitics-test-readonly")["current"], true);
+    assert_eq!(by_name("kubilitics-test-readonly")["connected"], true);
+    assert_eq!(by_name("kubilitics-test")["current"], false);
+    // The switched-to context reads with its own rights.
+    let status = w.wait_for("/api/v1/clusters/kubilitics-test-readonly", |v| v["synced"] == true);
+    let secrets = status["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "secrets")
+        .unwrap();
+    assert_eq!(secrets["state"], "forbidden");
+    // A context the kubeconfig does not have: refused, the current one stays.
+    let (s, body) = w.post("/api/v1/clusters/no-such-context/switch", json!({}));
+    assert_eq!(s, 404, "{body}");
+    assert_eq!(w.get("/api/v1/clusters")["current"], "kubilitics-test-readonly");
+}
