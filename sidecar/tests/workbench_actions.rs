@@ -727,3 +727,79 @@ fn an_edit_replaces_the_object_and_a_stale_copy_conflicts_and_changes_nothing() 
     assert!(audit[0]["result"].as_str().unwrap().starts_with("failed"), "{audit:?}");
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
 }
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn an_apply_or_edit_cannot_reach_a_protected_namespace_under_another_target() {
+    let kc = test_kubeconfig();
+    let ns = new_namespace(&kc, "sneak");
+    let name = format!("{ns}-victim");
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            "kube-system",
+            "create",
+            "configmap",
+            &name,
+            "--from-literal=mode=safe",
+        ],
+    );
+    let w = Workbench::start(&kc, &[]);
+    let actions = "/api/v1/clusters/kubilitics-test/actions";
+    let mode = || {
+        kubectl(
+            &kc,
+            &[
+                "-n",
+                "kube-system",
+                "get",
+                "configmap",
+                &name,
+                "-o",
+                "jsonpath={.data.mode}",
+            ],
+        )
+    };
+
+    // YAML naming kube-system, submitted as a change in an ordinary namespace.
+    let yaml = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: kube-system\ndata:\n  mode: owned\n"
+    );
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "ConfigMap", "namespace": ns, "name": name, "action": {"type": "apply", "yaml": yaml}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["state"], "refused", "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("kube-system"), "{r}");
+    assert_eq!(mode(), "safe");
+    assert_eq!(
+        audit_for(&w, r["action_id"].as_str().unwrap())[0]["decision"],
+        "refused"
+    );
+
+    // An edit whose object lives in kube-system, submitted for the ordinary namespace.
+    let mut object: Value = serde_json::from_str(&kubectl(
+        &kc,
+        &["-n", "kube-system", "get", "configmap", &name, "-o", "json"],
+    ))
+    .unwrap();
+    object["data"]["mode"] = json!("owned");
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "ConfigMap", "namespace": ns, "name": name, "action": {"type": "edit", "object": object}}),
+    );
+    assert_eq!((s, r["state"].as_str()), (200, Some("refused")), "{r}");
+    assert_eq!(mode(), "safe");
+
+    // Submitted honestly, the same change waits for approval (kube-system is protected).
+    let (s, r) = w.post(
+        actions,
+        json!({"kind": "ConfigMap", "namespace": "kube-system", "name": name, "action": {"type": "edit", "object": object}}),
+    );
+    assert_eq!((s, r["state"].as_str()), (202, Some("pending_approval")), "{r}");
+    assert_eq!(mode(), "safe");
+    kubectl(&kc, &["-n", "kube-system", "delete", "configmap", &name]);
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}

@@ -140,6 +140,8 @@ pub async fn run(
 pub struct DryRunRequest {
     /// One or more YAML documents.
     pub yaml: String,
+    /// Where documents that name no namespace go (as `kubectl apply -n`); `default` without it.
+    pub namespace: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/clusters/{context}/apply/dry-run", tag = "actions", security(("bearer" = [])),
@@ -151,7 +153,7 @@ pub async fn dry_run(
     Json(req): Json<DryRunRequest>,
 ) -> Result<Json<Outcome>, ApiError> {
     let conn = connection(&state, &context).await?;
-    let outcome = ops::apply(&conn.client, &req.yaml, true)
+    let outcome = ops::apply(&conn.client, &req.yaml, req.namespace.as_deref(), true)
         .await
         .map_err(|e| kube_error("the server dry run", &e))?;
     Ok(Json(outcome))

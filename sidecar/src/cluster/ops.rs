@@ -339,7 +339,7 @@ pub async fn execute(
             })
         }
         Action::Drain => drain(client, name, dry_run).await,
-        Action::Apply { yaml } => apply(client, yaml, dry_run).await,
+        Action::Apply { yaml } => apply(client, yaml, namespace, dry_run).await,
         Action::Edit { object } => {
             let (api, _) = dynamic_api(client, object, namespace).await?;
             let before = api
@@ -554,14 +554,56 @@ async fn dynamic_api(
 /// Server-side apply of every document in `yaml`; with `dry_run` the server validates and
 /// answers what it would store, and nothing changes. The diff compares the live objects with
 /// that answer.
-pub async fn apply(client: &Client, yaml: &str, dry_run: bool) -> Result<Outcome, kube::Error> {
-    let mut diff = String::new();
-    let (mut before_all, mut after_all, mut names) = (Vec::new(), Vec::new(), Vec::new());
-    for doc in yaml
-        .split("\n---")
+/// The YAML documents of a manifest, empty ones left out.
+fn documents(yaml: &str) -> impl Iterator<Item = &str> {
+    yaml.split("\n---")
         .map(str::trim)
         .filter(|d| !d.is_empty() && *d != "---")
-    {
+}
+
+/// One object a change writes, as its content names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// The objects an edit or an apply writes, read from what it carries (the edited object, each
+/// document), with `namespace` for those that name none (as `kubectl apply -n` does). Other
+/// actions write only their target. The safety gate judges these, not only the target the
+/// request declares, which the content could contradict.
+pub fn written(action: &Action, namespace: Option<&str>) -> Result<Vec<Written>, String> {
+    let of = |obj: &Value| -> Result<Written, String> {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).map(str::to_string);
+        let kind = text("/kind").ok_or("an object without a kind")?;
+        let name = text("/metadata/name").ok_or_else(|| format!("a {kind} without metadata.name"))?;
+        let namespace = text("/metadata/namespace").or(namespace.map(str::to_string));
+        Ok(Written { kind, namespace, name })
+    };
+    match action {
+        Action::Edit { object } => Ok(vec![of(object)?]),
+        Action::Apply { yaml } => documents(yaml)
+            .map(|doc| {
+                let obj: Value = serde_norway::from_str(doc).map_err(|e| format!("not valid YAML: {e}"))?;
+                of(&obj)
+            })
+            .collect(),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Server-side apply of every document in `yaml`; documents that name no namespace go to
+/// `namespace` (then `default`).
+pub async fn apply(
+    client: &Client,
+    yaml: &str,
+    namespace: Option<&str>,
+    dry_run: bool,
+) -> Result<Outcome, kube::Error> {
+    let mut diff = String::new();
+    let (mut before_all, mut after_all, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    for doc in documents(yaml) {
         let obj: Value = serde_norway::from_str(doc).map_err(|e| {
             kube::Error::Api(Box::new(kube::core::Status {
                 code: 422,
@@ -574,7 +616,7 @@ pub async fn apply(client: &Client, yaml: &str, dry_run: bool) -> Result<Outcome
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let (api, _) = dynamic_api(client, &obj, None).await?;
+        let (api, _) = dynamic_api(client, &obj, namespace).await?;
         let before = api
             .get_opt(&name)
             .await?

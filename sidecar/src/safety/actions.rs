@@ -97,7 +97,7 @@ impl Actions {
         actor: &Actor,
         request_id: Option<&str>,
     ) -> Result<Submitted, ActionError> {
-        let decision = self.gate.evaluate(action.operation(&target.kind), &target, actor);
+        let decision = judge(&action, &target, |op, t| self.gate.evaluate(op, t, actor));
         self.act(action, target, actor, decision, request_id).await
     }
 
@@ -109,7 +109,7 @@ impl Actions {
         target: Target,
         proposal: &AiProposal<'_>,
     ) -> Result<Submitted, ActionError> {
-        let decision = self.gate.evaluate_ai(action.operation(&target.kind), &target, proposal);
+        let decision = judge(&action, &target, |op, t| self.gate.evaluate_ai(op, t, proposal));
         let actor = Actor::Ai(proposal.investigation_id.to_string());
         self.act(action, target, &actor, decision, None).await
     }
@@ -125,7 +125,7 @@ impl Actions {
         why: &str,
         request_id: Option<&str>,
     ) -> Result<Submitted, ActionError> {
-        let decision = match self.gate.evaluate(action.operation(&target.kind), &target, actor) {
+        let decision = match judge(&action, &target, |op, t| self.gate.evaluate(op, t, actor)) {
             Decision::Allowed => Decision::NeedsApproval(why.to_string()),
             other => other,
         };
@@ -288,7 +288,8 @@ impl Actions {
             namespace: record.namespace.clone(),
             name: record.name.clone(),
         };
-        if let Decision::Refused(reason) = self.gate.evaluate(&record.operation, &target, &Actor::User(by.into())) {
+        let approver = Actor::User(by.into());
+        if let Decision::Refused(reason) = judge(&action, &target, |op, t| self.gate.evaluate(op, t, &approver)) {
             self.store.set_action_state(&record.id, "refused", None).await?;
             self.audit(
                 &record,
@@ -364,4 +365,72 @@ impl Actions {
             .map_err(|_| ActionError::UnknownApproval(approval_id.into()))?;
         Ok((record, action))
     }
+}
+
+/// Kinds whose change is a change of who may do what, whatever action writes them.
+const RBAC_KINDS: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
+
+/// The stricter of two decisions: refused over needs approval over allowed (the first reason
+/// of the strictest kind is kept).
+fn stricter(a: Decision, b: Decision) -> Decision {
+    let rank = |d: &Decision| match d {
+        Decision::Allowed => 0,
+        Decision::NeedsApproval(_) => 1,
+        Decision::Refused(_) => 2,
+    };
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
+/// The gate's decision on everything `action` writes. The declared target is judged, and for an
+/// edit or an apply so is every object its content names: a request for namespace `shop` whose
+/// YAML writes into `kube-system`, or that edits another object than the one it names, is
+/// refused (submit it for what it changes), and each object is judged with the operation its
+/// kind means (a RoleBinding in applied YAML is `modify_rbac_binding`).
+pub(super) fn judge(action: &Action, target: &Target, evaluate: impl Fn(&str, &Target) -> Decision) -> Decision {
+    let mut decision = evaluate(action.operation(&target.kind), target);
+    let written = match ops::written(action, target.namespace.as_deref()) {
+        Ok(w) => w,
+        Err(why) => return stricter(decision, Decision::Refused(format!("the change cannot be read: {why}"))),
+    };
+    let declared = |w: &ops::Written| {
+        format!(
+            "{} {}{}",
+            w.kind,
+            w.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
+            w.name
+        )
+    };
+    for w in &written {
+        if let Some(ns) = &target.namespace
+            && w.namespace.as_deref() != Some(ns.as_str())
+        {
+            return Decision::Refused(format!(
+                "the change writes {}, outside namespace {ns} it was submitted for; submit it for the namespace it changes",
+                declared(w)
+            ));
+        }
+        if matches!(action, Action::Edit { .. })
+            && (!w.kind.eq_ignore_ascii_case(&target.kind) || w.name != target.name)
+        {
+            return Decision::Refused(format!(
+                "the edited object is {}, not the {} {} the edit was submitted for",
+                declared(w),
+                target.kind,
+                target.name
+            ));
+        }
+        let operation = if RBAC_KINDS.contains(&w.kind.as_str()) {
+            "modify_rbac_binding"
+        } else {
+            action.operation(&w.kind)
+        };
+        let t = Target {
+            context: target.context.clone(),
+            kind: w.kind.clone(),
+            namespace: w.namespace.clone(),
+            name: w.name.clone(),
+        };
+        decision = stricter(decision, evaluate(operation, &t));
+    }
+    decision
 }

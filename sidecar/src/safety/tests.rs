@@ -219,3 +219,56 @@ fn rbac_and_network_policy_changes_need_approval_unless_their_flag_is_off() {
         }
     }
 }
+
+fn apply(yaml: &str) -> crate::cluster::ops::Action {
+    crate::cluster::ops::Action::Apply { yaml: yaml.into() }
+}
+
+/// The gate judges what a change writes, not only the target its request declares.
+#[test]
+fn an_apply_or_edit_is_judged_by_the_objects_it_writes() {
+    use super::actions::judge;
+    let g = Gate::new(&policy(2));
+    let by_user = |a: &crate::cluster::ops::Action, t: &Target| judge(a, t, |op, t| g.evaluate(op, t, &user()));
+    let shop = target("ConfigMap", Some("shop"), "settings");
+
+    // Declared for shop, written into a protected namespace: refused, nothing judged as shop.
+    let sneaky =
+        apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: coredns, namespace: kube-system}\ndata: {a: b}\n");
+    match by_user(&sneaky, &shop) {
+        Decision::Refused(r) => assert!(
+            r.contains("kube-system/coredns") && r.contains("outside namespace shop"),
+            "{r}"
+        ),
+        other => panic!("an apply into kube-system declared as shop must be refused: {other:?}"),
+    }
+    // Documents that name no namespace go to the declared one.
+    let plain = apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n");
+    assert_eq!(by_user(&plain, &shop), Decision::Allowed);
+    // A RoleBinding in applied YAML is a change of who may do what.
+    let rbac = apply(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: admins}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\n",
+    );
+    assert!(
+        matches!(by_user(&rbac, &shop), Decision::NeedsApproval(_)),
+        "{:?}",
+        by_user(&rbac, &shop)
+    );
+    // Submitted for the whole cluster, each document is judged where it goes.
+    let anywhere = target("ConfigMap", None, "coredns");
+    assert!(matches!(by_user(&sneaky, &anywhere), Decision::NeedsApproval(r) if r.contains("kube-system")));
+    assert!(matches!(by_user(&apply("kind: [unclosed"), &shop), Decision::Refused(r) if r.contains("cannot be read")));
+
+    // An edit must edit the object it names.
+    let edit = |ns: &str, name: &str| crate::cluster::ops::Action::Edit {
+        object: serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}}),
+    };
+    assert_eq!(by_user(&edit("shop", "settings"), &shop), Decision::Allowed);
+    assert!(matches!(
+        by_user(&edit("kube-system", "settings"), &shop),
+        Decision::Refused(_)
+    ));
+    assert!(
+        matches!(by_user(&edit("shop", "other"), &shop), Decision::Refused(r) if r.contains("ConfigMap shop/other"))
+    );
+}
