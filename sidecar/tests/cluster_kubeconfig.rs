@@ -269,6 +269,18 @@ fn import_by_file_path_copies_a_good_file_and_points_at_a_bad_ones_line() {
         Some(json!({"path": good.to_str().unwrap(), "yaml": "apiVersion: v1\n"})),
     );
     assert_eq!(s, 400);
+
+    // A path that is not there is the user's to fix: said as such, not as a server fault.
+    let missing = files.path().join("nope.yaml");
+    let (s, body) = request(
+        "POST",
+        "/api/v1/clusters/import",
+        Some(json!({"path": missing.to_str().unwrap()})),
+    );
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["error"]["code"], "file_unreadable");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("nope.yaml") && msg.contains("check the path"), "{msg}");
 }
 
 /// An HTTP CONNECT proxy on loopback that wants `Proxy-Authorization: Basic <credentials>`

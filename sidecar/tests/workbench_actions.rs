@@ -326,6 +326,10 @@ fn drain_evicts_through_the_eviction_api_and_honours_pod_disruption_budgets() {
     assert_eq!(r["state"], "applied", "{r}");
     let after = &r["outcome"]["after"];
     assert_eq!(after["unschedulable"], true);
+    assert_eq!(
+        r["outcome"]["before"]["unschedulable"], true,
+        "the audit's before says the node was already cordoned: {r}"
+    );
     assert_eq!(after["evicted"], json!([format!("{ns}/free")]), "{after}");
     assert_eq!(after["blocked"][0]["pod"], format!("{ns}/kept"), "{after}");
     assert!(

@@ -173,6 +173,14 @@ pub fn classify(err: &kube::Error, server: &str) -> Failure {
                 "the proxy in the kubeconfig's proxy-url refused its credentials (407) on the way to {server}; check the user and password in proxy-url (http://user:password@host:port, with @ : % in them percent-encoded)"
             ),
         )
+    } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+        // rustls read something that is not TLS: the port serves plain HTTP (or another protocol).
+        (
+            FailureKind::Tls,
+            format!(
+                "{server} does not speak TLS ({text}); check that the server address uses the right scheme (https) and the API server's port, not a plain HTTP one"
+            ),
+        )
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         (
             FailureKind::Tls,
@@ -393,6 +401,14 @@ mod tests {
                 service("client error (Connect)", "tls handshake eof"),
                 FailureKind::Tls,
                 "certificate-authority data",
+            ),
+            (
+                service(
+                    "client error (Connect)",
+                    "received corrupt message of type InvalidContentType",
+                ),
+                FailureKind::Tls,
+                "does not speak TLS",
             ),
         ];
         for (err, kind, advice) in cases {

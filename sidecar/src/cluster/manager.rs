@@ -345,8 +345,7 @@ impl ClusterManager {
 
     /// Imports the kubeconfig at `path` (copied, so later edits to the original do not apply).
     pub fn import_path(&self, path: &Path) -> Result<Vec<String>, ClusterError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ClusterError::Io(format!("cannot read {}", path.display()), e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| ClusterError::Unreadable(path.to_path_buf(), e))?;
         self.import_yaml(&text)
     }
 

@@ -44,6 +44,9 @@ pub enum ClusterError {
     Import(ImportProblem),
     #[error("context '{context}' comes from {}, which Kubilitics did not import; edit that file to remove it", source_file.display())]
     NotImported { context: String, source_file: PathBuf },
+    /// A file the user named cannot be read (their mistake to fix, not the sidecar's fault).
+    #[error("cannot read {0}: {1}; check the path and that the sidecar's user may read it")]
+    Unreadable(PathBuf, #[source] std::io::Error),
     #[error("{0}: {1}")]
     Io(String, #[source] std::io::Error),
     #[error(transparent)]

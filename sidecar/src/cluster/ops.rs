@@ -464,6 +464,12 @@ async fn drain(client: &Client, node: &str, dry_run: bool) -> Result<Outcome, ku
         dry_run,
         ..PatchParams::default()
     };
+    let was_cordoned = nodes
+        .get(node)
+        .await?
+        .spec
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false);
     nodes
         .patch(node, &pp, &Patch::Merge(json!({"spec": {"unschedulable": true}})))
         .await?;
@@ -510,7 +516,7 @@ async fn drain(client: &Client, node: &str, dry_run: bool) -> Result<Outcome, ku
     };
     Ok(Outcome {
         summary,
-        before: Some(json!({"unschedulable": false})),
+        before: Some(json!({"unschedulable": was_cordoned})),
         after: Some(json!({"unschedulable": true, "evicted": evicted, "skipped": skipped, "blocked": blocked})),
         diff: None,
     })
