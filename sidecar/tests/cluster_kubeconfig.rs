@@ -436,3 +436,66 @@ fn a_proxy_url_with_basic_credentials_carries_every_request_to_the_cluster() {
     }
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
 }
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn an_approved_exec_plugin_authenticates_the_context_with_the_credential_it_prints() {
+    let kc = test_kubeconfig();
+    let (server, ca) = cluster_of(&kc);
+    let ns = new_namespace(&kc, "exec");
+    kubectl(&kc, &["-n", &ns, "run", "seen", "--image=nginx"]);
+    kubectl(&kc, &["-n", &ns, "create", "serviceaccount", "plugin-user"]);
+    kubectl(
+        &kc,
+        &[
+            "create",
+            "clusterrolebinding",
+            &format!("{ns}-plugin-user"),
+            "--clusterrole=view",
+            &format!("--serviceaccount={ns}:plugin-user"),
+        ],
+    );
+    let token = kubectl(&kc, &["-n", &ns, "create", "token", "plugin-user", "--duration=1h"])
+        .trim()
+        .to_string();
+    // What aws/gcloud/kubelogin do: print an ExecCredential with a token.
+    let script = format!(
+        "echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'"
+    );
+    let w = Workbench::start(&kc, &[]);
+    let (s, body) = w.post(
+        "/api/v1/clusters/import",
+        json!({"yaml": exec_kubeconfig(&server, &ca, &script)}),
+    );
+    assert_eq!(s, 201, "{body}");
+    let list = w.get("/api/v1/clusters");
+    let ctx = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "pasted")
+        .unwrap()
+        .clone();
+    let sha = ctx["plugin"]["sha256"].as_str().unwrap();
+    let (s, body) = w.post("/api/v1/clusters/pasted/approve-plugin", json!({"sha256": sha}));
+    assert_eq!(s, 200, "{body}");
+
+    let (s, body) = w.request("POST", "/api/v1/clusters/pasted/connect", None);
+    assert_eq!(s, 200, "{body}");
+    let pods = w.wait_for(&format!("/api/v1/clusters/pasted/resources/pods?namespace={ns}"), |v| {
+        v["total"] == 1
+    });
+    assert_eq!(pods["items"][0]["name"], "seen");
+    // The plugin's identity (view), not the admin's: no secrets.
+    let (s, _) = w.request(
+        "GET",
+        "/api/v1/clusters/pasted/resources/secrets/kube-system/anything",
+        None,
+    );
+    assert_ne!(s, 200);
+    let log = std::fs::read_to_string(w.sidecar.home.join("stdout.log")).unwrap_or_default();
+    let leaks: Vec<&str> = log.lines().filter(|l| l.contains(&token)).collect();
+    assert!(leaks.is_empty(), "the credential never reaches the log: {leaks:?}");
+    kubectl(&kc, &["delete", "clusterrolebinding", &format!("{ns}-plugin-user")]);
+    kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
+}

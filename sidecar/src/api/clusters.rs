@@ -161,7 +161,10 @@ pub async fn approve_plugin(
     Json(body): Json<ApprovePlugin>,
 ) -> Result<Json<PluginCommand>, ApiError> {
     let cmd = state.clusters.approve_plugin(&context, &body.sha256).await?;
-    tracing::info!(context = %context, command = %cmd.command_line, "exec plugin approved");
+    // The program and the approval's hash, not the arguments: a command line can carry a
+    // credential (`--token ...`), and the log must never hold one. The store keeps the exact line.
+    let program = cmd.command_line.split_whitespace().next().unwrap_or_default();
+    tracing::info!(context = %context, program = %program, sha256 = %cmd.sha256, "exec plugin approved");
     Ok(Json(cmd))
 }
 
