@@ -21,22 +21,6 @@ fn items(v: &Value) -> &Vec<Value> {
     v["items"].as_array().unwrap_or_else(|| panic!("no items: {v}"))
 }
 
-/// Polls `path` until `ok` holds, for up to `secs` seconds (longer than `Workbench::wait_for`,
-/// for what the cluster produces on its own schedule, such as resource metrics).
-fn wait_long(w: &Workbench, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let (s, v) = w.request("GET", path, None);
-        if s == 200 && ok(&v) {
-            return v;
-        }
-        if Instant::now() > deadline {
-            panic!("GET {path} never showed what was expected; last answer ({s}): {v}");
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
 /// A pod whose image name is invalid: the simulated kubelet reports InvalidImageName and a
 /// Warning event `InspectFailed` for it.
 fn invalid_image_pod(kc: &Path, ns: &str, name: &str) {
@@ -324,7 +308,7 @@ spec:
     let node = pods["items"][0]["node"].as_str().unwrap().to_string();
 
     // The metrics API scrapes every ~10 s and needs two scrapes for a CPU rate.
-    let usage = wait_long(&w, &format!("{BASE}/metrics?namespace={ns}"), 120, |v| {
+    let usage = w.wait_for_secs(&format!("{BASE}/metrics?namespace={ns}"), 120, |v| {
         items(v).iter().any(|i| i["name"] == "busy")
     });
     assert_eq!(usage["available"], true);
@@ -336,7 +320,7 @@ spec:
     assert!((125.0..=375.0).contains(&cpu), "about 250m: {busy}");
 
     // Nodes too: the pod's node uses at least what the pod does.
-    let nodes = wait_long(&w, &format!("{BASE}/metrics?kind=nodes"), 60, |v| {
+    let nodes = w.wait_for_secs(&format!("{BASE}/metrics?kind=nodes"), 60, |v| {
         items(v).iter().any(|i| i["name"] == node.as_str())
     });
     assert_eq!(nodes["available"], true);

@@ -8,12 +8,8 @@ mod sandbox_support;
 #[path = "workbench/mod.rs"]
 mod workbench;
 
-use std::time::Duration;
-
-use futures::{SinkExt, StreamExt};
 use sandbox_support::SandboxProc;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 use workbench::Workbench;
 
 const BASE: &str = "/api/v1/clusters/kubilitics-sandbox";
@@ -125,17 +121,11 @@ fn a_scale_through_the_gate_reaches_the_demo_and_its_live_view() {
         .enable_all()
         .build()
         .unwrap();
-    let (s, t) = w.post("/api/v1/ws/ticket", json!({}));
-    assert_eq!(s, 201, "{t}");
-    let url = format!(
-        "{}/api/v1/ws?ticket={}",
-        w.sidecar.url.replacen("http", "ws", 1),
-        t["ticket"].as_str().unwrap()
-    );
+    let url = workbench::ws_url_with_ticket(&w);
     let mut ws = rt.block_on(async {
         let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let sub = json!({"type": "subscribe", "id": "d", "context": "kubilitics-sandbox", "kind": "deployments", "namespace": "shop"});
-        ws.send(Message::Text(sub.to_string().into())).await.unwrap();
+        workbench::ws_send(&mut ws, sub).await;
         ws
     });
 
@@ -158,25 +148,9 @@ fn a_scale_through_the_gate_reaches_the_demo_and_its_live_view() {
     );
     assert_eq!(out, "3");
     // The live view hears of it.
-    rt.block_on(async {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let msg = tokio::time::timeout_at(deadline, ws.next())
-                .await
-                .expect("a delta for the scaled deployment");
-            let Some(Ok(Message::Text(t))) = msg else { continue };
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] == "deltas"
-                && v["events"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|e| e["name"] == "search" && e["type"] == "MODIFIED")
-            {
-                break;
-            }
-        }
-    });
+    rt.block_on(workbench::ws_until(&mut ws, 10, |v| {
+        workbench::has_delta(v, "MODIFIED", "search")
+    }));
     let audit = w.get("/api/v1/audit?limit=5");
     assert!(
         items(&audit)

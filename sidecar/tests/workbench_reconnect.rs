@@ -11,14 +11,9 @@ use std::io::Write;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 use workbench::*;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A TCP relay on loopback to the API server that can be cut (every open connection closed,
 /// new ones refused) and restored: the network between the user and the cluster.
@@ -73,23 +68,6 @@ impl Relay {
     }
 }
 
-/// Polls `GET path` until `ok` holds, for up to `secs` (longer than `wait_for`'s 30 s: a watch
-/// retries with backoff).
-fn poll(w: &Workbench, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let (s, v) = w.request("GET", path, None);
-        if s == 200 && ok(&v) {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "GET {path} never showed what was expected: {v}"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 fn kind_state<'a>(status: &'a Value, kind: &str) -> &'a Value {
     status["kinds"]
         .as_array()
@@ -97,36 +75,6 @@ fn kind_state<'a>(status: &'a Value, kind: &str) -> &'a Value {
         .iter()
         .find(|k| k["kind"] == kind)
         .unwrap_or_else(|| panic!("no {kind} in {status}"))
-}
-
-async fn send(ws: &mut Ws, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.unwrap();
-}
-
-/// Reads messages until `want` matches one (`secs` at most); returns it and what came before.
-async fn until(ws: &mut Ws, secs: u64, want: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("nothing matching arrived; saw {seen:?}"));
-        let Some(Ok(Message::Text(t))) = msg else { continue };
-        let v: Value = serde_json::from_str(&t).unwrap();
-        if want(&v) {
-            return (v, seen);
-        }
-        seen.push(v);
-    }
-}
-
-fn delta(v: &Value, kind_of_change: &str, name: &str) -> bool {
-    v["type"] == "deltas"
-        && v["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["type"] == kind_of_change && e["name"] == name)
 }
 
 fn resync(v: &Value, words: &str) -> bool {
@@ -184,27 +132,21 @@ fn an_outage_makes_kinds_stale_the_watches_come_back_and_live_views_follow_a_rec
         .enable_all()
         .build()
         .unwrap();
-    let (s, t) = w.post("/api/v1/ws/ticket", json!({}));
-    assert_eq!(s, 201, "{t}");
-    let url = format!(
-        "{}/api/v1/ws?ticket={}",
-        w.sidecar.url.replacen("http", "ws", 1),
-        t["ticket"].as_str().unwrap()
-    );
+    let url = ws_url_with_ticket(&w);
     let mut ws: Ws = rt.block_on(async { tokio_tungstenite::connect_async(url).await.unwrap().0 });
     let before = rt.block_on(async {
-        send(
+        ws_send(
             &mut ws,
             json!({"type": "subscribe", "id": "p", "context": "flaky", "kind": "pods", "namespace": ns}),
         )
         .await;
-        until(&mut ws, 10, |v| v["type"] == "subscribed").await.0
+        ws_until(&mut ws, 10, |v| v["type"] == "subscribed").await.0
     });
     let seq_before = before["seq"].as_u64().unwrap();
 
     // The network goes: every kind goes stale, saying since when, in the API and in /health.
     relay.cut();
-    let status = poll(&w, "/api/v1/clusters/flaky", 60, |v| {
+    let status = w.wait_for_secs("/api/v1/clusters/flaky", 60, |v| {
         kind_state(v, "pods")["state"] == "stale"
     });
     assert!(kind_state(&status, "pods")["since"].as_str().is_some(), "{status}");
@@ -225,36 +167,36 @@ fn an_outage_makes_kinds_stale_the_watches_come_back_and_live_views_follow_a_rec
     // While it is away, the cluster changes; then the network comes back.
     kubectl(&kc, &["-n", &ns, "run", "away", "--image=nginx"]);
     relay.restore();
-    poll(&w, "/api/v1/clusters/flaky", 90, |v| v["synced"] == true);
+    w.wait_for_secs("/api/v1/clusters/flaky", 90, |v| v["synced"] == true);
     w.wait_for(&pods, |v| v["total"] == 2);
     assert_eq!(w.health()["dependencies"]["kubernetes_api"], "healthy");
     rt.block_on(async {
         // The view hears of the pod created meanwhile (or is told to list again after a relist).
-        until(&mut ws, 30, |v| {
-            delta(v, "ADDED", "away")
+        ws_until(&mut ws, 30, |v| {
+            has_delta(v, "ADDED", "away")
                 || (v["type"] == "deltas" && v["events"].as_array().unwrap().iter().any(|e| e["type"] == "RESYNC"))
         })
         .await;
     });
     kubectl(&kc, &["-n", &ns, "label", "pod", "away", "outage=over"]);
-    rt.block_on(async { until(&mut ws, 15, |v| delta(v, "MODIFIED", "away")).await });
+    rt.block_on(async { ws_until(&mut ws, 15, |v| has_delta(v, "MODIFIED", "away")).await });
 
     // Disconnect and connect again: the same subscription is told to list again and then
     // follows the new connection, without subscribing again.
     let (s, _) = w.request("POST", "/api/v1/clusters/flaky/disconnect", None);
     assert!(s < 300, "disconnect: {s}");
-    rt.block_on(async { until(&mut ws, 10, |v| resync(v, "ended")).await });
+    rt.block_on(async { ws_until(&mut ws, 10, |v| resync(v, "ended")).await });
     let (s, body) = w.request("POST", "/api/v1/clusters/flaky/connect", None);
     assert_eq!(s, 200, "{body}");
-    rt.block_on(async { until(&mut ws, 10, |v| resync(v, "renewed")).await });
+    rt.block_on(async { ws_until(&mut ws, 10, |v| resync(v, "renewed")).await });
     w.wait_for(&pods, |v| v["total"] == 2 && v["sync"]["state"] == "synced");
     kubectl(&kc, &["-n", &ns, "label", "pod", "away", "reconnect=done"]);
-    rt.block_on(async { until(&mut ws, 15, |v| delta(v, "MODIFIED", "away")).await });
+    rt.block_on(async { ws_until(&mut ws, 15, |v| has_delta(v, "MODIFIED", "away")).await });
 
     // A sequence number from before the reconnect asks for a resync, never a wrong replay.
     let answer = rt.block_on(async {
-        send(&mut ws, json!({"type": "subscribe", "id": "again", "context": "flaky", "kind": "pods", "namespace": ns, "since": seq_before})).await;
-        until(&mut ws, 10, |v| v["type"] == "resync" || v.get("replay").is_some()).await.0
+        ws_send(&mut ws, json!({"type": "subscribe", "id": "again", "context": "flaky", "kind": "pods", "namespace": ns, "since": seq_before})).await;
+        ws_until(&mut ws, 10, |v| v["type"] == "resync" || v.get("replay").is_some()).await.0
     });
     assert_eq!(answer["type"], "resync", "{answer}");
 

@@ -7,13 +7,11 @@ mod workbench;
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use workbench::*;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The blocking HTTP helpers, from inside the async test.
 fn blocking<T>(f: impl FnOnce() -> T) -> T {
@@ -36,24 +34,12 @@ fn ticket(w: &Workbench) -> String {
 }
 
 async fn send(ws: &mut Ws, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+    ws_send(ws, v).await;
 }
 
 /// Reads messages until `want` matches one (10 s at most); returns it and everything before.
 async fn until(ws: &mut Ws, want: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("nothing matching arrived; saw {seen:?}"));
-        let Some(Ok(Message::Text(t))) = msg else { continue };
-        let v: Value = serde_json::from_str(&t).unwrap();
-        if want(&v) {
-            return (v, seen);
-        }
-        seen.push(v);
-    }
+    ws_until(ws, 10, want).await
 }
 
 /// Opens the WebSocket with the bearer header (as a non-browser client may).
@@ -79,15 +65,6 @@ fn runtime() -> tokio::runtime::Runtime {
 fn cri_line(text: &str) -> String {
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     format!("{at} stdout F {text}\n")
-}
-
-fn has_delta(v: &Value, kind_of_change: &str, name: &str) -> bool {
-    v["type"] == "deltas"
-        && v["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["type"] == kind_of_change && e["name"] == name)
 }
 
 #[test]

@@ -151,7 +151,13 @@ impl Workbench {
 
     /// Polls `path` until `ok` holds (30 s at most), returning the last answer.
     pub fn wait_for(&self, path: &str, ok: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_for_secs(path, 30, ok)
+    }
+
+    /// [`Workbench::wait_for`] for up to `secs`: for what the cluster does on its own schedule
+    /// (a watch retrying with backoff, metrics being scraped).
+    pub fn wait_for_secs(&self, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let (s, v) = self.request("GET", path, None);
             if s == 200 && ok(&v) {
@@ -163,6 +169,56 @@ impl Workbench {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+}
+
+/// A WebSocket to the sidecar's `/api/v1/ws`.
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The WebSocket URL with a fresh one-time ticket (how a browser connects).
+pub fn ws_url_with_ticket(w: &Workbench) -> String {
+    let (s, t) = w.post("/api/v1/ws/ticket", serde_json::json!({}));
+    assert_eq!(s, 201, "{t}");
+    format!(
+        "{}/api/v1/ws?ticket={}",
+        w.sidecar.url.replacen("http", "ws", 1),
+        t["ticket"].as_str().unwrap()
+    )
+}
+
+pub async fn ws_send(ws: &mut Ws, v: Value) {
+    use futures::SinkExt;
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(v.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// Reads messages until `want` matches one (`secs` at most); returns it and what came before.
+pub async fn ws_until(ws: &mut Ws, secs: u64, want: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("nothing matching arrived; saw {seen:?}"));
+        let Some(Ok(Message::Text(t))) = msg else { continue };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        if want(&v) {
+            return (v, seen);
+        }
+        seen.push(v);
+    }
+}
+
+/// Whether `v` is a `deltas` message with a `kind_of_change` (ADDED...) event for `name`.
+pub fn has_delta(v: &Value, kind_of_change: &str, name: &str) -> bool {
+    v["type"] == "deltas"
+        && v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == kind_of_change && e["name"] == name)
 }
 
 pub fn raw_request(url: &str, token: &str, home: &Path, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
