@@ -28,8 +28,7 @@ use super::evidence::{self, EvidenceError, EvidenceSource};
 use super::finding::{Finding, ObjectRef};
 use super::mask;
 use super::snapshot::Snapshot;
-use crate::cluster::cache::{Delta, DeltaType, now};
-use crate::cluster::compact::Compact;
+use crate::cluster::cache::{Delta, DeltaType, Stores, now};
 use crate::cluster::{ClusterManager, Connection};
 use crate::store::Store;
 use crate::store::ai::InsightRow;
@@ -279,12 +278,8 @@ where
 }
 
 /// The pods of `ns` (all when None), decoded from their compact form.
-fn pods_within(r: &Reader<Compact<Pod>>, ns: Option<&str>) -> Vec<Pod> {
-    r.state()
-        .iter()
-        .filter(|o| ns.is_none() || o.meta().namespace.as_deref() == ns)
-        .map(|o| o.decode())
-        .collect()
+fn pods_within(st: &Stores, ns: Option<&str>) -> Vec<Pod> {
+    st.pods_in(ns).iter().map(|o| o.decode()).collect()
 }
 
 /// A cached event row in the shape the analyzers read.
@@ -345,10 +340,10 @@ impl EvidenceSource for CacheSource<'_> {
         let ns = scope.namespace();
         let st = &self.conn.cache.stores;
         let mut s = self.cluster_objects();
-        s.pods = pods_within(&st.pods, ns);
+        s.pods = pods_within(st, ns);
         if ns != Some("kube-system") {
             s.pods.extend(
-                pods_within(&st.pods, Some("kube-system"))
+                pods_within(st, Some("kube-system"))
                     .into_iter()
                     .filter(|p| p.labels().get("k8s-app").map(String::as_str) == Some("kube-dns")),
             );

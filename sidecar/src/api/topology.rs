@@ -35,6 +35,7 @@ pub async fn topology(
     let g = tokio::task::spawn_blocking(move || {
         topology::build(
             &conn.cache.stores,
+            &conn.cache.topology,
             q.namespace.as_deref().filter(|n| !n.is_empty()),
             q.root.as_deref(),
             depth,
@@ -56,8 +57,10 @@ pub async fn related(
     let kind_name = kinds::find(&kind).map(|k| k.kind.to_string()).unwrap_or(kind);
     let ns = (namespace != "_").then_some(namespace);
     let root = topology::id(&kind_name, ns.as_deref(), &name);
-    let g = tokio::task::spawn_blocking(move || topology::build(&conn.cache.stores, ns.as_deref(), Some(&root), 1))
-        .await
-        .map_err(|e| ApiError::internal("the related objects", &e))?;
+    let g = tokio::task::spawn_blocking(move || {
+        topology::build(&conn.cache.stores, &conn.cache.topology, ns.as_deref(), Some(&root), 1)
+    })
+    .await
+    .map_err(|e| ApiError::internal("the related objects", &e))?;
     Ok(Json(g))
 }

@@ -357,6 +357,9 @@ impl<S: Keep> KindCache for Typed<S> {
 pub struct Stores {
     /// Kept compact (see [`Compact`]): decode the ones you need.
     pub pods: Store<Compact<Pod>>,
+    /// The pods' ready rows, ordered by namespace: which pods one namespace holds, found without
+    /// visiting the other namespaces' (see [`Stores::pods_in`]).
+    pub pod_rows: Arc<RowIndex>,
     pub nodes: Store<Node>,
     pub namespaces: Store<Namespace>,
     pub services: Store<Service>,
@@ -378,12 +381,56 @@ pub struct Stores {
     pub networkpolicies: Store<NetworkPolicy>,
 }
 
+impl Stores {
+    /// The cached pods of `namespace` (every pod when None). A namespace's pods are looked up by
+    /// name from its rows: at 50,000 pods, visiting every pod to keep a thousand took 7 ms.
+    pub fn pods_in(&self, namespace: Option<&str>) -> Vec<Arc<Compact<Pod>>> {
+        let Some(ns) = namespace else {
+            return self.pods.state();
+        };
+        self.pod_rows
+            .select(Some(ns), |_| true)
+            .iter()
+            // A pod deleted between the two reads is simply left out.
+            .filter_map(|r| self.pods.get(&ObjectRef::new(&r.name).within(ns)))
+            .collect()
+    }
+}
+
+/// A store filled as a watch's first list fills it, and its writer for later changes; for stores
+/// filled by other means (tests, benchmarks).
+pub fn filled<K>(objs: impl IntoIterator<Item = K>) -> (Store<K>, reflector::store::Writer<K>)
+where
+    K: Resource<DynamicType = ()> + Clone + 'static,
+{
+    let (reader, mut writer) = reflector::store::<K>();
+    writer.apply_watcher_event(&watcher::Event::Init);
+    for o in objs {
+        writer.apply_watcher_event(&watcher::Event::InitApply(o));
+    }
+    writer.apply_watcher_event(&watcher::Event::InitDone);
+    (reader, writer)
+}
+
+/// The ready rows of what `store` holds, as its watch builds them; for stores filled by other
+/// means (tests, benchmarks).
+pub fn rows_of<S: Keep>(store: &Store<S>) -> Arc<RowIndex> {
+    let rows = Arc::new(RowIndex::new());
+    let now = chrono::Utc::now();
+    for o in store.state() {
+        rows.put(ready_row(o.as_ref(), &kinds::row(o.as_ref(), now)));
+    }
+    rows
+}
+
 /// Everything cached for one context. Dropping it stops every watch.
 pub struct ContextCache {
     pub kinds: Vec<Arc<dyn KindCache>>,
     pub stores: Stores,
     pub events: Arc<EventCache>,
     pub deltas: Arc<Deltas>,
+    /// What the last topology graphs read from pods, for the next ones.
+    pub topology: super::topology::Memo,
     tasks: Vec<tokio::task::AbortHandle>,
 }
 
@@ -407,8 +454,10 @@ impl ContextCache {
             kinds: Vec::new(),
             tasks: Vec::new(),
         };
+        let (pods, pod_rows) = b.typed_with_rows("pods");
         let stores = Stores {
-            pods: b.typed("pods"),
+            pods,
+            pod_rows,
             nodes: b.typed("nodes"),
             namespaces: b.typed("namespaces"),
             services: b.typed("services"),
@@ -438,6 +487,7 @@ impl ContextCache {
             stores,
             events,
             deltas,
+            topology: super::topology::Memo::default(),
             tasks: b.tasks,
         }
     }
@@ -476,6 +526,13 @@ impl Builder {
     where
         S: Keep + DeserializeOwned,
     {
+        self.typed_with_rows(name).0
+    }
+
+    fn typed_with_rows<S>(&mut self, name: &str) -> (Store<S>, Arc<RowIndex>)
+    where
+        S: Keep + DeserializeOwned,
+    {
         let api: Api<S> = Api::all(self.client.clone());
         self.spawn(name, watch_all(api, self.initial))
     }
@@ -483,10 +540,10 @@ impl Builder {
     /// Secrets through the metadata API: their data and type never reach this process.
     fn secrets(&mut self) -> Store<PartialObjectMeta<Secret>> {
         let api: Api<PartialObjectMeta<Secret>> = Api::all(self.client.clone());
-        self.spawn("secrets", watch_all(api, self.initial))
+        self.spawn("secrets", watch_all(api, self.initial)).0
     }
 
-    fn spawn<S, W>(&mut self, name: &str, stream: W) -> Store<S>
+    fn spawn<S, W>(&mut self, name: &str, stream: W) -> (Store<S>, Arc<RowIndex>)
     where
         S: Keep,
         W: Stream<Item = Result<watcher::Event<S>, watcher::Error>> + Send + 'static,
@@ -511,10 +568,10 @@ impl Builder {
         self.kinds.push(Arc::new(Typed {
             info,
             store: reader.clone(),
-            rows,
+            rows: rows.clone(),
             status,
         }));
-        reader
+        (reader, rows)
     }
 }
 

@@ -2,11 +2,13 @@
 //! routing, scheduling, storage, configuration, autoscaling, disruption budgets, network
 //! policies) and a health state with its reason for every node.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use kube::{Resource, ResourceExt};
+use kube::Resource;
+use kube::runtime::reflector::ObjectRef;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -183,17 +185,128 @@ impl Builder {
     }
 }
 
+/// What one pod adds to the graph: its health and what its spec points at. Read from the pod's
+/// JSON once per version of the pod (see [`Memo`]).
+#[derive(Debug)]
+struct PodFacts {
+    resource_version: Option<String>,
+    health: Health,
+    reason: String,
+    node: Option<String>,
+    claims: BTreeSet<String>,
+    config_maps: BTreeSet<String>,
+    secrets: BTreeSet<String>,
+}
+
+impl PodFacts {
+    fn of(p: &Pod) -> PodFacts {
+        let (health, reason) = pod_health(p);
+        let mut f = PodFacts {
+            resource_version: p.metadata.resource_version.clone(),
+            health,
+            reason,
+            node: None,
+            claims: BTreeSet::new(),
+            config_maps: BTreeSet::new(),
+            secrets: BTreeSet::new(),
+        };
+        let Some(spec) = &p.spec else { return f };
+        f.node = spec.node_name.clone();
+        for v in spec.volumes.iter().flatten() {
+            if let Some(c) = &v.persistent_volume_claim {
+                f.claims.insert(c.claim_name.clone());
+            }
+            if let Some(c) = &v.config_map {
+                f.config_maps.insert(c.name.clone());
+            }
+            if let Some(sv) = v.secret.as_ref().and_then(|s| s.secret_name.clone()) {
+                f.secrets.insert(sv);
+            }
+            for src in v.projected.iter().flat_map(|p| p.sources.iter().flatten()) {
+                if let Some(c) = &src.config_map {
+                    f.config_maps.insert(c.name.clone());
+                }
+                if let Some(sc) = &src.secret {
+                    f.secrets.insert(sc.name.clone());
+                }
+            }
+        }
+        for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+            for e in c.env_from.iter().flatten() {
+                if let Some(r) = &e.config_map_ref {
+                    f.config_maps.insert(r.name.clone());
+                }
+                if let Some(r) = &e.secret_ref {
+                    f.secrets.insert(r.name.clone());
+                }
+            }
+            for e in c.env.iter().flatten() {
+                let Some(from) = &e.value_from else { continue };
+                if let Some(r) = &from.config_map_key_ref {
+                    f.config_maps.insert(r.name.clone());
+                }
+                if let Some(r) = &from.secret_key_ref {
+                    f.secrets.insert(r.name.clone());
+                }
+            }
+        }
+        f
+    }
+}
+
+/// The pod facts of each namespace's last graph, for its next one: pods are cached as packed
+/// JSON (see `compact.rs`) and reading one back takes about 9 µs, which a namespace of 1,000
+/// pods would otherwise pay on every request. A pod whose resourceVersion moved is read again;
+/// the facts of pods that are gone leave with the next graph of their namespace, so the memo
+/// holds at most one entry per cached pod of the namespaces looked at.
+#[derive(Default)]
+pub struct Memo {
+    /// namespace → uid → facts.
+    by_namespace: Mutex<HashMap<String, HashMap<String, Arc<PodFacts>>>>,
+}
+
+impl Memo {
+    fn get(&self, meta: &ObjectMeta) -> Option<Arc<PodFacts>> {
+        let memo = self.by_namespace.lock().unwrap_or_else(|e| e.into_inner());
+        let facts = memo.get(meta.namespace.as_deref()?)?.get(meta.uid.as_deref()?)?;
+        (facts.resource_version == meta.resource_version).then(|| facts.clone())
+    }
+
+    /// Pods whose facts are kept.
+    pub fn len(&self) -> usize {
+        let memo = self.by_namespace.lock().unwrap_or_else(|e| e.into_inner());
+        memo.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keeps what one graph read: of `namespace`, or of every namespace when None.
+    fn keep(&self, namespace: Option<&str>, read: HashMap<String, Arc<PodFacts>>) {
+        let mut memo = self.by_namespace.lock().unwrap_or_else(|e| e.into_inner());
+        match namespace {
+            Some(ns) => {
+                memo.insert(ns.to_string(), read);
+            }
+            // A graph of every namespace is rare and, at 50,000 pods, would make the memo
+            // tens of MB: it keeps nothing, and whatever was kept may be stale by now.
+            None => memo.clear(),
+        }
+    }
+}
+
 /// The graph of `namespace` (every namespace when None), or the part within `depth` hops of
-/// `root` (`Kind/namespace/name`).
-pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32) -> Graph {
+/// `root` (`Kind/namespace/name`). `memo` carries pod facts from one graph to the next.
+pub fn build(s: &Stores, memo: &Memo, namespace: Option<&str>, root: Option<&str>, depth: u32) -> Graph {
     let in_ns = |m: &ObjectMeta| namespace.is_none_or(|ns| m.namespace.as_deref() == Some(ns));
     let mut b = Builder {
         nodes: HashMap::new(),
         edges: Vec::new(),
     };
-    // Kept compact: each pod is decoded only for its own node and edges below; the selector
-    // walks read the labels the compact form keeps typed.
-    let pods: Vec<_> = s.pods.state().into_iter().filter(|p| in_ns(p.meta())).collect();
+    // Kept compact: a pod is decoded only when the memo has nothing for its version; the
+    // selector walks read the labels the compact form keeps typed.
+    let pods = s.pods_in(namespace);
 
     for d in s.deployments.state().iter().filter(|d| in_ns(&d.metadata)) {
         let st = d.status.clone().unwrap_or_default();
@@ -259,76 +372,51 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
             ),
         );
     }
-    let mut wanted_nodes = HashSet::new();
-    let mut wanted_claims = HashSet::new();
-    for compact in &pods {
-        let p = &compact.decode();
-        let pid = b.node("Pod", &p.metadata, pod_health(p));
-        b.owners(&pid, &p.metadata);
-        let ns = p.metadata.namespace.as_deref();
-        let Some(spec) = &p.spec else { continue };
-        if let Some(n) = &spec.node_name {
-            wanted_nodes.insert(n.clone());
+    let facts: Vec<Arc<PodFacts>> = pods
+        .iter()
+        .map(|p| {
+            memo.get(p.meta())
+                .unwrap_or_else(|| Arc::new(PodFacts::of(&p.decode())))
+        })
+        .collect();
+    let mut wanted_nodes = BTreeSet::new();
+    // (namespace, name) of what pods point at; only pods point at these.
+    let mut wanted_config_maps = BTreeSet::new();
+    let mut wanted_secrets = BTreeSet::new();
+    for (pod, facts) in pods.iter().zip(&facts) {
+        let meta = pod.meta();
+        let pid = b.node("Pod", meta, (facts.health, facts.reason.clone()));
+        b.owners(&pid, meta);
+        let ns = meta.namespace.as_deref();
+        if let Some(n) = &facts.node {
+            wanted_nodes.insert(n.as_str());
             b.edge(pid.clone(), id("Node", None, n), EdgeType::ScheduledOn);
         }
-        let mut cms = HashSet::new();
-        let mut secrets = HashSet::new();
-        for v in spec.volumes.iter().flatten() {
-            if let Some(c) = &v.persistent_volume_claim {
-                wanted_claims.insert(id("PersistentVolumeClaim", ns, &c.claim_name));
-                b.edge(
-                    pid.clone(),
-                    id("PersistentVolumeClaim", ns, &c.claim_name),
-                    EdgeType::Mounts,
-                );
-            }
-            if let Some(c) = &v.config_map {
-                cms.insert(c.name.clone());
-            }
-            if let Some(sv) = v.secret.as_ref().and_then(|s| s.secret_name.clone()) {
-                secrets.insert(sv);
-            }
-            for src in v.projected.iter().flat_map(|p| p.sources.iter().flatten()) {
-                if let Some(c) = &src.config_map {
-                    cms.insert(c.name.clone());
-                }
-                if let Some(sc) = &src.secret {
-                    secrets.insert(sc.name.clone());
-                }
-            }
+        for c in &facts.claims {
+            b.edge(pid.clone(), id("PersistentVolumeClaim", ns, c), EdgeType::Mounts);
         }
-        for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
-            for e in c.env_from.iter().flatten() {
-                if let Some(r) = &e.config_map_ref {
-                    cms.insert(r.name.clone());
-                }
-                if let Some(r) = &e.secret_ref {
-                    secrets.insert(r.name.clone());
-                }
-            }
-            for e in c.env.iter().flatten() {
-                let Some(from) = &e.value_from else { continue };
-                if let Some(r) = &from.config_map_key_ref {
-                    cms.insert(r.name.clone());
-                }
-                if let Some(r) = &from.secret_key_ref {
-                    secrets.insert(r.name.clone());
-                }
-            }
+        for c in &facts.config_maps {
+            wanted_config_maps.insert((ns.unwrap_or_default(), c.as_str()));
+            b.edge(pid.clone(), id("ConfigMap", ns, c), EdgeType::UsesConfigMap);
         }
-        for c in cms {
-            b.edge(pid.clone(), id("ConfigMap", ns, &c), EdgeType::UsesConfigMap);
-        }
-        for sname in secrets {
-            b.edge(pid.clone(), id("Secret", ns, &sname), EdgeType::UsesSecret);
+        for sname in &facts.secrets {
+            wanted_secrets.insert((ns.unwrap_or_default(), sname.as_str()));
+            b.edge(pid.clone(), id("Secret", ns, sname), EdgeType::UsesSecret);
         }
     }
+    memo.keep(
+        namespace,
+        pods.iter()
+            .zip(&facts)
+            .filter_map(|(p, f)| Some((p.meta().uid.clone()?, f.clone())))
+            .collect(),
+    );
     for svc in s.services.state().iter().filter(|x| in_ns(&x.metadata)) {
         let sel = svc.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
         let targets: Vec<String> = pods
             .iter()
             .filter(|p| p.meta().namespace == svc.metadata.namespace && selects(&sel, p.meta()))
-            .map(|p| id("Pod", p.meta().namespace.as_deref(), &p.name_any()))
+            .map(|p| pod_id(p.meta()))
             .collect();
         let h = if sel.is_empty() {
             (Health::Healthy, "no selector (endpoints managed elsewhere)".into())
@@ -399,11 +487,7 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
             .iter()
             .filter(|p| p.meta().namespace == pdb.metadata.namespace && label_selects(&sel, p.meta()))
         {
-            b.edge(
-                did.clone(),
-                id("Pod", p.meta().namespace.as_deref(), &p.name_any()),
-                EdgeType::Protects,
-            );
+            b.edge(did.clone(), pod_id(p.meta()), EdgeType::Protects);
         }
     }
     for np in s.networkpolicies.state().iter().filter(|x| in_ns(&x.metadata)) {
@@ -417,21 +501,13 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
             .iter()
             .filter(|p| p.meta().namespace == np.metadata.namespace && label_selects(&sel, p.meta()))
         {
-            b.edge(
-                nid.clone(),
-                id("Pod", p.meta().namespace.as_deref(), &p.name_any()),
-                EdgeType::AppliesTo,
-            );
+            b.edge(nid.clone(), pod_id(p.meta()), EdgeType::AppliesTo);
         }
     }
-    for c in s.pvcs.state().iter().filter(|x| {
-        in_ns(&x.metadata)
-            || wanted_claims.contains(&id(
-                "PersistentVolumeClaim",
-                x.metadata.namespace.as_deref(),
-                &x.name_any(),
-            ))
-    }) {
+    // Pods mount claims of their own namespace only, so the namespace's claims are all there is.
+    let mut wanted_pvs = BTreeSet::new();
+    let mut wanted_classes = BTreeSet::new();
+    for c in s.pvcs.state().iter().filter(|x| in_ns(&x.metadata)) {
         let phase = c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
         let h = match phase.as_str() {
             "Bound" => Health::Healthy,
@@ -442,17 +518,23 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         let spec = c.spec.clone().unwrap_or_default();
         if let Some(v) = spec.volume_name {
             b.edge(cid.clone(), id("PersistentVolume", None, &v), EdgeType::BoundTo);
+            wanted_pvs.insert(v);
         }
         if let Some(sc) = spec.storage_class_name {
             b.edge(cid, id("StorageClass", None, &sc), EdgeType::UsesClass);
+            wanted_classes.insert(sc);
         }
     }
-    // Cluster-scoped objects that something above points at.
-    let pointed: HashSet<String> = b.edges.iter().map(|e| e.to.clone()).collect();
-    for n in s.nodes.state() {
-        if !wanted_nodes.contains(&n.name_any()) && namespace.is_some() {
-            continue;
-        }
+    // Cluster-scoped and referenced objects: looked up by name, not found by visiting them all
+    // (a cluster can hold thousands of nodes and tens of thousands of Secrets).
+    let nodes = match namespace {
+        Some(_) => wanted_nodes
+            .iter()
+            .filter_map(|n| s.nodes.get(&ObjectRef::new(n)))
+            .collect(),
+        None => s.nodes.state(),
+    };
+    for n in nodes {
         let ready = n
             .status
             .as_ref()
@@ -468,12 +550,7 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         };
         b.node("Node", &n.metadata, h);
     }
-    for pv in s
-        .pvs
-        .state()
-        .iter()
-        .filter(|v| pointed.contains(&id("PersistentVolume", None, &v.name_any())))
-    {
+    for pv in wanted_pvs.iter().filter_map(|v| s.pvs.get(&ObjectRef::new(v))) {
         let phase = pv.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
         let h = if phase == "Failed" {
             Health::Error
@@ -483,73 +560,73 @@ pub fn build(s: &Stores, namespace: Option<&str>, root: Option<&str>, depth: u32
         let vid = b.node("PersistentVolume", &pv.metadata, (h, phase));
         if let Some(sc) = pv.spec.as_ref().and_then(|s| s.storage_class_name.clone()) {
             b.edge(vid, id("StorageClass", None, &sc), EdgeType::UsesClass);
+            wanted_classes.insert(sc);
         }
     }
-    let pointed: HashSet<String> = b.edges.iter().map(|e| e.to.clone()).collect();
-    for sc in s
-        .storageclasses
-        .state()
+    for sc in wanted_classes
         .iter()
-        .filter(|c| pointed.contains(&id("StorageClass", None, &c.name_any())))
+        .filter_map(|c| s.storageclasses.get(&ObjectRef::new(c)))
     {
         b.node("StorageClass", &sc.metadata, (Health::Healthy, sc.provisioner.clone()));
     }
-    for cm in s
-        .configmaps
-        .state()
+    for cm in wanted_config_maps
         .iter()
-        .filter(|c| pointed.contains(&id("ConfigMap", c.metadata.namespace.as_deref(), &c.name_any())))
+        .filter_map(|(ns, name)| s.configmaps.get(&ObjectRef::new(name).within(ns)))
     {
         b.node("ConfigMap", &cm.metadata, (Health::Healthy, String::new()));
     }
-    for sec in s
-        .secrets
-        .state()
+    for sec in wanted_secrets
         .iter()
-        .filter(|c| pointed.contains(&id("Secret", c.metadata.namespace.as_deref(), &c.name_any())))
+        .filter_map(|(ns, name)| s.secrets.get(&ObjectRef::new(name).within(ns)))
     {
         b.node("Secret", &sec.metadata, (Health::Healthy, String::new()));
     }
+    let Builder { mut nodes, mut edges } = b;
     // A reference to something missing is itself a finding.
-    for e in &b.edges.clone() {
-        if !b.nodes.contains_key(&e.to) {
-            let mut parts = e.to.splitn(3, '/');
-            let (kind, ns, name) = (
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-            );
-            b.nodes.insert(
-                e.to.clone(),
-                TopoNode {
-                    id: e.to.clone(),
-                    kind: kind.into(),
-                    namespace: (!ns.is_empty()).then(|| ns.to_string()),
-                    name: name.into(),
-                    health: Health::Error,
-                    reason: "referenced but not found".into(),
-                },
-            );
-        }
+    let missing: BTreeSet<&str> = edges
+        .iter()
+        .map(|e| e.to.as_str())
+        .filter(|to| !nodes.contains_key(*to))
+        .collect();
+    for to in missing {
+        let mut parts = to.splitn(3, '/');
+        let (kind, ns, name) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        nodes.insert(
+            to.to_string(),
+            TopoNode {
+                id: to.to_string(),
+                kind: kind.into(),
+                namespace: (!ns.is_empty()).then(|| ns.to_string()),
+                name: name.into(),
+                health: Health::Error,
+                reason: "referenced but not found".into(),
+            },
+        );
     }
     // Edges only between nodes that exist (owners outside the namespace filter are dropped).
-    let known: HashSet<&String> = b.nodes.keys().collect();
-    let edges: Vec<Edge> = b
-        .edges
-        .iter()
-        .filter(|e| known.contains(&e.from) && known.contains(&e.to))
-        .cloned()
-        .collect();
+    edges.retain(|e| nodes.contains_key(&e.from));
     let mut graph = match root {
-        Some(r) => walk(&b.nodes, edges, r, depth),
+        Some(r) => walk(&nodes, edges, r, depth),
         None => Graph {
-            nodes: b.nodes.into_values().collect(),
+            nodes: nodes.into_values().collect(),
             edges,
             truncated: false,
         },
     };
     graph.nodes.sort_by(|a, b| a.id.cmp(&b.id));
     graph
+}
+
+fn pod_id(meta: &ObjectMeta) -> String {
+    id(
+        "Pod",
+        meta.namespace.as_deref(),
+        meta.name.as_deref().unwrap_or_default(),
+    )
 }
 
 /// The nodes within `depth` hops of `root`, following edges both ways.

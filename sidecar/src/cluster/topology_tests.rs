@@ -1,20 +1,20 @@
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::watcher;
+use kube::runtime::reflector::Store;
 use serde_json::json;
 
 use super::*;
+use crate::cluster::cache::{filled, rows_of};
 
 fn store_of<K>(objs: Vec<serde_json::Value>) -> Store<K>
 where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + 'static,
 {
-    let (reader, mut writer) = reflector::store::<K>();
-    writer.apply_watcher_event(&watcher::Event::Init);
-    for o in objs {
-        writer.apply_watcher_event(&watcher::Event::InitApply(serde_json::from_value(o).unwrap()));
-    }
-    writer.apply_watcher_event(&watcher::Event::InitDone);
-    reader
+    filled(objs.into_iter().map(|o| serde_json::from_value(o).unwrap())).0
+}
+
+/// Replaces the cached pods, rows included, as a relist would.
+fn set_pods(s: &mut Stores, pods: Vec<serde_json::Value>) {
+    s.pods = store_of(pods);
+    s.pod_rows = rows_of(&s.pods);
 }
 
 fn owner(kind: &str, name: &str) -> serde_json::Value {
@@ -37,8 +37,10 @@ fn shop(pods: usize) -> Stores {
         "spec": {"containers": [{"name": "c"}]},
         "status": {"phase": "Running", "containerStatuses": [{"name": "c", "ready": false, "restartCount": 7, "image": "", "imageID": "", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}
     }));
+    let pod_store = store_of(pod_list);
     Stores {
-        pods: store_of(pod_list),
+        pod_rows: rows_of(&pod_store),
+        pods: pod_store,
         nodes: store_of(vec![
             json!({"metadata": {"name": "node-a"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
         ]),
@@ -99,7 +101,7 @@ fn node<'a>(g: &'a Graph, id: &str) -> &'a TopoNode {
 
 #[test]
 fn edges_are_typed_from_owners_selectors_volumes_and_references() {
-    let g = build(&shop(2), Some("shop"), None, 5);
+    let g = build(&shop(2), &Memo::default(), Some("shop"), None, 5);
     assert!(has(&g, "Deployment/shop/web", "ReplicaSet/shop/web-1", EdgeType::Owns));
     assert!(has(&g, "ReplicaSet/shop/web-1", "Pod/shop/web-0", EdgeType::Owns));
     assert!(has(&g, "Service/shop/web", "Pod/shop/web-1", EdgeType::Selects));
@@ -158,7 +160,7 @@ fn edges_are_typed_from_owners_selectors_volumes_and_references() {
 
 #[test]
 fn every_node_has_a_health_and_the_reason() {
-    let g = build(&shop(2), Some("shop"), None, 5);
+    let g = build(&shop(2), &Memo::default(), Some("shop"), None, 5);
     assert_eq!(node(&g, "Pod/shop/web-0").health, Health::Healthy);
     let crashy = node(&g, "Pod/shop/crashy");
     assert_eq!(
@@ -180,7 +182,7 @@ fn every_node_has_a_health_and_the_reason() {
 
 #[test]
 fn a_root_and_a_depth_bound_the_walk() {
-    let g = build(&shop(3), Some("shop"), Some("Deployment/shop/web"), 1);
+    let g = build(&shop(3), &Memo::default(), Some("shop"), Some("Deployment/shop/web"), 1);
     let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
     assert!(
         ids.contains(&"ReplicaSet/shop/web-1") && ids.contains(&"HorizontalPodAutoscaler/shop/web"),
@@ -188,13 +190,13 @@ fn a_root_and_a_depth_bound_the_walk() {
     );
     assert!(!ids.contains(&"Pod/shop/web-0"), "two hops away");
     assert!(g.truncated);
-    let deeper = build(&shop(3), Some("shop"), Some("Deployment/shop/web"), 2);
+    let deeper = build(&shop(3), &Memo::default(), Some("shop"), Some("Deployment/shop/web"), 2);
     assert!(deeper.nodes.iter().any(|n| n.id == "Pod/shop/web-0"));
 }
 
 #[test]
 fn a_namespace_of_a_thousand_pods_is_one_graph() {
-    let g = build(&shop(1000), Some("shop"), None, 5);
+    let g = build(&shop(1000), &Memo::default(), Some("shop"), None, 5);
     assert_eq!(g.nodes.iter().filter(|n| n.kind == "Pod").count(), 1001);
     assert_eq!(
         g.edges.iter().filter(|e| e.edge_type == EdgeType::Selects).count(),
@@ -228,12 +230,15 @@ fn statefulsets_daemonsets_jobs_and_cronjobs_own_what_they_create() {
     s.jobs = store_of(vec![
         json!({"metadata": {"name": "nightly-29000000", "namespace": "shop", "ownerReferences": cronjob_owner}, "spec": {"template": {}}, "status": {"conditions": [{"type": "Complete", "status": "True"}]}}),
     ]);
-    s.pods = store_of(vec![
-        pod("db-0", owner("StatefulSet", "db"), plain.clone()),
-        pod("agent-x7k2p", owner("DaemonSet", "agent"), plain.clone()),
-        pod("nightly-29000000-abcde", job_owner, plain.clone()),
-    ]);
-    let g = build(&s, Some("shop"), None, 5);
+    set_pods(
+        &mut s,
+        vec![
+            pod("db-0", owner("StatefulSet", "db"), plain.clone()),
+            pod("agent-x7k2p", owner("DaemonSet", "agent"), plain.clone()),
+            pod("nightly-29000000-abcde", job_owner, plain.clone()),
+        ],
+    );
+    let g = build(&s, &Memo::default(), Some("shop"), None, 5);
     let owns = [
         ("StatefulSet/shop/db", "Pod/shop/db-0"),
         ("DaemonSet/shop/agent", "Pod/shop/agent-x7k2p"),
@@ -262,7 +267,7 @@ fn statefulsets_daemonsets_jobs_and_cronjobs_own_what_they_create() {
     assert_eq!(node(&g, "CronJob/shop/nightly").reason, "0 3 * * *");
 
     // From the CronJob, the walk reaches the job's pod two hops down.
-    let g = build(&s, Some("shop"), Some("CronJob/shop/nightly"), 2);
+    let g = build(&s, &Memo::default(), Some("shop"), Some("CronJob/shop/nightly"), 2);
     assert!(
         g.nodes.iter().any(|n| n.id == "Pod/shop/nightly-29000000-abcde"),
         "{:?}",
@@ -317,8 +322,8 @@ fn secrets_and_configmaps_are_found_through_every_way_a_pod_uses_them() {
         ),
     ];
     for (spec, to, t) in cases {
-        s.pods = store_of(vec![one(spec.clone())]);
-        let g = build(&s, Some("shop"), None, 5);
+        set_pods(&mut s, vec![one(spec.clone())]);
+        let g = build(&s, &Memo::default(), Some("shop"), None, 5);
         assert!(has(&g, "Pod/shop/p", to, t), "{spec} -> {to}: {:?}", g.edges);
         // That pod uses nothing else.
         let uses: Vec<_> = g
@@ -335,15 +340,18 @@ fn secrets_and_configmaps_are_found_through_every_way_a_pod_uses_them() {
     }
 
     // All at once, each named once even when used twice.
-    s.pods = store_of(vec![one(json!({
-        "containers": [{"name": "c",
-            "envFrom": [{"secretRef": {"name": "env-all"}}],
-            "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "env-cm", "key": "mode"}}},
-                    {"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "tls", "key": "tls.key"}}}]}],
-        "volumes": [{"name": "a", "secret": {"secretName": "tls"}},
-                    {"name": "b", "projected": {"sources": [{"configMap": {"name": "projected-cm"}}, {"secret": {"name": "projected-secret"}}]}}]
-    }))]);
-    let g = build(&s, Some("shop"), None, 5);
+    set_pods(
+        &mut s,
+        vec![one(json!({
+            "containers": [{"name": "c",
+                "envFrom": [{"secretRef": {"name": "env-all"}}],
+                "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "env-cm", "key": "mode"}}},
+                        {"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "tls", "key": "tls.key"}}}]}],
+            "volumes": [{"name": "a", "secret": {"secretName": "tls"}},
+                        {"name": "b", "projected": {"sources": [{"configMap": {"name": "projected-cm"}}, {"secret": {"name": "projected-secret"}}]}}]
+        }))],
+    );
+    let g = build(&s, &Memo::default(), Some("shop"), None, 5);
     for (to, t) in [
         ("Secret/shop/tls", EdgeType::UsesSecret),
         ("Secret/shop/env-all", EdgeType::UsesSecret),
@@ -361,4 +369,65 @@ fn secrets_and_configmaps_are_found_through_every_way_a_pod_uses_them() {
             g.edges
         );
     }
+}
+
+/// A pod as the watch keeps it, at `version`, crash-looping or not, mounting `claim`.
+fn versioned_pod(name: &str, version: u32, crashing: bool, claim: &str) -> serde_json::Value {
+    let state = if crashing {
+        json!({"waiting": {"reason": "CrashLoopBackOff"}})
+    } else {
+        json!({"running": {}})
+    };
+    json!({
+        "metadata": {"name": name, "namespace": "shop", "uid": format!("uid-{name}"), "resourceVersion": version.to_string()},
+        "spec": {"containers": [{"name": "c"}], "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": claim}}]},
+        "status": {"phase": "Running", "containerStatuses": [{"name": "c", "ready": !crashing, "restartCount": 0, "image": "", "imageID": "", "state": state}]}
+    })
+}
+
+#[test]
+fn graphs_after_the_first_show_each_pod_as_it_is_now() {
+    let memo = Memo::default();
+    let mut s = shop(0);
+    set_pods(
+        &mut s,
+        vec![
+            versioned_pod("api-1", 1, false, "data"),
+            versioned_pod("api-2", 1, false, "data"),
+        ],
+    );
+    let first = build(&s, &memo, Some("shop"), None, 5);
+    assert_eq!(node(&first, "Pod/shop/api-1").health, Health::Healthy);
+
+    // api-1 starts crash-looping and now mounts another claim; api-2 is deleted.
+    set_pods(&mut s, vec![versioned_pod("api-1", 2, true, "scratch")]);
+    let next = build(&s, &memo, Some("shop"), None, 5);
+    let api1 = node(&next, "Pod/shop/api-1");
+    assert_eq!((api1.health, api1.reason.as_str()), (Health::Error, "CrashLoopBackOff"));
+    assert!(has(
+        &next,
+        "Pod/shop/api-1",
+        "PersistentVolumeClaim/shop/scratch",
+        EdgeType::Mounts
+    ));
+    assert!(!has(
+        &next,
+        "Pod/shop/api-1",
+        "PersistentVolumeClaim/shop/data",
+        EdgeType::Mounts
+    ));
+    assert!(!next.nodes.iter().any(|n| n.id == "Pod/shop/api-2"));
+    assert_eq!(memo.len(), 1, "the memo forgets a deleted pod");
+}
+
+#[test]
+fn a_graph_of_every_namespace_empties_the_memo() {
+    let memo = Memo::default();
+    let mut s = shop(0);
+    set_pods(&mut s, vec![versioned_pod("api-1", 1, false, "data")]);
+    build(&s, &memo, Some("shop"), None, 5);
+    set_pods(&mut s, vec![]);
+    let all = build(&s, &memo, None, None, 5);
+    assert!(!all.nodes.iter().any(|n| n.kind == "Pod"));
+    assert_eq!(memo.len(), 0);
 }
