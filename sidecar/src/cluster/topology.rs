@@ -290,7 +290,7 @@ impl Memo {
                 memo.insert(ns.to_string(), read);
             }
             // A graph of every namespace is rare and, at 50,000 pods, would make the memo
-            // tens of MB: it keeps nothing, and whatever was kept may be stale by now.
+            // tens of MB: it keeps nothing, and lets go of what earlier graphs kept.
             None => memo.clear(),
         }
     }
