@@ -139,7 +139,10 @@ fn is_watch(query: Option<&str>) -> bool {
     query.is_some_and(|q| q.split('&').any(|p| p == "watch=true" || p == "watch=1"))
 }
 
-/// `/api/v1/namespaces/x/pods/y/log` → `pods`; `/apis/apps/v1/deployments` → `deployments`.
+/// `/apis/apps/v1/deployments` → `deployments`; a subresource is named the way the API server's
+/// own audit log and RBAC name it: `/api/v1/namespaces/x/pods/y/log` → `pods/log`. Keeping
+/// subresources apart shows what the watch cache saves: a pod read served from the cache adds
+/// nothing to `pods`, while the logs the UI or an insight scan asks for count as `pods/log`.
 pub fn resource_of(path: &str) -> String {
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let rest = match parts.first() {
@@ -148,14 +151,19 @@ pub fn resource_of(path: &str) -> String {
         _ => None,
     }
     .unwrap_or(&[]);
-    let rest = if rest.first() == Some(&"namespaces") && rest.len() > 2 {
+    // `namespaces/x/pods/...` is a namespaced resource; `namespaces/x/status` (or `finalize`)
+    // is the namespace's own subresource.
+    let own_subresource = matches!(rest, ["namespaces", _, "status" | "finalize"]);
+    let rest = if rest.first() == Some(&"namespaces") && rest.len() > 2 && !own_subresource {
         &rest[2..]
     } else {
         rest
     };
-    rest.first()
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| "discovery".into())
+    match rest {
+        [] => "discovery".into(),
+        [resource, _, sub, ..] => format!("{resource}/{sub}"),
+        [resource, ..] => resource.to_string(),
+    }
 }
 
 impl<S, B> Service<Request<Body>> for MetricsService<S>
@@ -205,10 +213,14 @@ mod tests {
     fn api_paths_name_their_resource() {
         use super::resource_of;
         assert_eq!(resource_of("/api/v1/pods"), "pods");
-        assert_eq!(resource_of("/api/v1/namespaces/a/pods/b/log"), "pods");
+        assert_eq!(resource_of("/api/v1/namespaces/a/pods/b/log"), "pods/log");
+        assert_eq!(resource_of("/api/v1/namespaces/a/pods/b"), "pods");
+        assert_eq!(resource_of("/api/v1/namespaces/a/pods/b/eviction"), "pods/eviction");
+        assert_eq!(resource_of("/api/v1/nodes/n/status"), "nodes/status");
         assert_eq!(resource_of("/apis/apps/v1/namespaces/a/deployments"), "deployments");
         assert_eq!(resource_of("/api/v1/namespaces"), "namespaces");
         assert_eq!(resource_of("/api/v1/namespaces/x"), "namespaces");
+        assert_eq!(resource_of("/api/v1/namespaces/x/finalize"), "namespaces/finalize");
         assert_eq!(resource_of("/version"), "discovery");
     }
 
