@@ -309,7 +309,7 @@ fn the_server_pings_every_interval_and_drops_a_client_that_never_answers() {
         until(&mut ws, |v| v["type"] == "pong").await;
 
         // A client that never answers: a raw socket that completes the handshake, then only
-        // reads. The server pings it, then closes the connection.
+        // reads. The server pings it, then sends a Close frame and closes the connection.
         let addr = w.sidecar.url.trim_start_matches("http://").trim_end_matches('/').to_string();
         let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
         let t = blocking(|| ticket(&w));
@@ -337,6 +337,7 @@ fn the_server_pings_every_interval_and_drops_a_client_that_never_answers() {
         let opcodes = frame_opcodes(&got[end..]);
         assert!(opcodes.contains(&0x9), "pinged before being dropped: {opcodes:?}");
         assert!(closed, "a client that never answered was kept; frames: {opcodes:?}");
+        assert_eq!(opcodes.last(), Some(&0x8), "a Close frame says why it was dropped: {opcodes:?}");
         assert!(opcodes.iter().filter(|o| **o == 0x9).count() <= 5, "kept for too many pings: {opcodes:?}");
     });
 }

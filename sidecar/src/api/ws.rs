@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -239,6 +239,13 @@ async fn serve(mut socket: WebSocket, state: AppState, ping_every: Duration) {
             _ = ping.tick() => {
                 if last_heard.elapsed() > ping_every * 3 {
                     tracing::info!("WebSocket client silent for three ping intervals; closing");
+                    // Say why, so a client that is merely slow reconnects instead of guessing;
+                    // one that is gone must not hold this task, hence the bound.
+                    let close = Message::Close(Some(CloseFrame {
+                        code: close_code::AWAY,
+                        reason: "no answer to three pings".into(),
+                    }));
+                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(close)).await;
                     break;
                 }
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
