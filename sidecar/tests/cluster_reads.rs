@@ -8,7 +8,7 @@ mod common;
 mod workbench;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -933,6 +933,131 @@ fn contexts_list_cluster_user_namespace_server_and_reachable_after_connecting() 
     assert!(v["failure"].is_null(), "{v}");
 }
 
+/// A kubeconfig with one context, `sa`, in `ns`, that signs in with a token of the service
+/// account `ns/account`. Returns the directory (deleted on drop), the file and the token.
+fn token_kubeconfig(kc: &Path, ns: &str, account: &str) -> (tempfile::TempDir, PathBuf, String) {
+    let token = kubectl(kc, &["-n", ns, "create", "token", account, "--duration=1h"])
+        .trim()
+        .to_string();
+    let base: Value = serde_norway::from_str(&std::fs::read_to_string(kc).unwrap()).unwrap();
+    let cluster = base["clusters"][0]["cluster"].clone();
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
+        "clusters": [{"name": "real", "cluster": cluster}],
+        "users": [{"name": account, "user": {"token": token}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "real", "user": account, "namespace": ns}}],
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, serde_norway::to_string(&doc).unwrap()).unwrap();
+    (dir, path, token)
+}
+
+#[test]
+#[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
+fn a_user_bound_to_one_namespace_sees_it_live_and_is_told_what_else_is_forbidden() {
+    let kc = test_kubeconfig();
+    let ns = new_namespace(&kc, "mine");
+    let other = new_namespace(&kc, "theirs");
+    kubectl(&kc, &["-n", &ns, "run", "visible", "--image=nginx"]);
+    kubectl(&kc, &["-n", &other, "run", "hidden", "--image=nginx"]);
+    kubectl(&kc, &["-n", &ns, "create", "serviceaccount", "dev"]);
+    // The everyday team setup: `view` through a RoleBinding, in the team's namespace only.
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            &ns,
+            "create",
+            "rolebinding",
+            "dev-view",
+            "--clusterrole=view",
+            &format!("--serviceaccount={ns}:dev"),
+        ],
+    );
+    // A fault settled before the sidecar starts, so only its first scan can find it.
+    kubectl_apply(
+        &kc,
+        &format!(
+            r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orders
+  namespace: {ns}
+  labels: {{sim.kubilitics.dev/kubelet: config-error}}
+  annotations: {{sim.kubilitics.dev/fault-message: 'configmap "orders-config" not found'}}
+spec:
+  containers:
+  - name: app
+    image: registry.example.com/orders:1.0
+    env:
+    - name: DATABASE_URL
+      valueFrom: {{configMapKeyRef: {{name: orders-config, key: DATABASE_URL}}}}
+"#
+        ),
+    );
+    let waiting = || {
+        kubectl(
+            &kc,
+            &[
+                "-n",
+                &ns,
+                "get",
+                "pod",
+                "orders",
+                "-o",
+                "jsonpath={.status.containerStatuses[0].state.waiting.reason}",
+            ],
+        )
+    };
+    let started = Instant::now();
+    while waiting() != "CreateContainerConfigError" {
+        assert!(started.elapsed() < Duration::from_secs(60), "the fault never showed");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let (_dir, path, _token) = token_kubeconfig(&kc, &ns, "dev");
+    let w = Workbench::start(&path, &[]);
+    let (s, body) = w.request("POST", "/api/v1/clusters/sa/connect", None);
+    assert_eq!(s, 200, "{body}");
+
+    let status = w.wait_for("/api/v1/clusters/sa", |v| v["synced"] == true);
+    for kind in ["pods", "deployments", "configmaps", "events"] {
+        let k = kind_status(&status, kind);
+        assert_eq!(k["state"], "synced", "{k}");
+        assert_eq!(
+            k["namespace"],
+            ns.as_str(),
+            "{kind} is watched in the context's namespace: {k}"
+        );
+    }
+    // What a RoleBinding cannot grant stays forbidden, with the API server's reason.
+    for kind in ["nodes", "namespaces", "persistentvolumes"] {
+        let k = kind_status(&status, kind);
+        assert_eq!(k["state"], "forbidden", "{k}");
+        assert!(k["message"].as_str().unwrap().contains("forbidden"), "{k}");
+    }
+    // `view` has no secrets, in the namespace either.
+    assert_eq!(kind_status(&status, "secrets")["state"], "forbidden");
+
+    // Every namespace the user may read, and nothing of the others.
+    let pods = w.get("/api/v1/clusters/sa/resources/pods");
+    let names: BTreeSet<_> = items(&pods).iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, BTreeSet::from(["orders", "visible"]), "{pods}");
+    // And it is live: a pod created afterwards shows up through the namespace's watch.
+    kubectl(&kc, &["-n", &ns, "run", "later", "--image=nginx"]);
+    w.wait_for("/api/v1/clusters/sa/resources/pods", |v| {
+        v["total"] == 3 && items(v).iter().any(|p| p["name"] == "later")
+    });
+    // The insight scan covers that namespace although the user cannot list namespaces.
+    w.wait_for("/api/v1/ai/insights?limit=1000", |v| {
+        items(v)
+            .iter()
+            .any(|i| i["code"] == "CONFIG_MISSING_CONFIGMAP" && i["namespace"] == ns.as_str() && i["name"] == "orders")
+    });
+    kubectl(&kc, &["delete", "namespace", &ns, &other, "--wait=false"]);
+}
+
 #[test]
 #[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
 fn a_service_account_token_context_connects_and_reads_with_that_accounts_rights() {
@@ -951,20 +1076,7 @@ fn a_service_account_token_context_connects_and_reads_with_that_accounts_rights(
             &format!("--serviceaccount={ns}:reader"),
         ],
     );
-    let token = kubectl(&kc, &["-n", &ns, "create", "token", "reader", "--duration=1h"])
-        .trim()
-        .to_string();
-    let base: Value = serde_norway::from_str(&std::fs::read_to_string(&kc).unwrap()).unwrap();
-    let cluster = base["clusters"][0]["cluster"].clone();
-    let doc = json!({
-        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
-        "clusters": [{"name": "real", "cluster": cluster}],
-        "users": [{"name": "reader", "user": {"token": token}}],
-        "contexts": [{"name": "sa", "context": {"cluster": "real", "user": "reader", "namespace": ns}}],
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, serde_norway::to_string(&doc).unwrap()).unwrap();
+    let (_dir, path, token) = token_kubeconfig(&kc, &ns, "reader");
     let w = Workbench::start(&path, &[]);
 
     let list = w.get("/api/v1/clusters");
@@ -979,17 +1091,13 @@ fn a_service_account_token_context_connects_and_reads_with_that_accounts_rights(
     assert_eq!(pods["items"][0]["name"], "visible");
     // The requests carry that account's identity: `view` lists pods but not secrets.
     let status = w.wait_for("/api/v1/clusters/sa", |v| v["synced"] == true);
-    let state = |k: &str| {
-        status["kinds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["kind"] == k)
-            .unwrap()["state"]
-            .clone()
-    };
-    assert_eq!(state("pods"), "synced");
-    assert_eq!(state("secrets"), "forbidden");
+    let pods = kind_status(&status, "pods");
+    assert_eq!(pods["state"], "synced");
+    assert!(
+        pods.get("namespace").is_none(),
+        "a ClusterRoleBinding reads every namespace: {pods}"
+    );
+    assert_eq!(kind_status(&status, "secrets")["state"], "forbidden");
     let list = w.get("/api/v1/clusters");
     assert_eq!(items(&list)[0]["reachable"], true);
     assert!(
@@ -1091,13 +1199,7 @@ fn switching_makes_a_context_current_and_connects_it() {
     assert_eq!(by_name("kubilitics-test")["current"], false);
     // The switched-to context reads with its own rights.
     let status = w.wait_for("/api/v1/clusters/kubilitics-test-readonly", |v| v["synced"] == true);
-    let secrets = status["kinds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kind"] == "secrets")
-        .unwrap();
-    assert_eq!(secrets["state"], "forbidden");
+    assert_eq!(kind_status(&status, "secrets")["state"], "forbidden");
     // A context the kubeconfig does not have: refused, the current one stays.
     let (s, body) = w.post("/api/v1/clusters/no-such-context/switch", json!({}));
     assert_eq!(s, 404, "{body}");

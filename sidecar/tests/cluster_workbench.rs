@@ -282,15 +282,7 @@ fn a_read_only_user_sees_forbidden_kinds_and_the_rest_synced() {
     let status = w.request("POST", "/api/v1/clusters/kubilitics-test-readonly/connect", None);
     assert_eq!(status.0, 200, "{}", status.1);
     let status = w.wait_for("/api/v1/clusters/kubilitics-test-readonly", |v| v["synced"] == true);
-    let state = |k: &str| {
-        status["kinds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["kind"] == k)
-            .unwrap()["state"]
-            .clone()
-    };
+    let state = |k: &str| kind_status(&status, k)["state"].clone();
     assert_eq!(state("secrets"), "forbidden", "the view role cannot list secrets");
     assert_eq!(state("pods"), "synced");
     // Both contexts are connected at once.

@@ -68,15 +68,6 @@ impl Relay {
     }
 }
 
-fn kind_state<'a>(status: &'a Value, kind: &str) -> &'a Value {
-    status["kinds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} in {status}"))
-}
-
 fn resync(v: &Value, words: &str) -> bool {
     v["type"] == "resync" && v["reason"].as_str().unwrap_or("").contains(words)
 }
@@ -147,9 +138,9 @@ fn an_outage_makes_kinds_stale_the_watches_come_back_and_live_views_follow_a_rec
     // The network goes: every kind goes stale, saying since when, in the API and in /health.
     relay.cut();
     let status = w.wait_for_secs("/api/v1/clusters/flaky", 60, |v| {
-        kind_state(v, "pods")["state"] == "stale"
+        kind_status(v, "pods")["state"] == "stale"
     });
-    assert!(kind_state(&status, "pods")["since"].as_str().is_some(), "{status}");
+    assert!(kind_status(&status, "pods")["since"].as_str().is_some(), "{status}");
     assert_eq!(status["synced"], false);
     let health = w.health();
     assert_eq!(health["dependencies"]["kubernetes_api"], "degraded", "{health}");

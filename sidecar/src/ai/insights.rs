@@ -104,6 +104,14 @@ async fn everything(conn: &Connection, store: &dyn Store) -> BTreeSet<Key> {
         .iter()
         .map(|n| Key::Namespace(n.name_any()))
         .collect();
+    // A user who may not list namespaces still has the one their kinds are watched in.
+    keys.extend(
+        conn.cache
+            .statuses()
+            .into_iter()
+            .filter_map(|k| k.namespace)
+            .map(Key::Namespace),
+    );
     let filter = crate::store::ai::InsightFilter {
         state: Some("open".into()),
         context: Some(conn.context.clone()),

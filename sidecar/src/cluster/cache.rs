@@ -23,7 +23,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::PartialObjectMeta;
+use kube::core::{NamespaceResourceScope, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource};
@@ -38,7 +38,7 @@ use super::compact::Compact;
 use super::events::EventCache;
 use super::kinds::{self, KindInfo, Row, Summary};
 use super::rows::{ReadyRow, RowIndex};
-use super::watch::{InitialList, Next, next_or_resumed, watch_all};
+use super::watch::{InitialList, Next, next_or_resumed, watch_all, watch_namespaced};
 use crate::telemetry::metrics;
 
 /// How far a kind's cache is.
@@ -62,18 +62,25 @@ pub struct KindStatus {
     pub since: Option<String>,
     pub message: Option<String>,
     pub items: usize,
+    /// Set when the credentials may not list this kind in every namespace, so only this one
+    /// (the context's namespace) is watched, as `kubectl get` would show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// Reports a kind's progress; shared by its watch task and readers.
 #[derive(Debug)]
 pub struct StatusCell {
     inner: Mutex<(SyncState, Option<String>, Option<String>)>,
+    /// The one namespace watched when the cluster-wide watch was forbidden.
+    only: std::sync::OnceLock<String>,
 }
 
 impl StatusCell {
     pub fn new() -> StatusCell {
         StatusCell {
             inner: Mutex::new((SyncState::Syncing, None, None)),
+            only: std::sync::OnceLock::new(),
         }
     }
 
@@ -88,10 +95,17 @@ impl StatusCell {
         }
     }
 
+    /// Records that only `namespace` is watched (see [`super::watch::watch_namespaced`]).
+    pub fn narrowed(&self, namespace: &str) {
+        let _ = self.only.set(namespace.to_string());
+    }
+
+    pub fn namespace(&self) -> Option<String> {
+        self.only.get().cloned()
+    }
+
     pub fn failed(&self, err: &watcher::Error) {
-        let forbidden = matches!(err,
-            watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-            | watcher::Error::WatchFailed(kube::Error::Api(s)) if s.code == 403);
+        let forbidden = super::watch::forbidden(err);
         let message = super::credentials::chain(err);
         let mut g = self.inner.lock().expect("status lock");
         *g = match (g.0, forbidden) {
@@ -305,6 +319,7 @@ impl<S: Keep> KindCache for Typed<S> {
             since,
             message,
             items: self.store.len(),
+            namespace: self.status.namespace(),
         }
     }
 
@@ -454,29 +469,30 @@ impl ContextCache {
             kinds: Vec::new(),
             tasks: Vec::new(),
         };
-        let (pods, pod_rows) = b.typed_with_rows("pods");
+        let (pods, pod_rows) = b.namespaced_with_rows("pods");
         let stores = Stores {
             pods,
             pod_rows,
-            nodes: b.typed("nodes"),
-            namespaces: b.typed("namespaces"),
-            services: b.typed("services"),
-            endpointslices: b.typed("endpointslices"),
-            deployments: b.typed("deployments"),
-            replicasets: b.typed("replicasets"),
-            statefulsets: b.typed("statefulsets"),
-            daemonsets: b.typed("daemonsets"),
-            jobs: b.typed("jobs"),
-            cronjobs: b.typed("cronjobs"),
-            configmaps: b.typed("configmaps"),
-            secrets: b.secrets(),
-            pvcs: b.typed("persistentvolumeclaims"),
-            pvs: b.typed("persistentvolumes"),
-            storageclasses: b.typed("storageclasses"),
-            ingresses: b.typed("ingresses"),
-            hpas: b.typed("horizontalpodautoscalers"),
-            pdbs: b.typed("poddisruptionbudgets"),
-            networkpolicies: b.typed("networkpolicies"),
+            nodes: b.cluster_wide("nodes"),
+            namespaces: b.cluster_wide("namespaces"),
+            services: b.namespaced("services"),
+            endpointslices: b.namespaced("endpointslices"),
+            deployments: b.namespaced("deployments"),
+            replicasets: b.namespaced("replicasets"),
+            statefulsets: b.namespaced("statefulsets"),
+            daemonsets: b.namespaced("daemonsets"),
+            jobs: b.namespaced("jobs"),
+            cronjobs: b.namespaced("cronjobs"),
+            configmaps: b.namespaced("configmaps"),
+            // Through the metadata API: their data and type never reach this process.
+            secrets: b.namespaced::<PartialObjectMeta<Secret>>("secrets"),
+            pvcs: b.namespaced("persistentvolumeclaims"),
+            pvs: b.cluster_wide("persistentvolumes"),
+            storageclasses: b.cluster_wide("storageclasses"),
+            ingresses: b.namespaced("ingresses"),
+            hpas: b.namespaced("horizontalpodautoscalers"),
+            pdbs: b.namespaced("poddisruptionbudgets"),
+            networkpolicies: b.namespaced("networkpolicies"),
         };
         let events = Arc::new(EventCache::new(kinds::find("events").expect("events kind")));
         b.tasks
@@ -522,35 +538,46 @@ struct Builder {
 }
 
 impl Builder {
-    fn typed<S>(&mut self, name: &str) -> Store<S>
-    where
-        S: Keep + DeserializeOwned,
-    {
-        self.typed_with_rows(name).0
-    }
-
-    fn typed_with_rows<S>(&mut self, name: &str) -> (Store<S>, Arc<RowIndex>)
+    /// A cluster-scoped kind (nodes, namespaces, PVs, StorageClasses).
+    fn cluster_wide<S>(&mut self, name: &str) -> Store<S>
     where
         S: Keep + DeserializeOwned,
     {
         let api: Api<S> = Api::all(self.client.clone());
-        self.spawn(name, watch_all(api, self.initial))
+        self.spawn(name, Arc::new(StatusCell::new()), watch_all(api, self.initial))
+            .0
     }
 
-    /// Secrets through the metadata API: their data and type never reach this process.
-    fn secrets(&mut self) -> Store<PartialObjectMeta<Secret>> {
-        let api: Api<PartialObjectMeta<Secret>> = Api::all(self.client.clone());
-        self.spawn("secrets", watch_all(api, self.initial)).0
+    fn namespaced<S>(&mut self, name: &str) -> Store<S>
+    where
+        S: Keep + DeserializeOwned + Resource<Scope = NamespaceResourceScope>,
+    {
+        self.namespaced_with_rows(name).0
     }
 
-    fn spawn<S, W>(&mut self, name: &str, stream: W) -> (Store<S>, Arc<RowIndex>)
+    /// A namespaced kind, in every namespace or, when the credentials may not list it
+    /// cluster-wide, in the context's namespace (see [`watch_namespaced`]).
+    fn namespaced_with_rows<S>(&mut self, name: &str) -> (Store<S>, Arc<RowIndex>)
+    where
+        S: Keep + DeserializeOwned + Resource<Scope = NamespaceResourceScope>,
+    {
+        let status = Arc::new(StatusCell::new());
+        let (cell, namespace) = (status.clone(), self.client.default_namespace().to_string());
+        let narrowed = {
+            let namespace = namespace.clone();
+            move || cell.narrowed(&namespace)
+        };
+        let stream = watch_namespaced(self.client.clone(), namespace, self.initial, narrowed);
+        self.spawn(name, status, stream)
+    }
+
+    fn spawn<S, W>(&mut self, name: &str, status: Arc<StatusCell>, stream: W) -> (Store<S>, Arc<RowIndex>)
     where
         S: Keep,
         W: Stream<Item = Result<watcher::Event<S>, watcher::Error>> + Send + 'static,
     {
         let info = kinds::find(name).expect("a known kind");
         let (reader, writer) = reflector::store::<S>();
-        let status = Arc::new(StatusCell::new());
         let rows = Arc::new(RowIndex::new());
         let task = tokio::spawn(run(
             info,

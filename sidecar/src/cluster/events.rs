@@ -6,8 +6,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::Event;
+use kube::Client;
 use kube::runtime::watcher;
-use kube::{Api, Client};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use super::cache::{DeltaType, Deltas, Filter, KindCache, KindStatus, StatusCell}
 use super::client::WatchLog;
 use super::kinds::{KindInfo, Row, short_duration};
 use super::rows::ReadyRow;
-use super::watch::{InitialList, Next, next_or_resumed, watch_all};
+use super::watch::{InitialList, Next, next_or_resumed, watch_namespaced};
 use crate::telemetry::metrics;
 
 /// Events kept per object.
@@ -148,8 +148,12 @@ impl EventCache {
         deltas: Arc<Deltas>,
         watches: Arc<WatchLog>,
     ) {
-        let api: Api<Event> = Api::all(client);
-        let mut stream = watch_all(api, initial);
+        let namespace = client.default_namespace().to_string();
+        let narrowed = {
+            let (me, namespace) = (self.clone(), namespace.clone());
+            move || me.status.narrowed(&namespace)
+        };
+        let mut stream = watch_namespaced::<Event>(client, namespace, initial, narrowed);
         let mut counted = 0i64;
         let mut down_since = None;
         loop {
@@ -255,6 +259,7 @@ impl KindCache for EventCache {
             since,
             message,
             items: self.len(),
+            namespace: self.status.namespace(),
         }
     }
 

@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use futures::Stream;
 use futures::stream::{self, BoxStream, StreamExt};
 use k8s_openapi::apimachinery::pkg::version::Info;
+use kube::core::NamespaceResourceScope;
 use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Resource};
+use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
 /// Objects per page when the first list is paginated (client-go's default is 500; larger pages
@@ -66,26 +67,61 @@ where
         InitialList::Paginated => watcher(api, pages).default_backoff().boxed(),
         InitialList::Streaming => {
             let streaming = watcher(api.clone(), watcher::Config::default().streaming_lists()).boxed();
-            with_fallback(streaming, move || watcher(api, pages).boxed())
+            let paged = move |e: &watcher::Error| {
+                tracing::info!(error = %e, "the API server does not serve streaming lists; using paginated lists");
+                watcher(api, pages).boxed()
+            };
+            with_fallback(streaming, refuses_streaming, paged)
                 .default_backoff()
                 .boxed()
         }
     }
 }
 
-/// `first` until it fails in a way that means the server does not serve streaming lists, then
-/// `fallback()` from then on. The refusal itself is logged, not yielded: it is not a failure of
-/// the kind's watch.
-fn with_fallback<K, F>(first: Events<K>, fallback: F) -> Events<K>
+/// The watch of a namespaced kind: in every namespace where the credentials may list it
+/// cluster-wide, else (the API server answers 403) in `namespace` only, the context's own, which
+/// is what `kubectl get` shows such a user. Many users are bound to a namespace by a RoleBinding;
+/// without this every namespaced kind would be forbidden to them. `narrowed` is called once when
+/// the watch falls back to the namespace. A 403 there too is yielded: the kind is forbidden.
+pub fn watch_namespaced<K>(
+    client: Client,
+    namespace: String,
+    initial: InitialList,
+    narrowed: impl FnOnce() + Send + 'static,
+) -> Events<K>
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
+{
+    let everywhere = watch_all(Api::all(client.clone()), initial);
+    let one = move |e: &watcher::Error| {
+        tracing::info!(kind = %K::plural(&()), namespace = %namespace, error = %e,
+            "cannot watch every namespace; watching the context's namespace only");
+        narrowed();
+        watch_all(Api::namespaced(client, &namespace), initial)
+    };
+    with_fallback(everywhere, forbidden, one)
+}
+
+/// True when the API server refused a list or watch with 403 Forbidden (RBAC).
+pub fn forbidden(err: &watcher::Error) -> bool {
+    matches!(err,
+        watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) if s.code == 403)
+}
+
+/// `first` until it yields an error for which `switch` holds, then `fallback(that error)` from
+/// then on. That error is not yielded: the fallback is the answer to it, not a failure of the
+/// kind's watch.
+fn with_fallback<K, F>(first: Events<K>, switch: fn(&watcher::Error) -> bool, fallback: F) -> Events<K>
 where
     K: Send + 'static,
-    F: FnOnce() -> Events<K> + Send + 'static,
+    F: FnOnce(&watcher::Error) -> Events<K> + Send + 'static,
 {
     enum Phase<K, F> {
         Trying(Events<K>, F),
         Fallen(Events<K>),
     }
-    stream::unfold(Phase::Trying(first, fallback), |phase| async move {
+    stream::unfold(Phase::Trying(first, fallback), move |phase| async move {
         match phase {
             Phase::Fallen(mut s) => {
                 let item = s.next().await?;
@@ -94,10 +130,9 @@ where
             Phase::Trying(mut s, fallback) => {
                 let item = s.next().await?;
                 if let Err(e) = &item
-                    && refuses_streaming(e)
+                    && switch(e)
                 {
-                    tracing::info!(error = %e, "the API server does not serve streaming lists; using paginated lists");
-                    let mut s = fallback();
+                    let mut s = fallback(e);
                     let item = s.next().await?;
                     return Some((item, Phase::Fallen(s)));
                 }
@@ -207,7 +242,11 @@ mod tests {
             Ok(watcher::Event::InitDone),
         ])
         .boxed();
-        let got = names(with_fallback(refused, move || paged).collect().await);
+        let got = names(
+            with_fallback(refused, refuses_streaming, move |_| paged)
+                .collect()
+                .await,
+        );
         assert_eq!(got, ["Init", "a", "InitDone"]);
     }
 
@@ -221,9 +260,30 @@ mod tests {
         ])
         .boxed();
         let never: Events<ConfigMap> = stream::iter(vec![Ok(watcher::Event::InitApply(cm("paged")))]).boxed();
-        let got = names(with_fallback(flaky, move || never).collect().await);
+        let got = names(with_fallback(flaky, refuses_streaming, move |_| never).collect().await);
         assert_eq!(got.len(), 4, "{got:?}");
         assert!(got[0].starts_with("error"), "{got:?}");
         assert_eq!(&got[1..], ["Init", "a", "InitDone"]);
+    }
+
+    #[tokio::test]
+    async fn a_watch_refused_everywhere_falls_back_to_one_namespace_and_only_on_403() {
+        let everywhere: Events<ConfigMap> = stream::iter(vec![Err(api_error(403))]).boxed();
+        let one: Events<ConfigMap> = stream::iter(vec![
+            Ok(watcher::Event::Init),
+            Ok(watcher::Event::InitApply(cm("mine"))),
+            Ok(watcher::Event::InitDone),
+        ])
+        .boxed();
+        let got = names(with_fallback(everywhere, forbidden, move |_| one).collect().await);
+        assert_eq!(got, ["Init", "mine", "InitDone"], "the 403 is answered, not reported");
+
+        // A server that is down (500) is not a narrower right: the error is reported and the
+        // cluster-wide watch goes on.
+        let down: Events<ConfigMap> = stream::iter(vec![Err(api_error(500)), Ok(watcher::Event::Init)]).boxed();
+        let never: Events<ConfigMap> = stream::iter(vec![Ok(watcher::Event::InitApply(cm("one")))]).boxed();
+        let got = names(with_fallback(down, forbidden, move |_| never).collect().await);
+        assert!(got[0].starts_with("error"), "{got:?}");
+        assert_eq!(&got[1..], ["Init"]);
     }
 }

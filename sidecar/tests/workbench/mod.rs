@@ -261,3 +261,13 @@ pub fn base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// A kind's entry in a context's status (`GET /api/v1/clusters/{context}`).
+pub fn kind_status<'a>(status: &'a Value, kind: &str) -> &'a Value {
+    status["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {status}"))
+}

@@ -39,6 +39,8 @@ export type Graph = S['Graph']
 export type TopoNode = S['TopoNode']
 export type Edge = S['Edge']
 export type ListResponse = S['ListResponse']
+/** How current a kind's cache is: syncing, synced, stale, forbidden (with why), or one namespace only. */
+export type KindStatus = S['KindStatus']
 
 /** What an investigation looks at: an object, a namespace, or (absent) the whole cluster. */
 export type TargetSpec = S['TargetSpec']

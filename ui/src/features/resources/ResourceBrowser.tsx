@@ -4,7 +4,7 @@ import { errorMessage } from '../../api/error'
 import { kindByName } from './kinds'
 import { ResourceTable } from './ResourceTable'
 import { columnsFor, Viewer, type Row, type SortSpec } from './rows'
-import { useNamespaces, useResourceList } from './useResources'
+import { useKindSync, useNamespaces, useResourceList } from './useResources'
 
 const NO_ROWS: Row[] = []
 
@@ -23,6 +23,13 @@ export default function ResourceBrowser() {
   const namespaced = def?.namespaced ?? true
   const list = useResourceList(context, kind, { namespace: namespaced ? namespace || undefined : undefined, labelSelector: labelSelector || undefined })
   const namespaces = useNamespaces(namespaced ? context : undefined)
+  const sync = useKindSync(context, kind)
+  // A user bound to one namespace may not list namespaces, but has that one.
+  const only = sync?.namespace
+  const namespaceOptions = useMemo(() => {
+    const known = namespaces.data ?? []
+    return only && !known.includes(only) ? [...known, only] : known
+  }, [namespaces.data, only])
   const deferredQ = useDeferredValue(q)
 
   const rows = list.data
@@ -58,7 +65,7 @@ export default function ResourceBrowser() {
             Namespace{' '}
             <select value={namespace} onChange={(e) => set('namespace', e.target.value)} data-testid="namespace-filter">
               <option value="">All namespaces</option>
-              {(namespaces.data ?? []).map((n) => (
+              {namespaceOptions.map((n) => (
                 <option key={n} value={n}>
                   {n}
                 </option>
@@ -85,6 +92,16 @@ export default function ResourceBrowser() {
           <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="name, status, node…" data-testid="text-filter" />
         </label>
       </div>
+      {sync?.state === 'forbidden' ? (
+        <p className="warn-box" role="status" data-testid="kind-forbidden">
+          Your credentials may not list {title} here ({sync.message}). Ask a cluster admin for list and watch rights on {kind}, or switch to a
+          context that has them.
+        </p>
+      ) : sync?.namespace ? (
+        <p className="muted" role="status" data-testid="kind-narrowed">
+          Namespace {sync.namespace} only: your credentials may not list {title} in every namespace.
+        </p>
+      ) : null}
       {list.error ? (
         <p className="error" role="alert">
           {errorMessage(list.error)}

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { subscribe } from '../../api/live'
 import { request, requestText } from '../../api/transport'
-import type { ClusterAction, EventList, Graph, Offered, OfferedList, Outcome, Submitted } from '../../api/types'
+import type { ClusterAction, EventList, Graph, KindStatus, ListResponse, Offered, OfferedList, Outcome, Submitted } from '../../api/types'
 import { kindByName, kindPath } from './kinds'
 import { applyDeltas, type Row } from './rows'
 
@@ -15,11 +15,7 @@ export interface ListFilter {
   labelSelector?: string
 }
 
-interface ListPage {
-  items: Row[]
-  total?: number
-  continue?: string | null
-}
+type ListPage = Omit<ListResponse, 'items'> & { items: Row[] }
 
 /**
  * The rows of one kind, fetched once and then kept current by WebSocket deltas: no polling,
@@ -43,6 +39,7 @@ export function useResourceList(context: string | undefined, kind: string, filte
           query: { namespace: filter.namespace, labelSelector: filter.labelSelector, limit: 5000, continue: cont },
           signal,
         })
+        if (!cont) qc.setQueryData<KindStatus | null>(syncKey(context, kind), page.sync ?? null)
         rows.push(...page.items)
         cont = page.continue ?? undefined
       } while (cont)
@@ -63,6 +60,18 @@ export function useResourceList(context: string | undefined, kind: string, filte
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [context, kind, filter.namespace, filter.labelSelector, qc])
   return query
+}
+
+const syncKey = (context: string | undefined, kind: string) => ['kind-sync', context, kind]
+
+/**
+ * How the kind's cache stood when its list was last fetched. Read for what does not change with
+ * each delta: a kind the credentials may not list (forbidden, with the API server's reason), or
+ * one watched in the context's namespace only.
+ */
+export function useKindSync(context: string | undefined, kind: string): KindStatus | null {
+  const q = useQuery<KindStatus | null>({ queryKey: syncKey(context, kind), queryFn: () => null, enabled: false, staleTime: Infinity })
+  return q.data ?? null
 }
 
 export function useNamespaces(context: string | undefined) {

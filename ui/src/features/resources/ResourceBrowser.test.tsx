@@ -1,0 +1,83 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { render, screen, within } from '@testing-library/react'
+import { MemoryRouter, Route, Routes } from 'react-router'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { KindStatus } from '../../api/types'
+import ResourceBrowser from './ResourceBrowser'
+
+// Live deltas are LogsTab's and live.ts's tests; here the list's first answer is what matters.
+vi.mock('../../api/live', () => ({ subscribe: () => () => {} }))
+
+afterEach(() => vi.unstubAllGlobals())
+
+/** A sidecar answering each kind's list with `lists[kind]` (namespaces: forbidden unless given). */
+function serve(lists: Record<string, { items: Record<string, unknown>[]; sync: KindStatus }>) {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      const kind = /\/resources\/([a-z]+)/.exec(url)?.[1]
+      const list = kind ? lists[kind] : undefined
+      if (list) return Response.json({ items: list.items, total: list.items.length, sync: list.sync })
+      return new Response('{}', { status: 404 })
+    }),
+  )
+}
+
+function show(path: string) {
+  render(
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <MemoryRouter initialEntries={[path]}>
+        <Routes>
+          <Route path="/c/:context/resources/:kind" element={<ResourceBrowser />} />
+        </Routes>
+      </MemoryRouter>
+    </QueryClientProvider>,
+  )
+}
+
+const forbiddenNamespaces: KindStatus = {
+  kind: 'namespaces',
+  state: 'forbidden',
+  items: 0,
+  message: 'namespaces is forbidden: User "system:serviceaccount:team-a:dev" cannot list resource "namespaces" at the cluster scope',
+}
+
+describe('ResourceBrowser cache notes', () => {
+  it('says a kind is shown for the context namespace only, and offers that namespace in the filter', async () => {
+    serve({
+      pods: {
+        items: [{ name: 'web-1', namespace: 'team-a', status: 'Running', ready: '1/1' }],
+        sync: { kind: 'pods', state: 'synced', items: 1, namespace: 'team-a' },
+      },
+      namespaces: { items: [], sync: forbiddenNamespaces },
+    })
+    show('/c/sa/resources/pods')
+    const note = await screen.findByTestId('kind-narrowed')
+    expect(note.textContent).toContain('Namespace team-a only')
+    expect(note.textContent).toContain('may not list Pods in every namespace')
+    const filter = screen.getByTestId('namespace-filter')
+    expect(within(filter).getByRole('option', { name: 'team-a' })).toBeTruthy()
+    expect((await screen.findByText('1 of 1')).getAttribute('data-testid')).toBe('row-count')
+    expect(screen.queryByTestId('kind-forbidden')).toBeNull()
+  })
+
+  it('says why a forbidden kind is empty and what to do, instead of an empty table alone', async () => {
+    const message = 'nodes is forbidden: User "system:serviceaccount:team-a:dev" cannot list resource "nodes" in API group "" at the cluster scope'
+    serve({ nodes: { items: [], sync: { kind: 'nodes', state: 'forbidden', items: 0, message } } })
+    show('/c/sa/resources/nodes')
+    const note = await screen.findByTestId('kind-forbidden')
+    expect(note.textContent).toContain(message)
+    expect(note.textContent).toContain('Ask a cluster admin for list and watch rights on nodes')
+  })
+
+  it('adds no note for a kind synced in every namespace', async () => {
+    serve({
+      pods: { items: [{ name: 'web-1', namespace: 'shop', status: 'Running' }], sync: { kind: 'pods', state: 'synced', items: 1 } },
+      namespaces: { items: [{ name: 'shop' }], sync: { kind: 'namespaces', state: 'synced', items: 1 } },
+    })
+    show('/c/prod/resources/pods')
+    expect((await screen.findByText('1 of 1')).getAttribute('data-testid')).toBe('row-count')
+    expect(screen.queryByTestId('kind-narrowed')).toBeNull()
+    expect(screen.queryByTestId('kind-forbidden')).toBeNull()
+  })
+})
