@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Json, Path, Query};
-use crate::store::{AuditRecord, Setting};
+use crate::store::{AuditPage, AuditRecord, Setting};
 
 #[derive(Serialize, ToSchema)]
 pub struct SettingList {
@@ -67,6 +67,10 @@ pub async fn put(
 pub struct Page {
     /// At most 1000; default 100.
     pub limit: Option<u32>,
+    /// Records older than this id: pass the last id of a page for the next one (stable while
+    /// new records are written, unlike `offset`).
+    pub before: Option<i64>,
+    /// Skip this many of the newest records (ignored with `before`).
     pub offset: Option<u32>,
 }
 
@@ -80,6 +84,10 @@ pub struct AuditList {
     responses((status = 200, body = AuditList)))]
 pub async fn audit(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<AuditList>, ApiError> {
     let limit = page.limit.unwrap_or(100).min(1000);
-    let (items, total) = state.store.list_audit(limit, page.offset.unwrap_or(0)).await?;
+    let from = match (page.before, page.offset) {
+        (Some(id), _) => AuditPage::Before(id),
+        (None, n) => AuditPage::Offset(n.unwrap_or(0)),
+    };
+    let (items, total) = state.store.list_audit(limit, from).await?;
     Ok(Json(AuditList { items, total }))
 }

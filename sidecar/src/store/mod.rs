@@ -102,6 +102,16 @@ pub struct AuditRecord {
     pub record: NewAuditRecord,
 }
 
+/// Where a page of the audit log starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditPage {
+    /// Skip this many of the newest records. Records written meanwhile shift it.
+    Offset(u32),
+    /// Records older than this id: stable however many are written meanwhile, and an index
+    /// seek however deep the page.
+    Before(i64),
+}
+
 #[async_trait]
 pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     /// A cheap round trip, for /health.
@@ -112,8 +122,8 @@ pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     async fn list_settings(&self) -> Result<Vec<Setting>, StoreError>;
 
     async fn append_audit(&self, record: &NewAuditRecord) -> Result<i64, StoreError>;
-    /// Newest first.
-    async fn list_audit(&self, limit: u32, offset: u32) -> Result<(Vec<AuditRecord>, u64), StoreError>;
+    /// Newest first, from `page`; the total counts every record.
+    async fn list_audit(&self, limit: u32, page: AuditPage) -> Result<(Vec<AuditRecord>, u64), StoreError>;
 
     /// Flushes what is pending and releases the database (on shutdown).
     async fn close(&self) -> Result<(), StoreError>;

@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::SchemaVersion;
 
-use super::{AuditRecord, MigrationStatus, NewAuditRecord, Setting, Store, StoreError, migrations, save_copy};
+use super::{
+    AuditPage, AuditRecord, MigrationStatus, NewAuditRecord, Setting, Store, StoreError, migrations, save_copy,
+};
 use crate::config;
 use crate::telemetry::metrics;
 
@@ -357,15 +359,19 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list_audit(&self, limit: u32, offset: u32) -> Result<(Vec<AuditRecord>, u64), StoreError> {
+    async fn list_audit(&self, limit: u32, page: AuditPage) -> Result<(Vec<AuditRecord>, u64), StoreError> {
         self.with("list_audit", move |c| {
             let total: i64 = c.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))?;
+            let (before, offset) = match page {
+                AuditPage::Offset(n) => (i64::MAX, n),
+                AuditPage::Before(id) => (id, 0),
+            };
             let mut stmt = c.prepare(
                 "SELECT id, at, actor, operation, context, kind, namespace, name, decision, reason, before, after,
                         result, request_id, action_id
-                 FROM audit_log ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+                 FROM audit_log WHERE id < ?3 ORDER BY id DESC LIMIT ?1 OFFSET ?2",
             )?;
-            let rows = stmt.query_map(params![limit, offset], |r| {
+            let rows = stmt.query_map(params![limit, offset, before], |r| {
                 Ok(AuditRecord {
                     id: r.get(0)?,
                     at: r.get(1)?,
@@ -443,12 +449,26 @@ mod tests {
             };
             store.append_audit(&rec).await.unwrap();
         }
-        let (items, total) = store.list_audit(2, 0).await.unwrap();
+        let names = |items: &[AuditRecord]| items.iter().map(|i| i.record.name.clone().unwrap()).collect::<Vec<_>>();
+        let (items, total) = store.list_audit(2, AuditPage::Offset(0)).await.unwrap();
         assert_eq!(total, 3);
-        assert_eq!(
-            items.iter().map(|i| i.record.name.clone().unwrap()).collect::<Vec<_>>(),
-            ["c", "b"]
-        );
+        assert_eq!(names(&items), ["c", "b"]);
+
+        // A record written between two pages: the next page by offset shows "b" again, the
+        // next page before the last id seen goes on where the first page ended.
+        let rec = NewAuditRecord {
+            actor: "user".into(),
+            operation: "scale_deployment".into(),
+            name: Some("d".into()),
+            decision: "allowed".into(),
+            ..Default::default()
+        };
+        store.append_audit(&rec).await.unwrap();
+        let (shifted, _) = store.list_audit(2, AuditPage::Offset(2)).await.unwrap();
+        assert_eq!(names(&shifted), ["b", "a"]);
+        let (next, total) = store.list_audit(2, AuditPage::Before(items[1].id)).await.unwrap();
+        assert_eq!(names(&next), ["a"]);
+        assert_eq!(total, 4);
     }
 
     #[test]

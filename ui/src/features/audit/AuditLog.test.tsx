@@ -51,7 +51,7 @@ const chat: AuditRecord = {
   after: { command: 'kubectl delete pod x' },
 }
 
-/** A sidecar whose audit log holds `records` (newest first), served `limit`/`offset` like the real one. */
+/** A sidecar whose audit log holds `records` (newest first), served `limit`/`before`/`offset` like the real one. */
 function serve(records: AuditRecord[], opts: { fail?: boolean } = {}) {
   const asked: URL[] = []
   vi.stubGlobal(
@@ -63,8 +63,10 @@ function serve(records: AuditRecord[], opts: { fail?: boolean } = {}) {
         asked.push(u)
         if (opts.fail) return Response.json({ error: { code: 'store_unavailable', message: 'the database is locked' } }, { status: 503 })
         const limit = Number(u.searchParams.get('limit') ?? 100)
+        const before = u.searchParams.get('before')
         const offset = Number(u.searchParams.get('offset') ?? 0)
-        return Response.json({ total: records.length, items: records.slice(offset, offset + limit) })
+        const older = before === null ? records.slice(offset) : records.filter((r) => r.id < Number(before))
+        return Response.json({ total: records.length, items: older.slice(0, limit) })
       }
       return new Response('{}', { status: 404 })
     }),
@@ -102,7 +104,7 @@ describe('AuditLog', () => {
     expect(second.getByText('applied: scaled to 3')).toBeTruthy()
     expect(row(2).getByText('ai:inv-1')).toBeTruthy()
     expect(screen.getByTestId('audit-count').textContent).toBe('3 of 3 records')
-    expect(asked[0]?.searchParams.get('offset')).toBe('0')
+    expect(asked[0]?.searchParams.get('before')).toBeNull()
     expect(screen.queryByTestId('audit-more')).toBeNull()
   })
 
@@ -162,7 +164,19 @@ describe('AuditLog', () => {
     await screen.findByText('req-1')
     expect(rows().map((r) => r.getAttribute('data-id'))).toEqual(['5', '4', '3', '2', '1'])
     expect(screen.queryByTestId('audit-more')).toBeNull()
-    expect(asked.map((u) => u.searchParams.get('offset'))).toEqual(['0', '2', '4'])
+    expect(asked.map((u) => u.searchParams.get('before'))).toEqual([null, '4', '2'])
+  })
+
+  it('goes on where the last page ended although records were written since', async () => {
+    const many = Array.from({ length: 5 }, (_, i): AuditRecord => ({ ...chat, id: 5 - i, request_id: `req-${5 - i}` }))
+    serve(many)
+    show('/audit', 2)
+    await screen.findByText('req-5')
+    // An action taken meanwhile: by offset, the next page would start at 4 again and skip 2.
+    many.unshift({ ...chat, id: 6, request_id: 'req-6' })
+    await userEvent.click(screen.getByRole('button', { name: /Load older records/ }))
+    await screen.findByText('req-3')
+    expect(rows().map((r) => r.getAttribute('data-id'))).toEqual(['5', '4', '3', '2'])
   })
 
   it('says what to do when the log is empty', async () => {

@@ -10,28 +10,27 @@ export type AuditList = components['schemas']['AuditList']
 export const AUDIT_PAGE = 100
 
 /**
- * The audit log, newest first, a page at a time (`limit`/`offset`). The sidecar has no filter
- * parameters, so the page filters what is loaded. Re-read whenever the page is shown: an action
- * taken elsewhere in the app adds a record, and no WebSocket message announces it.
+ * The audit log, newest first, a page at a time: each next page asks for the records older than
+ * the last one shown (`before`), so records written meanwhile neither repeat nor hide a row. The
+ * sidecar has no filter parameters, so the page filters what is loaded. Re-read whenever the page
+ * is shown: an action taken elsewhere in the app adds a record, and no WebSocket message
+ * announces it.
  */
 export function useAuditLog(pageSize = AUDIT_PAGE) {
   return useInfiniteQuery({
     queryKey: ['audit', pageSize],
-    initialPageParam: 0,
+    initialPageParam: undefined as number | undefined,
     queryFn: async ({ pageParam, signal }) =>
-      unwrap(await api.GET('/api/v1/audit', { params: { query: { limit: pageSize, offset: pageParam } }, signal })),
-    getNextPageParam: (last, _pages, lastOffset) => {
-      const next = lastOffset + last.items.length
-      return last.items.length > 0 && next < last.total ? next : undefined
+      unwrap(await api.GET('/api/v1/audit', { params: { query: { limit: pageSize, before: pageParam } }, signal })),
+    getNextPageParam: (last, pages) => {
+      const loaded = pages.reduce((n, p) => n + p.items.length, 0)
+      return last.items.length > 0 && loaded < last.total ? last.items[last.items.length - 1]?.id : undefined
     },
     staleTime: 0,
   })
 }
 
-/**
- * The loaded pages as one list, newest first. Records written between two pages shift the
- * offsets, so a record can come back in the next page: each id is kept once.
- */
+/** The loaded pages as one list, newest first, each id once (a re-read page may overlap). */
 export function mergePages(pages: AuditList[] | undefined): AuditRecord[] {
   const seen = new Set<number>()
   const out: AuditRecord[] = []
