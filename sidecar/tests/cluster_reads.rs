@@ -1016,6 +1016,47 @@ spec:
         assert!(started.elapsed() < Duration::from_secs(60), "the fault never showed");
         std::thread::sleep(Duration::from_millis(300));
     }
+    // A custom resource the team may read in its namespace through a Role of its own.
+    let group = format!("{}.kubilitics.test", ns.replace('-', ""));
+    kubectl_apply(
+        &kc,
+        &format!(
+            r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: gadgets, singular: gadget, kind: Gadget}}
+  versions:
+  - {{name: v1, served: true, storage: true, schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: gadget-reader, namespace: {ns}}}
+rules:
+- {{apiGroups: ["{group}"], resources: [gadgets], verbs: [get, list, watch]}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: dev-gadgets, namespace: {ns}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: gadget-reader}}
+subjects:
+- {{kind: ServiceAccount, name: dev, namespace: {ns}}}
+"#
+        ),
+    );
+    kubectl(
+        &kc,
+        &["wait", "--for=condition=Established", &format!("crd/gadgets.{group}")],
+    );
+    for (name, namespace) in [("ours", &ns), ("someone-elses", &other)] {
+        kubectl_apply(
+            &kc,
+            &format!("apiVersion: {group}/v1\nkind: Gadget\nmetadata: {{name: {name}, namespace: {namespace}}}\n"),
+        );
+    }
     let (_dir, path, _token) = token_kubeconfig(&kc, &ns, "dev");
     let w = Workbench::start(&path, &[]);
     let (s, body) = w.request("POST", "/api/v1/clusters/sa/connect", None);
@@ -1049,6 +1090,17 @@ spec:
     w.wait_for("/api/v1/clusters/sa/resources/pods", |v| {
         v["total"] == 3 && items(v).iter().any(|p| p["name"] == "later")
     });
+    // The custom resource, read live, narrows the same way and says so.
+    let gadgets = w.get(&format!("/api/v1/clusters/sa/resources/gadgets.{group}"));
+    assert_eq!(gadgets["total"], 1, "{gadgets}");
+    assert_eq!(gadgets["items"][0]["name"], "ours");
+    assert_eq!(gadgets["sync"]["namespace"], ns.as_str(), "{gadgets}");
+    // The admin, who may list every namespace, gets both, with no note.
+    let admin = Workbench::start(&kc, &[]);
+    let all = admin.get(&format!("/api/v1/clusters/kubilitics-test/resources/gadgets.{group}"));
+    assert_eq!(all["total"], 2, "{all}");
+    assert!(all["sync"].is_null(), "{all}");
+
     // The insight scan covers that namespace although the user cannot list namespaces.
     w.wait_for("/api/v1/ai/insights?limit=1000", |v| {
         items(v)
@@ -1056,6 +1108,7 @@ spec:
             .any(|i| i["code"] == "CONFIG_MISSING_CONFIGMAP" && i["namespace"] == ns.as_str() && i["name"] == "orders")
     });
     kubectl(&kc, &["delete", "namespace", &ns, &other, "--wait=false"]);
+    kubectl(&kc, &["delete", "crd", &format!("gadgets.{group}"), "--wait=false"]);
 }
 
 #[test]

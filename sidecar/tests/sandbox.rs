@@ -453,7 +453,7 @@ async fn kinds_are_discovered_and_listed_on_demand_without_aggregated_discovery(
         namespace: Some("shop".to_string()),
         ..Filter::default()
     };
-    let rows = dynamic::list(&client, "pods", &shop).await.expect("pods listed");
+    let rows = dynamic::list(&client, "pods", &shop).await.expect("pods listed").rows;
     assert!(!rows.is_empty() && rows.iter().all(|r| r.namespace.as_deref() == Some("shop")));
     // The core group's pods (the metrics API serves `pods` too), with kubectl's columns.
     let cart = rows
@@ -465,13 +465,14 @@ async fn kinds_are_discovered_and_listed_on_demand_without_aggregated_discovery(
     assert!(!cart.columns.contains_key("node"), "NODE is -o wide only");
     let metrics = dynamic::list(&client, "pods.metrics.k8s.io", &shop)
         .await
-        .expect("pod metrics");
+        .expect("pod metrics")
+        .rows;
     assert!(
         !metrics.is_empty() && metrics.iter().all(|r| !r.name.starts_with("cart-")),
         "PodMetrics by their full name, none for a pod that never started"
     );
     // A namespace means nothing to a cluster-scoped kind, as with `kubectl get nodes -n shop`.
-    let nodes = dynamic::list(&client, "nodes", &shop).await.expect("nodes listed");
+    let nodes = dynamic::list(&client, "nodes", &shop).await.expect("nodes listed").rows;
     assert!(!nodes.is_empty() && nodes.iter().all(|n| n.namespace.is_none()));
     assert!(matches!(
         dynamic::list(&client, "gizmos", &shop).await,

@@ -16,7 +16,7 @@ use crate::cluster::cache::KindCache;
 use crate::cluster::events::EventRow;
 use crate::cluster::kinds::{self, Row};
 use crate::cluster::rows::{ReadyRow, write_list};
-use crate::cluster::{Filter, KindStatus, dynamic, overview};
+use crate::cluster::{Filter, KindStatus, SyncState, dynamic, overview};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -45,7 +45,8 @@ pub struct ListResponse {
     /// Pass as `continue` for the next page; absent on the last.
     #[serde(rename = "continue")]
     pub continue_: Option<String>,
-    /// How current the cache of this kind is (absent for custom resources, read live).
+    /// How current the cache of this kind is. Absent for custom resources (read live), unless
+    /// the read was narrowed to the context's namespace (then `namespace` says which).
     pub sync: Option<KindStatus>,
 }
 
@@ -156,10 +157,20 @@ pub async fn list(
             .map_err(|e| ApiError::internal("listing from the cache", &e))??;
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
     }
-    let rows = dynamic::list(&conn.client, &kind, &filter)
+    let listed = dynamic::list(&conn.client, &kind, &filter)
         .await
         .map_err(dynamic_error)?;
-    Ok(Json(page(rows, &q, None)?).into_response())
+    // Read live, so no sync state; but a read narrowed to the context's namespace says so the
+    // way a cached kind does.
+    let sync = listed.namespace_only.map(|namespace| KindStatus {
+        kind: kind.clone(),
+        state: SyncState::Synced,
+        since: None,
+        message: None,
+        items: listed.rows.len(),
+        namespace: Some(namespace),
+    });
+    Ok(Json(page(listed.rows, &q, sync)?).into_response())
 }
 
 pub fn dynamic_error(e: dynamic::DynamicError) -> ApiError {

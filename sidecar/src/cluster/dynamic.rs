@@ -176,19 +176,49 @@ fn summary(o: &DynamicObject, now: i64) -> Row {
     row_of(&o.metadata, columns, now)
 }
 
+/// What [`list`] read.
+#[derive(Debug)]
+pub struct Listed {
+    pub rows: Vec<Row>,
+    /// Set when every namespace was asked for but the credentials may only list this kind in
+    /// the context's namespace, so that one was read (as the watch cache does for its kinds).
+    pub namespace_only: Option<String>,
+}
+
 /// Rows of any served kind with kubectl's columns, read from the API server now.
-pub async fn list(client: &Client, kind: &str, filter: &Filter) -> Result<Vec<Row>, DynamicError> {
+pub async fn list(client: &Client, kind: &str, filter: &Filter) -> Result<Listed, DynamicError> {
     let (ar, namespaced) = resolve(client, kind).await?;
     // A namespace filter means nothing to a cluster-scoped kind (as with kubectl -n).
     let filter = Filter {
         namespace: filter.namespace.clone().filter(|_| namespaced),
         ..filter.clone()
     };
+    match list_in(client, &ar, &filter).await {
+        Err(kube::Error::Api(s)) if s.code == 403 && namespaced && filter.namespace.is_none() => {
+            let namespace = client.default_namespace().to_string();
+            let narrowed = Filter {
+                namespace: Some(namespace.clone()),
+                ..filter
+            };
+            Ok(Listed {
+                rows: list_in(client, &ar, &narrowed).await?,
+                namespace_only: Some(namespace),
+            })
+        }
+        read => Ok(Listed {
+            rows: read?,
+            namespace_only: None,
+        }),
+    }
+}
+
+/// One list request for `filter`'s namespace (all when None).
+async fn list_in(client: &Client, ar: &ApiResource, filter: &Filter) -> Result<Vec<Row>, kube::Error> {
     let mut lp = ListParams::default();
     if let Some(s) = &filter.label_selector {
         lp = lp.labels(s);
     }
-    let url = DynamicObject::url_path(&ar, filter.namespace.as_deref());
+    let url = DynamicObject::url_path(ar, filter.namespace.as_deref());
     let mut req = kube::core::Request::new(url)
         .list(&lp)
         .map_err(kube::Error::BuildRequest)?;
@@ -201,7 +231,7 @@ pub async fn list(client: &Client, kind: &str, filter: &Filter) -> Result<Vec<Ro
     })?;
     let answer: Value = client.request(req).await?;
     let now = chrono::Utc::now().timestamp();
-    if let Some(rows) = table_rows(&answer, &filter, now) {
+    if let Some(rows) = table_rows(&answer, filter, now) {
         return Ok(rows);
     }
     let list: kube::core::ObjectList<DynamicObject> =

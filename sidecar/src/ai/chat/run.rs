@@ -538,6 +538,7 @@ async fn list_rows(
         }
         None => dynamic::list(&conn.client, kind, &filter)
             .await
+            .map(|listed| listed.rows)
             .map_err(|e| e.to_string()),
     }
 }
