@@ -9,6 +9,9 @@
 //! back to pages for good. Servers older than 1.27 do not know the parameter and would answer
 //! with a plain watch that never marks the end of the initial list, so they get pages from the
 //! start.
+//!
+//! A namespaced kind the credentials may not list cluster-wide is watched in the context's
+//! namespace instead ([`watch_namespaced`]).
 
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
@@ -78,7 +81,7 @@ where
     }
 }
 
-/// The watch of a namespaced kind: in every namespace where the credentials may list it
+/// The watch of a namespaced kind: in every namespace when the credentials may list it
 /// cluster-wide, else (the API server answers 403) in `namespace` only, the context's own, which
 /// is what `kubectl get` shows such a user. Many users are bound to a namespace by a RoleBinding;
 /// without this every namespaced kind would be forbidden to them. `narrowed` is called once when
