@@ -2,7 +2,8 @@ import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useInsightList } from '../insights/useInsightList'
 import { cell, statusTone, type Row } from '../resources/rows'
-import { useResourceList } from '../resources/useResources'
+import type { KindStatus } from '../../api/types'
+import { useKindSync, useResourceList } from '../resources/useResources'
 
 /** Nodes, namespaces, workload health, warnings, recent events and insights, all live. */
 export default function Overview() {
@@ -13,6 +14,15 @@ export default function Overview() {
   const deployments = useResourceList(context, 'deployments', {})
   const events = useResourceList(context, 'events', {})
   const insights = useInsightList({ state: 'open', context })
+  const sync = {
+    pods: useKindSync(context, 'pods'),
+    nodes: useKindSync(context, 'nodes'),
+    namespaces: useKindSync(context, 'namespaces'),
+    deployments: useKindSync(context, 'deployments'),
+    events: useKindSync(context, 'events'),
+  }
+  // A user bound to one namespace sees that one; say so once rather than let counts mislead.
+  const only = Object.values(sync).find((s) => s?.namespace)?.namespace
   const c = `/c/${encodeURIComponent(context)}`
 
   const podRows = pods.data ?? []
@@ -30,12 +40,24 @@ export default function Overview() {
     <div className="page stack">
       <h1>Overview · {context}</h1>
       {firstError && <p className="error">{errorMessage(firstError)}</p>}
+      {only && (
+        <p className="muted" role="status" data-testid="overview-narrowed">
+          Namespace {only} only: your credentials may not list every namespace, so this overview counts what is in {only}.
+        </p>
+      )}
       <div className="tiles">
-        <Tile label="Nodes" value={nodes.data?.length} bad={notReadyNodes.length} badLabel="not ready" to={`${c}/resources/nodes`} />
-        <Tile label="Namespaces" value={namespaces.data?.length} to={`${c}/resources/namespaces`} />
-        <Tile label="Pods" value={podRows.length} bad={failing.length} badLabel="not running" to={`${c}/resources/pods`} />
-        <Tile label="Deployments" value={deployments.data?.length} bad={unavailable.length} badLabel="unavailable" to={`${c}/resources/deployments`} />
-        <Tile label="Warnings" value={warnings.length} to={`${c}/resources/events`} />
+        <Tile label="Nodes" value={nodes.data?.length} sync={sync.nodes} bad={notReadyNodes.length} badLabel="not ready" to={`${c}/resources/nodes`} />
+        <Tile label="Namespaces" value={namespaces.data?.length} sync={sync.namespaces} to={`${c}/resources/namespaces`} />
+        <Tile label="Pods" value={podRows.length} sync={sync.pods} bad={failing.length} badLabel="not running" to={`${c}/resources/pods`} />
+        <Tile
+          label="Deployments"
+          value={deployments.data?.length}
+          sync={sync.deployments}
+          bad={unavailable.length}
+          badLabel="unavailable"
+          to={`${c}/resources/deployments`}
+        />
+        <Tile label="Warnings" value={warnings.length} sync={sync.events} to={`${c}/resources/events`} />
       </div>
       <section className="card" aria-labelledby="problems-title">
         <h2 id="problems-title">Workloads that need attention</h2>
@@ -131,12 +153,28 @@ function countBy(rows: Row[], f: (r: Row) => string): Record<string, number> {
   return out
 }
 
-function Tile({ label, value, bad, badLabel, to }: { label: string; value?: number; bad?: number; badLabel?: string; to: string }) {
+function Tile({
+  label,
+  value,
+  sync,
+  bad,
+  badLabel,
+  to,
+}: {
+  label: string
+  value?: number
+  sync?: KindStatus | null
+  bad?: number
+  badLabel?: string
+  to: string
+}) {
+  // A count of zero for a kind the user may not list would read as "there are none".
+  const hidden = sync?.state === 'forbidden'
   return (
-    <Link to={to} className="tile">
-      <span className="tile-value">{value ?? '…'}</span>
+    <Link to={to} className="tile" data-testid={`tile-${label.toLowerCase()}`} title={hidden ? (sync?.message ?? undefined) : undefined}>
+      <span className="tile-value">{hidden ? '–' : (value ?? '…')}</span>
       <span className="tile-label">{label}</span>
-      <span className={`small ${bad ? 'status-bad' : 'muted'}`}>{bad ? `${bad} ${badLabel}` : '\u00a0'}</span>
+      <span className={`small ${bad && !hidden ? 'status-bad' : 'muted'}`}>{hidden ? 'not visible to your credentials' : bad ? `${bad} ${badLabel}` : '\u00a0'}</span>
     </Link>
   )
 }
