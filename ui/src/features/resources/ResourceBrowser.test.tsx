@@ -1,5 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, screen, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { MemoryRouter, Route, Routes } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { KindStatus } from '../../api/types'
@@ -59,6 +60,25 @@ describe('ResourceBrowser cache notes', () => {
     expect(within(filter).getByRole('option', { name: 'team-a' })).toBeTruthy()
     expect((await screen.findByText('1 of 1')).getAttribute('data-testid')).toBe('row-count')
     expect(screen.queryByTestId('kind-forbidden')).toBeNull()
+  })
+
+  it('keeps offering the namespace of a narrowed custom resource once it is picked', async () => {
+    // Read live: all namespaces is refused and narrowed; the one namespace is answered plainly.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        if (!url.includes('/resources/gadgets.example.com')) return new Response('{}', { status: 404 })
+        const items = [{ name: 'ours', namespace: 'team-a' }]
+        if (url.includes('namespace=team-a')) return Response.json({ items, total: 1 })
+        return Response.json({ items, total: 1, sync: { kind: 'gadgets.example.com', state: 'synced', items: 1, namespace: 'team-a' } })
+      }),
+    )
+    show('/c/sa/resources/gadgets.example.com')
+    await screen.findByTestId('kind-narrowed')
+    await userEvent.selectOptions(screen.getByTestId('namespace-filter'), 'team-a')
+    expect((await screen.findByText('1 of 1')).getAttribute('data-testid')).toBe('row-count')
+    expect((screen.getByTestId('namespace-filter') as HTMLSelectElement).value).toBe('team-a')
+    expect(within(screen.getByTestId('namespace-filter')).getByRole('option', { name: 'team-a' })).toBeTruthy()
   })
 
   it('says why a forbidden kind is empty and what to do, instead of an empty table alone', async () => {

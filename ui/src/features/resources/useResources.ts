@@ -39,7 +39,9 @@ export function useResourceList(context: string | undefined, kind: string, filte
           query: { namespace: filter.namespace, labelSelector: filter.labelSelector, limit: 5000, continue: cont },
           signal,
         })
-        if (!cont) qc.setQueryData<KindStatus | null>(syncKey(context, kind), page.sync ?? null)
+        // A custom resource read in one namespace has no sync state; only the all-namespaces
+        // read says whether the kind is narrowed, so a filtered one must not forget it.
+        if (!cont && (page.sync || !filter.namespace)) qc.setQueryData<KindStatus | null>(syncKey(context, kind), page.sync ?? null)
         rows.push(...page.items)
         cont = page.continue ?? undefined
       } while (cont)
