@@ -276,10 +276,11 @@ func readyBenchPods(ctx context.Context, cs kubernetes.Interface) (int, error) {
 	return n, nil
 }
 
-// readyBenchPodsByList counts the Ready bench pods themselves. up uses it only when the
-// Deployments' readyReplicas stop moving short of the target: under load (load average ~20) the
-// 1.36 ReplicaSet controller was seen dropping status updates ("read version ... is not as new as
-// written version") and leaving readyReplicas behind for good, while every pod was Ready.
+// readyBenchPodsByList counts the bench pods whose containers are ready, from the pods
+// themselves. up uses it only when the Deployments' readyReplicas stop moving short of the
+// target: under load (load average ~20) the 1.36 ReplicaSet controller was seen dropping status
+// updates ("read version ... is not as new as written version") and leaving readyReplicas behind
+// for good, while every pod was Ready.
 func readyBenchPodsByList(ctx context.Context, cs kubernetes.Interface) (int, error) {
 	list, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{
 		ResourceVersion: "0", // from the watch cache
@@ -291,7 +292,11 @@ func readyBenchPodsByList(ctx context.Context, cs kubernetes.Interface) (int, er
 	n := 0
 	for _, p := range list.Items {
 		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			// ContainersReady, not Ready: when KWOK's lease renewals lag on a loaded machine the
+			// node controller marks the node's pods not Ready, and unlike a kubelet KWOK never
+			// sets Ready again once the node is back (seen at 10,000 pods: 30 pods Running with
+			// ready containers and Ready=False for good, so up waited out its timeout).
+			if c.Type == corev1.ContainersReady && c.Status == corev1.ConditionTrue {
 				n++
 				break
 			}
