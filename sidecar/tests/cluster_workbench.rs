@@ -304,40 +304,25 @@ fn custom_resources_are_discovered_and_browsed_on_demand_with_kubectls_columns()
     let ns = new_namespace(&kc, "crd");
     // A group of its own (CRDs are cluster-wide), so runs never share one.
     let group = format!("{}.kubilitics.test", ns.replace('-', ""));
-    kubectl_apply(
+    create_crd(
         &kc,
-        &format!(
-            r#"apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.{group}
-spec:
-  group: {group}
-  scope: Namespaced
-  names: {{plural: widgets, singular: widget, kind: Widget}}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
+        &group,
+        "widgets",
+        "Widget",
+        r#"    schema:
       openAPIV3Schema:
         type: object
         properties:
           spec:
             type: object
             properties:
-              size: {{type: integer}}
-              colour: {{type: string}}
+              size: {type: integer}
+              colour: {type: string}
     additionalPrinterColumns:
-    - {{name: Size, type: integer, jsonPath: .spec.size}}
-    - {{name: Colour, type: string, jsonPath: .spec.colour, priority: 1}}
-    - {{name: Age, type: date, jsonPath: .metadata.creationTimestamp}}
-"#
-        ),
-    );
-    kubectl(
-        &kc,
-        &["wait", "--for=condition=Established", &format!("crd/widgets.{group}")],
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Colour, type: string, jsonPath: .spec.colour, priority: 1}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+"#,
     );
     let widget = |name: &str, size: u32, tier: &str| {
         format!(

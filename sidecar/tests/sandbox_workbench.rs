@@ -10,13 +10,9 @@ mod workbench;
 
 use sandbox_support::SandboxProc;
 use serde_json::{Value, json};
-use workbench::Workbench;
+use workbench::{Workbench, items};
 
 const BASE: &str = "/api/v1/clusters/kubilitics-sandbox";
-
-fn items(v: &Value) -> &Vec<Value> {
-    v["items"].as_array().unwrap()
-}
 
 fn pod_named<'a>(list: &'a Value, prefix: &str) -> &'a Value {
     items(list)

@@ -129,15 +129,22 @@ impl Workbench {
         self.request("POST", path, Some(body))
     }
 
+    /// GET as text that must succeed.
     pub fn get_text(&self, path: &str) -> String {
+        let (s, text) = self.get_text_status(path);
+        assert!((200..300).contains(&s), "GET {path}: {s} {text}");
+        text
+    }
+
+    /// GET `path` as text with the status (the log endpoint answers text/plain).
+    pub fn get_text_status(&self, path: &str) -> (u16, String) {
         let r = self
             .client
             .get(format!("{}{path}", self.sidecar.url))
             .bearer_auth(&self.token)
             .send()
             .expect("request sent");
-        assert!(r.status().is_success(), "GET {path}: {}", r.status());
-        r.text().unwrap()
+        (r.status().as_u16(), r.text().unwrap_or_default())
     }
 
     pub fn health(&self) -> Value {
@@ -270,4 +277,38 @@ pub fn kind_status<'a>(status: &'a Value, kind: &str) -> &'a Value {
         .iter()
         .find(|k| k["kind"] == kind)
         .unwrap_or_else(|| panic!("no {kind} in {status}"))
+}
+
+/// The items of a JSON list answer.
+pub fn items(v: &Value) -> &Vec<Value> {
+    v["items"].as_array().unwrap_or_else(|| panic!("no items: {v}"))
+}
+
+/// Creates the namespaced CustomResourceDefinition `plural.group` of `kind`, served and stored as
+/// `v1`, and waits until the API server serves it. `version` is the rest of the version entry
+/// (its `schema`, printer columns), indented by four spaces.
+pub fn create_crd(kubeconfig: &Path, group: &str, plural: &str, kind: &str, version: &str) {
+    let singular = kind.to_lowercase();
+    kubectl_apply(
+        kubeconfig,
+        &format!(
+            r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: {plural}, singular: {singular}, kind: {kind}}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+{version}"#
+        ),
+    );
+    kubectl(
+        kubeconfig,
+        &["wait", "--for=condition=Established", &format!("crd/{plural}.{group}")],
+    );
 }
