@@ -1,51 +1,26 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { render, screen, within } from '@testing-library/react'
-import { MemoryRouter, Route, Routes } from 'react-router'
+import { screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { KindStatus } from '../../api/types'
+import { renderAt, serveLists, type KindList } from '../../test/fakeSidecar'
 import Overview from './Overview'
 
 vi.mock('../../api/live', () => ({ subscribe: () => () => {} }))
 
 afterEach(() => vi.unstubAllGlobals())
 
-type List = { items: Record<string, unknown>[]; sync: KindStatus }
-
 /** A sidecar answering each kind's list with `lists[kind]`, and no insights. */
-function serve(lists: Record<string, List>) {
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string) => {
-      if (url.includes('/api/v1/ai/insights')) return Response.json({ items: [], total: 0 })
-      const kind = /\/resources\/([a-z]+)/.exec(url)?.[1]
-      const list = kind ? lists[kind] : undefined
-      if (list) return Response.json({ items: list.items, total: list.items.length, sync: list.sync })
-      return new Response('{}', { status: 404 })
-    }),
-  )
-}
+const serve = (lists: Record<string, KindList>) => serveLists(lists, { '/api/v1/ai/insights': { items: [], total: 0 } })
 
-function show(context: string) {
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <MemoryRouter initialEntries={[`/c/${context}/overview`]}>
-        <Routes>
-          <Route path="/c/:context/overview" element={<Overview />} />
-        </Routes>
-      </MemoryRouter>
-    </QueryClientProvider>,
-  )
-}
+const show = (context: string) => renderAt(`/c/${context}/overview`, '/c/:context/overview', <Overview />)
 
-const forbidden = (kind: string): List => ({
+const forbidden = (kind: string): KindList => ({
   items: [],
   sync: { kind, state: 'forbidden', items: 0, message: `${kind} is forbidden: User "system:serviceaccount:team-a:dev" cannot list resource "${kind}"` },
 })
-const inTeamA = (kind: string, items: Record<string, unknown>[]): List => ({
+const inTeamA = (kind: string, items: Record<string, unknown>[]): KindList => ({
   items,
   sync: { kind, state: 'synced', items: items.length, namespace: 'team-a' },
 })
-const everywhere = (kind: string, items: Record<string, unknown>[]): List => ({ items, sync: { kind, state: 'synced', items: items.length } })
+const everywhere = (kind: string, items: Record<string, unknown>[]): KindList => ({ items, sync: { kind, state: 'synced', items: items.length } })
 
 describe('Overview for credentials that see part of the cluster', () => {
   it('shows kinds the user may not list as not visible, not as zero, and says which namespace it counts', async () => {

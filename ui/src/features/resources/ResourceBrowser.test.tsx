@@ -1,9 +1,8 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { render, screen, within } from '@testing-library/react'
+import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { MemoryRouter, Route, Routes } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { KindStatus } from '../../api/types'
+import { renderAt, serveLists as serve } from '../../test/fakeSidecar'
 import ResourceBrowser from './ResourceBrowser'
 
 // Live deltas are LogsTab's and live.ts's tests; here the list's first answer is what matters.
@@ -11,30 +10,7 @@ vi.mock('../../api/live', () => ({ subscribe: () => () => {} }))
 
 afterEach(() => vi.unstubAllGlobals())
 
-/** A sidecar answering each kind's list with `lists[kind]` (namespaces: forbidden unless given). */
-function serve(lists: Record<string, { items: Record<string, unknown>[]; sync: KindStatus }>) {
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string) => {
-      const kind = /\/resources\/([a-z]+)/.exec(url)?.[1]
-      const list = kind ? lists[kind] : undefined
-      if (list) return Response.json({ items: list.items, total: list.items.length, sync: list.sync })
-      return new Response('{}', { status: 404 })
-    }),
-  )
-}
-
-function show(path: string) {
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <MemoryRouter initialEntries={[path]}>
-        <Routes>
-          <Route path="/c/:context/resources/:kind" element={<ResourceBrowser />} />
-        </Routes>
-      </MemoryRouter>
-    </QueryClientProvider>,
-  )
-}
+const show = (path: string) => renderAt(path, '/c/:context/resources/:kind', <ResourceBrowser />)
 
 const forbiddenNamespaces: KindStatus = {
   kind: 'namespaces',
