@@ -33,7 +33,7 @@ deps() {
   [[ -x src-tauri/node_modules/.bin/tauri ]] || (cd src-tauri && npm install --no-audit --no-fund --silent)
   [[ -x tests/desktop/node_modules/.bin/wdio ]] || [[ -d tests/desktop/node_modules/webdriverio ]] ||
     (cd tests/desktop && npm install --no-audit --no-fund --silent)
-  command -v tauri-driver >/dev/null || [[ -x "$HOME/.cargo/bin/tauri-driver" ]] ||
+  command -v tauri-driver >/dev/null || [[ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]] ||
     cargo install tauri-driver --locked --quiet
 }
 

@@ -21,7 +21,7 @@ artifacts="$root/tests/artifacts/desktop"
 script="${1:-app.test.mjs}"
 [[ $script == app.test.mjs ]] && rm -rf "$artifacts"
 mkdir -p "$artifacts"
-driver="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
+driver="$(command -v tauri-driver || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver")"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/kubilitics-desktop.XXXXXX")"
 pids=()
