@@ -14,7 +14,7 @@ describe('InsightsPage', () => {
       vi.fn(async (url: string) => {
         asked.push(url)
         if (url.endsWith('/api/v1/session')) return new Response('{}', { status: 404 })
-        if (url.includes('/api/v1/settings/')) return new Response('{"error":{"code":"not_found","message":"unset"}}', { status: 404 })
+        if (url.endsWith('/api/v1/settings')) return Response.json({ items: [] })
         if (url.endsWith('/api/v1/clusters')) return Response.json({ current: 'kind-dev', items: [] })
         if (url.includes('/api/v1/ai/insights'))
           return Response.json({

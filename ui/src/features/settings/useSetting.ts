@@ -9,21 +9,34 @@ export const SETTING = {
   lastContext: 'ui.last_context',
 } as const
 
-/** One user setting; `undefined` while unset. */
+type Stored = Record<string, unknown>
+const ALL = ['settings'] as const
+
+/**
+ * Every stored setting in one request. The first screen reads about eight keys, most of them
+ * unset on a first launch: one list answer instead of eight requests (and eight 404s in the
+ * browser's console).
+ */
+async function fetchAll(): Promise<Stored> {
+  const { items } = unwrap(await api.GET('/api/v1/settings'))
+  return Object.fromEntries(items.map((s) => [s.key, s.value]))
+}
+
+/** One user setting; `null` while unset, `undefined` until the settings have loaded. */
 export function useSetting<T>(key: string) {
   return useQuery({
-    queryKey: ['setting', key],
-    queryFn: async (): Promise<T | null> => {
-      const r = await api.GET('/api/v1/settings/{key}', { params: { path: { key } } })
-      if (r.response.status === 404) return null
-      return unwrap(r).value as T
-    },
+    queryKey: ALL,
+    queryFn: fetchAll,
+    select: (all: Stored) => (key in all ? (all[key] as T) : null),
     staleTime: Infinity,
   })
 }
 
 export function usePutSetting<T>(key: string) {
   const qc = useQueryClient()
+  const store = (value: unknown) =>
+    // Only a loaded list is patched: seeding a partial one would hide the other keys' values.
+    qc.setQueryData<Stored>(ALL, (all) => (all ? { ...all, [key]: value } : all))
   return useMutation({
     mutationFn: async (value: T) =>
       unwrap(
@@ -34,10 +47,15 @@ export function usePutSetting<T>(key: string) {
         }),
       ),
     onMutate: (value) => {
-      const before = qc.getQueryData(['setting', key])
-      qc.setQueryData(['setting', key], value)
+      const before = qc.getQueryData<Stored>(ALL)
+      store(value)
       return { before }
     },
-    onError: (_e: ApiError | Error, _v, ctx) => qc.setQueryData(['setting', key], ctx?.before),
+    onSuccess: (saved) => {
+      store(saved.value)
+      // A list still loading may have been read before this write.
+      if (!qc.getQueryData(ALL)) void qc.invalidateQueries({ queryKey: ALL })
+    },
+    onError: (_e: ApiError | Error, _v, ctx) => qc.setQueryData(ALL, ctx?.before),
   })
 }
