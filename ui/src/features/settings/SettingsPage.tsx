@@ -1,4 +1,4 @@
-import { NavLink, useParams } from 'react-router'
+import { Navigate, NavLink, useParams } from 'react-router'
 import { About } from './About'
 import { useTheme } from './theme'
 import { lazy, Suspense } from 'react'
@@ -19,6 +19,8 @@ const SECTIONS = [
 
 export default function SettingsPage() {
   const { section = 'general' } = useParams()
+  // An old or mistyped link (/settings/health) lands on General rather than an empty page.
+  if (!SECTIONS.some(([id]) => id === section)) return <Navigate to="/settings/general" replace />
   return (
     <div className="page">
       <h1>Settings</h1>
