@@ -7,6 +7,7 @@ import { useClusters } from '../features/clusters/useClusters'
 import { useKinds, BUILTIN_KINDS, type KindDef } from '../features/resources/kinds'
 import { useTheme } from '../features/settings/theme'
 import { useLiveUpdates } from '../features/resources/useLive'
+import { PageCommandsProvider } from '../features/palette/PageCommandsProvider'
 
 const CommandPalette = lazy(() => import('../features/palette/CommandPalette'))
 const ChatPanel = lazy(() => import('../features/chat/ChatPanel'))
@@ -41,48 +42,50 @@ export function Shell() {
   const c = context ? `/c/${encodeURIComponent(context)}` : null
 
   return (
-    <div className="shell">
-      <a href="#main" className="skip-link">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <span className="brand">Kubilitics</span>
-        <ContextSwitcher context={context} />
-        <button type="button" className="palette-button" onClick={() => setPalette(true)} aria-keyshortcuts="Control+K Meta+K">
-          Search or run a command… <kbd>Ctrl K</kbd>
-        </button>
-        <button type="button" onClick={() => setChat((v) => !v)} aria-expanded={chat} aria-controls="chat-panel">
-          Chat
-        </button>
-      </header>
-      <nav className="sidebar" aria-label="Main">
-        {c && (
-          <>
-            <NavLink to={`${c}/overview`}>Overview</NavLink>
-            <NavLink to={`${c}/topology`}>Topology</NavLink>
-          </>
+    <PageCommandsProvider>
+      <div className="shell">
+        <a href="#main" className="skip-link">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <span className="brand">Kubilitics</span>
+          <ContextSwitcher context={context} />
+          <button type="button" className="palette-button" onClick={() => setPalette(true)} aria-keyshortcuts="Control+K Meta+K">
+            Search or run a command… <kbd>Ctrl K</kbd>
+          </button>
+          <button type="button" onClick={() => setChat((v) => !v)} aria-expanded={chat} aria-controls="chat-panel">
+            Chat
+          </button>
+        </header>
+        <nav className="sidebar" aria-label="Main">
+          {c && (
+            <>
+              <NavLink to={`${c}/overview`}>Overview</NavLink>
+              <NavLink to={`${c}/topology`}>Topology</NavLink>
+            </>
+          )}
+          <NavLink to="/investigations">Investigations</NavLink>
+          <NavLink to="/insights">Insights</NavLink>
+          <NavLink to="/audit">Audit log</NavLink>
+          {c && <KindNav base={c} kinds={allKinds} />}
+          <NavLink to="/settings/general">Settings</NavLink>
+        </nav>
+        <main id="main" tabIndex={-1}>
+          <ConnectionBanner clusterProblem={clusterProblem} />
+          <Outlet />
+        </main>
+        {chat && (
+          <Suspense fallback={null}>
+            <ChatPanel context={context} onClose={() => setChat(false)} />
+          </Suspense>
         )}
-        <NavLink to="/investigations">Investigations</NavLink>
-        <NavLink to="/insights">Insights</NavLink>
-        <NavLink to="/audit">Audit log</NavLink>
-        {c && <KindNav base={c} kinds={allKinds} />}
-        <NavLink to="/settings/general">Settings</NavLink>
-      </nav>
-      <main id="main" tabIndex={-1}>
-        <ConnectionBanner clusterProblem={clusterProblem} />
-        <Outlet />
-      </main>
-      {chat && (
-        <Suspense fallback={null}>
-          <ChatPanel context={context} onClose={() => setChat(false)} />
-        </Suspense>
-      )}
-      {palette && (
-        <Suspense fallback={null}>
-          <CommandPalette context={context} kinds={allKinds} onClose={() => setPalette(false)} />
-        </Suspense>
-      )}
-    </div>
+        {palette && (
+          <Suspense fallback={null}>
+            <CommandPalette context={context} kinds={allKinds} onClose={() => setPalette(false)} />
+          </Suspense>
+        )}
+      </div>
+    </PageCommandsProvider>
   )
 }
 

@@ -1,11 +1,12 @@
-import { useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useStartInvestigation } from '../investigations/useInvestigations'
+import { usePageCommands, type Command } from '../palette/pageCommands'
 import { kindByName, kindPath } from './kinds'
 import { LogsTab } from './LogsTab'
 import { YamlTab } from './YamlTab'
-import type { Submitted } from '../../api/types'
+import type { Offered, Submitted } from '../../api/types'
 import { refusal, useAllowedActions, useObject, useObjectEvents, useRelated, useRunAction } from './useResources'
 
 const TABS = ['Summary', 'YAML', 'Events', 'Logs', 'Related'] as const
@@ -16,8 +17,14 @@ export default function ResourceDetail() {
   const obj = useObject(context, kind, namespace, name)
   const [tab, setTab] = useState<Tab>('Summary')
   const def = kindByName(kind)
-  const tabs = TABS.filter((t) => t !== 'Logs' || kind === 'pods')
+  const tabs = useMemo(() => TABS.filter((t) => t !== 'Logs' || kind === 'pods'), [kind])
   const ns = namespace === '_' ? undefined : namespace
+  const label = `${def?.kind ?? kind} ${name}`
+  const tabCommands = useMemo<Command[]>(
+    () => tabs.map((t) => ({ id: `tab-${t}`, label: `Show ${t} of ${label}`, hint: 'view', run: () => setTab(t) })),
+    [tabs, label],
+  )
+  const investigate = useInvestigate({ context, kind: def?.kind ?? kind, namespace: ns, name })
 
   return (
     <div className="page">
@@ -29,9 +36,9 @@ export default function ResourceDetail() {
         <h1>
           {def?.kind ?? kind} {name}
         </h1>
-        <InvestigateButton context={context} kind={def?.kind ?? kind} namespace={ns} name={name} />
+        <InvestigateButton investigate={investigate} />
       </div>
-      <Actions context={context} kind={kind} namespace={namespace} name={name} />
+      <Actions context={context} kind={kind} namespace={namespace} name={name} extra={tabCommands} investigate={investigate} label={label} />
       <div role="tablist" aria-label="Object views" className="tabs">
         {tabs.map((t) => (
           <button
@@ -65,26 +72,27 @@ export default function ResourceDetail() {
   )
 }
 
-function InvestigateButton(props: { context: string; kind: string; namespace?: string; name: string }) {
+/** Starts an investigation of this object and opens it. */
+function useInvestigate(target: { context: string; kind: string; namespace?: string; name: string }) {
   const start = useStartInvestigation()
   const navigate = useNavigate()
+  const run = async () => {
+    const r = await start
+      .mutateAsync({ context: target.context, target: { kind: target.kind, namespace: target.namespace ?? null, name: target.name } })
+      .catch(() => null)
+    if (r) navigate(`/investigations/${encodeURIComponent(r.investigation_id)}`)
+  }
+  return { run, pending: start.isPending, error: start.error }
+}
+type Investigate = ReturnType<typeof useInvestigate>
+
+function InvestigateButton({ investigate }: { investigate: Investigate }) {
   return (
     <div>
-      <button
-        type="button"
-        className="primary"
-        data-testid="investigate"
-        disabled={start.isPending}
-        onClick={async () => {
-          const r = await start
-            .mutateAsync({ context: props.context, target: { kind: props.kind, namespace: props.namespace ?? null, name: props.name } })
-            .catch(() => null)
-          if (r) navigate(`/investigations/${encodeURIComponent(r.investigation_id)}`)
-        }}
-      >
+      <button type="button" className="primary" data-testid="investigate" disabled={investigate.pending} onClick={() => void investigate.run()}>
         Investigate
       </button>
-      {start.error && <p className="error small">{errorMessage(start.error)}</p>}
+      {investigate.error && <p className="error small">{errorMessage(investigate.error)}</p>}
     </div>
   )
 }
@@ -245,12 +253,52 @@ function submittedText(r: Submitted): { ok: boolean; text: string } {
   }
 }
 
-/** The actions this user may take, and for the others why not (RBAC or the safety policy). */
-function Actions(p: { context: string; kind: string; namespace: string; name: string }) {
+/**
+ * The actions this user may take, and for the others why not (RBAC or the safety policy). The
+ * allowed ones, with the page's other commands, are offered to the command palette too.
+ */
+function Actions(p: { context: string; kind: string; namespace: string; name: string; label: string; extra: Command[]; investigate: Investigate }) {
   const actions = useAllowedActions(p.context, p.kind, p.namespace, p.name)
   const run = useRunAction(p.context, p.kind, p.namespace, p.name)
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null)
-  const shown = (actions.data ?? []).filter((o) => o.action.type !== 'edit' && o.action.type !== 'apply')
+  const shown = useMemo(() => (actions.data ?? []).filter((o) => o.action.type !== 'edit' && o.action.type !== 'apply'), [actions.data])
+
+  /** Asks what it must (replicas; a confirmation for what cannot be undone), then submits. */
+  const act = async (o: Offered) => {
+    const type = o.action.type
+    let action = o.action
+    if (action.type === 'scale') {
+      const n = window.prompt(`Scale ${p.name} to how many replicas?`, '1')
+      if (n === null || !/^\d+$/.test(n.trim())) return
+      action = { type: 'scale', replicas: Number(n.trim()) }
+    } else if (/delete|drain/.test(type) && !window.confirm(`${LABELS[type] ?? type} ${p.name}?`)) return
+    setMsg(null)
+    try {
+      setMsg(submittedText(await run.mutateAsync(action)))
+    } catch (e) {
+      setMsg({ ok: false, text: errorMessage(e) })
+    }
+  }
+  const actRef = useLatest(act)
+  const investigateRef = useLatest(p.investigate.run)
+
+  const commands = useMemo<Command[]>(
+    () => [
+      { id: 'investigate-object', label: `Investigate ${p.label}`, hint: 'action', run: () => void investigateRef.current() },
+      ...shown
+        .filter((o) => !refusal(o))
+        .map((o) => ({
+          id: `action-${o.action.type}`,
+          label: `${LABELS[o.action.type] ?? o.action.type} ${p.label}`,
+          hint: o.policy.decision === 'needs_approval' ? 'action, needs approval' : 'action',
+          run: () => void actRef.current(o),
+        })),
+      ...p.extra,
+    ],
+    [shown, p.label, p.extra, actRef, investigateRef],
+  )
+  usePageCommands(commands)
+
   if (actions.error) return <p className="muted small">{errorMessage(actions.error)}</p>
   if (!shown.length) return null
   return (
@@ -268,20 +316,7 @@ function Actions(p: { context: string; kind: string; namespace: string; name: st
                 disabled={!!why || run.isPending}
                 aria-describedby={why ? `why-${type}` : approval ? `approval-${type}` : undefined}
                 className={/delete|drain/.test(type) ? 'danger' : ''}
-                onClick={async () => {
-                  let action = o.action
-                  if (action.type === 'scale') {
-                    const n = window.prompt(`Scale ${p.name} to how many replicas?`, '1')
-                    if (n === null || !/^\d+$/.test(n.trim())) return
-                    action = { type: 'scale', replicas: Number(n.trim()) }
-                  } else if (/delete|drain/.test(type) && !window.confirm(`${label} ${p.name}?`)) return
-                  setMsg(null)
-                  try {
-                    setMsg(submittedText(await run.mutateAsync(action)))
-                  } catch (e) {
-                    setMsg({ ok: false, text: errorMessage(e) })
-                  }
-                }}
+                onClick={() => void act(o)}
               >
                 {label}
               </button>
@@ -306,4 +341,13 @@ function Actions(p: { context: string; kind: string; namespace: string; name: st
       )}
     </div>
   )
+}
+
+/** A ref that always holds the latest `value`: stable commands that still call this render's handler. */
+function useLatest<T>(value: T) {
+  const ref = useRef(value)
+  useEffect(() => {
+    ref.current = value
+  })
+  return ref
 }
