@@ -51,7 +51,7 @@ export default function InvestigationDetail() {
             Root cause: <code>{i.root_cause.code}</code>
           </h2>
           <p>{i.root_cause.summary}</p>
-          {i.explanation && <p>{i.explanation}</p>}
+          {i.explanation && <p className="explanation">{i.explanation}</p>}
           <p className="muted">
             Confidence {Math.round(i.root_cause.confidence * 100)}%{i.conclusion_source === 'analyzers' ? ' · built-in analyzers' : i.conclusion_source === 'llm' ? ' · LLM' : ''}
             {i.llm_note && ` · ${i.llm_note}`}
