@@ -165,6 +165,10 @@ async fn kube_rs_lists_watches_reviews_and_is_refused_an_eviction() {
         "ADDED fidelity-watch"
     );
     assert_eq!(get(&p, "kube-rs access review"), "Ok(Some(true))");
+    assert_eq!(
+        get(&p, "kube-rs dry-run delete keeps the pod"),
+        "answered with the pod; still there: Ok(true)"
+    );
     assert!(
         get(&p, "kube-rs eviction blocked by PDB").starts_with("429 TooManyRequests"),
         "{}",

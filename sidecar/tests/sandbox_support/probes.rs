@@ -8,7 +8,7 @@ use std::path::Path;
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use kube::api::{Api, EvictParams, ListParams, PostParams, WatchEvent, WatchParams};
+use kube::api::{Api, DeleteParams, EvictParams, ListParams, PostParams, WatchEvent, WatchParams};
 
 use super::{Out, eventually, kube_client, kubectl, kubectl_stdin, normalise, sorted};
 
@@ -514,6 +514,32 @@ pub async fn kube_probes(kc: &Path) -> Vec<(&'static str, String)> {
         .await
         .map(|r| r.status.map(|s| s.allowed));
     out.push(("kube-rs access review", format!("{allowed:?}")));
+
+    // kube-rs sends a delete's dryRun in the body (DeleteOptions), not in the query: the safety
+    // gate's dry run before a pod deletion must leave the pod where it is.
+    let frontend = shop
+        .list(&ListParams::default().labels("app=frontend"))
+        .await
+        .expect("list frontend")
+        .items
+        .into_iter()
+        .next()
+        .and_then(|p| p.metadata.name)
+        .unwrap_or_default();
+    let dry = DeleteParams {
+        dry_run: true,
+        ..DeleteParams::default()
+    };
+    let answered = match shop.delete(&frontend, &dry).await {
+        Ok(either) if either.is_left() => "answered with the pod".to_string(),
+        Ok(_) => "answered with a status".to_string(),
+        Err(e) => format!("refused: {e}"),
+    };
+    let kept = shop.get_opt(&frontend).await.map(|p| p.is_some());
+    out.push((
+        "kube-rs dry-run delete keeps the pod",
+        format!("{answered}; still there: {kept:?}"),
+    ));
 
     let payments: Api<Pod> = Api::namespaced(client, "payments");
     let victim = payments

@@ -188,7 +188,7 @@ async fn dispatch(
         (&Method::PUT, Some(_), None) => write::replace(&state, &target, &query, &headers, &body),
         (&Method::PATCH, Some(_), None) => write::patch(&state, &target, &query, &headers, &body),
         (&Method::DELETE, Some(_), None) => write::delete(&state, &target, &query, &body),
-        (&Method::DELETE, None, None) => write::delete_collection(&state, &target, &query),
+        (&Method::DELETE, None, None) => write::delete_collection(&state, &target, &query, &body),
         (_, Some(_), Some(_)) => subresources::handle(&state, &method, &target, &query, &headers, &body).await,
         _ => Err(ApiError::method_not_allowed(format!(
             "the server does not allow this method on the requested resource ({method} {path})"

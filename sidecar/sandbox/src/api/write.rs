@@ -118,6 +118,25 @@ fn dry_run(query: &Query) -> bool {
     query.get("dryRun").is_some_and(|v| v == "All")
 }
 
+/// A delete's dry run can also come in its body's DeleteOptions (`"dryRun": ["All"]`), which is
+/// where kube-rs puts it; the API server honours both.
+fn delete_dry_run(query: &Query, options: &Value) -> bool {
+    dry_run(query)
+        || options["dryRun"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|d| d == "All"))
+}
+
+/// A delete's DeleteOptions: the body when there is one (an unreadable one counts as none, as
+/// before), else empty.
+fn delete_options(body: &Bytes) -> Value {
+    if body.is_empty() {
+        json!({})
+    } else {
+        decode_body(body).unwrap_or(json!({}))
+    }
+}
+
 fn namespace_exists(state: &AppState, target: &Target) -> Result<(), ApiError> {
     if let Some(ns) = &target.namespace {
         let nsr = resources::find("", "v1", "namespaces").unwrap_or_default();
@@ -263,11 +282,7 @@ pub fn delete(state: &AppState, target: &Target, query: &Query, body: &Bytes) ->
     let rt = target.rt();
     let name = target.name.as_deref().unwrap_or_default();
     let ns = target.namespace.as_deref().unwrap_or("");
-    let options: Value = if body.is_empty() {
-        json!({})
-    } else {
-        decode_body(body).unwrap_or(json!({}))
-    };
+    let options = delete_options(body);
     let propagation = query
         .get("propagationPolicy")
         .map(String::as_str)
@@ -284,7 +299,7 @@ pub fn delete(state: &AppState, target: &Target, query: &Query, body: &Bytes) ->
         shown["metadata"]["deletionTimestamp"] = json!(now());
         shown["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
     }
-    if dry_run(query) {
+    if delete_dry_run(query, &options) {
         return Ok(json_response(200, &shown));
     }
     let uid = current["metadata"]["uid"].as_str().unwrap_or_default().to_string();
@@ -300,12 +315,13 @@ pub fn delete(state: &AppState, target: &Target, query: &Query, body: &Bytes) ->
     Ok(json_response(200, &status::success(details)))
 }
 
-pub fn delete_collection(state: &AppState, target: &Target, query: &Query) -> Result<Response, ApiError> {
+pub fn delete_collection(state: &AppState, target: &Target, query: &Query, body: &Bytes) -> Result<Response, ApiError> {
     let filter = super::read::Filter::from_query(target, query)?;
+    let dry = delete_dry_run(query, &delete_options(body));
     let (items, _) = state.store.list(target.res, filter.namespace.as_deref());
     let mut deleted = Vec::new();
     for o in items.iter().filter(|o| filter.matches(o)) {
-        if dry_run(query) {
+        if dry {
             deleted.push(with_type(target, o));
             continue;
         }
