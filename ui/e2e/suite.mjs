@@ -339,6 +339,38 @@ test('a forbidden action is refused with its reason', async ({ page, shot }) => 
   await expect(!still.body?.spec?.unschedulable, 'the node was not cordoned')
 })
 
+test('a pod deletion waits for approval and runs once approved on the Approvals page', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const ctx = encodeURIComponent(sandboxContext)
+  // A replica of a healthy Deployment: its ReplicaSet replaces it, so the other tests see the same shop.
+  const pod = (await podsOf(s)).find((p) => p.name.startsWith('frontend-') && p.status === 'Running')
+  await expect(pod, 'the sandbox runs a frontend pod')
+  const podPath = `/api/v1/clusters/${ctx}/resources/pods/${pod.namespace}/${pod.name}`
+  const d = new Detail(page)
+  await d.open(s.url, sandboxContext, 'pods', pod.namespace, pod.name)
+  page.once('dialog', (dialog) => void dialog.accept())
+  await page.getByRole('toolbar', { name: 'Actions' }).getByRole('button', { name: 'Delete' }).click()
+  const result = page.getByTestId('action-result')
+  await result.filter({ hasText: /Waiting for approval.*delete_pod needs approval/ }).waitFor()
+  await shot('waiting')
+  await expect((await s.api('GET', podPath)).status === 200, 'nothing is deleted before the approval')
+
+  await result.getByRole('link', { name: 'Review it under Approvals' }).click()
+  await page.waitForURL(/#\/approvals$/)
+  await new App(page).nav(/^Approvals, \d+ waiting$/).waitFor()
+  page.once('dialog', (dialog) => void dialog.accept())
+  await page.getByRole('button', { name: `Approve delete_pod on Pod ${pod.namespace}/${pod.name}` }).click()
+  await page.getByTestId('approval-outcome').filter({ hasText: /Applied/ }).waitFor()
+  await shot('approved')
+  let status = 200
+  for (let i = 0; i < 40 && status === 200; i++) {
+    status = (await s.api('GET', podPath)).status
+    if (status === 200) await new Promise((r) => setTimeout(r, 250))
+  }
+  await expect(status === 404, `the pod is deleted once approved (GET answers ${status})`)
+  await new App(page).nav('Approvals').waitFor()
+})
+
 test('the audit log lists a refused drain and an applied scale with their decisions and targets', async ({ page, shot }) => {
   const s = await openSandbox(page)
   const ctx = encodeURIComponent(sandboxContext)

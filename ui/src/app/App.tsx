@@ -16,6 +16,7 @@ const Investigations = lazy(() => import('../features/investigations/Investigati
 const InvestigationDetail = lazy(() => import('../features/investigations/InvestigationDetail'))
 const Insights = lazy(() => import('../features/insights/InsightsPage'))
 const AuditLog = lazy(() => import('../features/audit/AuditLog'))
+const Approvals = lazy(() => import('../features/approvals/ApprovalsPage'))
 
 const page = (el: React.ReactNode) => <Suspense fallback={<p className="page">Loading…</p>}>{el}</Suspense>
 
@@ -42,6 +43,7 @@ const router = createHashRouter([
       { path: 'investigations/:id', element: page(<InvestigationDetail />) },
       { path: 'insights', element: page(<Insights />) },
       { path: 'audit', element: page(<AuditLog />) },
+      { path: 'approvals', element: page(<Approvals />) },
       { path: '*', element: <Navigate to="/" replace /> },
         ],
       },

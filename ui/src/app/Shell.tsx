@@ -8,6 +8,7 @@ import { useKinds, BUILTIN_KINDS, type KindDef } from '../features/resources/kin
 import { useTheme } from '../features/settings/theme'
 import { useLiveUpdates } from '../features/resources/useLive'
 import { PageCommandsProvider } from '../features/palette/PageCommandsProvider'
+import { usePendingApprovals } from '../features/approvals/useApprovals'
 
 const CommandPalette = lazy(() => import('../features/palette/CommandPalette'))
 const ChatPanel = lazy(() => import('../features/chat/ChatPanel'))
@@ -19,6 +20,7 @@ export function Shell() {
   const kinds = useKinds(context)
   const clusters = useClusters()
   useLiveUpdates(context)
+  const waiting = usePendingApprovals().data?.length ?? 0
   const [palette, setPalette] = useState(false)
   const [chat, setChat] = useState(false)
 
@@ -66,6 +68,9 @@ export function Shell() {
           )}
           <NavLink to="/investigations">Investigations</NavLink>
           <NavLink to="/insights">Insights</NavLink>
+          <NavLink to="/approvals" aria-label={waiting ? `Approvals, ${waiting} waiting` : 'Approvals'}>
+            Approvals{waiting > 0 && <span className="pill pill-warn nav-count">{waiting}</span>}
+          </NavLink>
           <NavLink to="/audit">Audit log</NavLink>
           {c && <KindNav base={c} kinds={allKinds} />}
           <NavLink to="/settings/general">Settings</NavLink>

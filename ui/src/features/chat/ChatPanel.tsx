@@ -1,12 +1,16 @@
-import { useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useRef, useState } from 'react'
 import { errorMessage } from '../../api/error'
 import { request } from '../../api/transport'
 import type { ChatAnswer, SearchResult, TargetSpec } from '../../api/types'
+import { approvalsChanged } from '../approvals/useApprovals'
 import { candidates, describeTarget, pickTarget } from './target'
 
 interface Message {
   role: 'user' | 'assistant' | 'error'
   content: string
+  /** kubectl's output: its columns only line up in a fixed-width font. */
+  command?: boolean
 }
 
 /** The object (or namespace) the question names, found with the workbench's search; null: the whole cluster. */
@@ -30,6 +34,20 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
   const [text, setText] = useState('')
   const [busy, setBusy] = useState(false)
   const [conversation, setConversation] = useState<{ id: string; context: string } | null>(null)
+  const input = useRef<HTMLInputElement>(null)
+  const qc = useQueryClient()
+  // Typing goes to the message box when the panel opens and again once an answer is in (the
+  // box is disabled, and so loses focus, while a question is being answered).
+  useEffect(() => {
+    if (!busy) input.current?.focus()
+  }, [busy])
+  // The newest message stays in view as the conversation grows.
+  const end = useRef<HTMLLIElement>(null)
+  // A block, not an expression: newer browsers return a promise from scrollIntoView, and React
+  // would take anything returned for a cleanup function.
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' })
+  }, [messages])
 
   async function send(e: React.FormEvent) {
     e.preventDefault()
@@ -46,8 +64,11 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
       const conversation_id = conversation?.context === context ? conversation.id : null
       const answer = await request<ChatAnswer>('POST', '/api/v1/ai/chat', { body: { context, conversation_id, message: q, target } })
       setConversation({ id: answer.conversation_id, context })
-      const reply = isCommand ? answer.reply : `Looked at ${describeTarget(target)}.\n${answer.reply}`
-      setMessages((m) => [...m, { role: 'assistant', content: reply }])
+      const waits = answer.commands.some((c) => c.status === 'pending_approval')
+      if (waits) approvalsChanged(qc)
+      const reply =
+        (isCommand ? answer.reply : `Looked at ${describeTarget(target)}.\n${answer.reply}`) + (waits ? '\nApprove or reject it under Approvals (in the sidebar).' : '')
+      setMessages((m) => [...m, { role: 'assistant', content: reply, command: isCommand }])
     } catch (err) {
       setMessages((m) => [...m, { role: 'error', content: errorMessage(err) }])
     } finally {
@@ -56,7 +77,7 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
   }
 
   return (
-    <aside id="chat-panel" className="chat" aria-label="Chat">
+    <aside id="chat-panel" className="chat" aria-label="Chat" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <div className="row-between">
         <h2>Chat{context ? ` · ${context}` : ''}</h2>
         <button type="button" onClick={onClose} aria-label="Close chat">
@@ -70,16 +91,17 @@ export default function ChatPanel({ context, onClose }: { context?: string; onCl
           </li>
         )}
         {messages.map((m, i) => (
-          <li key={i} className={`chat-${m.role}`}>
+          <li key={i} className={`chat-${m.role}${m.command ? ' chat-command' : ''}`}>
             {m.content}
           </li>
         ))}
+        <li ref={end} aria-hidden="true" className="chat-end" />
       </ol>
       <form onSubmit={send} className="row">
         <label htmlFor="chat-input" className="visually-hidden">
           Message
         </label>
-        <input id="chat-input" value={text} onChange={(e) => setText(e.target.value)} placeholder="Ask…" disabled={busy} />
+        <input ref={input} id="chat-input" value={text} onChange={(e) => setText(e.target.value)} placeholder="Ask…" disabled={busy} />
         <button type="submit" disabled={busy || !text.trim()}>
           Send
         </button>

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
 import type { AiStatus, Investigation, InvestigationList, ObjectRef, ProposedAction, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
+import { approvalsChanged } from '../approvals/useApprovals'
 import { kindPath } from '../resources/kinds'
 import { objectPath } from '../resources/useResources'
 import { planFix } from './fix'
@@ -73,6 +74,7 @@ export function useApproveFix(context: string, investigationId: string) {
     onSettled: () => {
       void qc.invalidateQueries({ queryKey: ['investigation', investigationId] })
       void qc.invalidateQueries({ queryKey: ['resources', context] })
+      approvalsChanged(qc)
     },
   })
 }
@@ -83,7 +85,10 @@ export function useRejectFix(investigationId: string) {
   return useMutation({
     mutationFn: ({ approvalId, reason }: { approvalId: string; reason: string }) =>
       request('POST', `/api/v1/approvals/${encodeURIComponent(approvalId)}/reject`, { body: { reason } }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: ['investigation', investigationId] }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: ['investigation', investigationId] })
+      approvalsChanged(qc)
+    },
   })
 }
 

@@ -63,6 +63,7 @@ export default function CommandPalette({ context, kinds, onClose }: { context?: 
     }
     list.push({ id: 'investigations', label: 'Go to Investigations', run: go('/investigations') })
     list.push({ id: 'insights', label: 'Go to Insights', run: go('/insights') })
+    list.push({ id: 'approvals', label: 'Go to Approvals', hint: 'changes waiting for a decision', run: go('/approvals') })
     list.push({ id: 'audit', label: 'Go to Audit log', run: go('/audit') })
     list.push({ id: 'settings', label: 'Open Settings', run: go('/settings/general') })
     list.push({ id: 'contexts', label: 'Switch or import a context', hint: 'settings', run: go('/settings/contexts') })

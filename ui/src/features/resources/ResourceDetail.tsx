@@ -240,12 +240,12 @@ const LABELS: Record<string, string> = {
   drain: 'Drain',
 }
 
-function submittedText(r: Submitted): { ok: boolean; text: string } {
+function submittedText(r: Submitted): { ok: boolean; text: string; pending?: boolean } {
   switch (r.state) {
     case 'applied':
       return { ok: true, text: r.outcome.summary }
     case 'pending_approval':
-      return { ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}` }
+      return { ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}.`, pending: true }
     case 'refused':
       return { ok: false, text: `Refused: ${r.reason}` }
     case 'failed':
@@ -260,7 +260,7 @@ function submittedText(r: Submitted): { ok: boolean; text: string } {
 function Actions(p: { context: string; kind: string; namespace: string; name: string; label: string; extra: Command[]; investigate: Investigate }) {
   const actions = useAllowedActions(p.context, p.kind, p.namespace, p.name)
   const run = useRunAction(p.context, p.kind, p.namespace, p.name)
-  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null)
+  const [msg, setMsg] = useState<{ ok: boolean; text: string; pending?: boolean } | null>(null)
   const shown = useMemo(() => (actions.data ?? []).filter((o) => o.action.type !== 'edit' && o.action.type !== 'apply'), [actions.data])
 
   /** Asks what it must (replicas; a confirmation for what cannot be undone), then submits. */
@@ -337,6 +337,12 @@ function Actions(p: { context: string; kind: string; namespace: string; name: st
       {msg && (
         <p role={msg.ok ? 'status' : 'alert'} className={msg.ok ? '' : 'error'} data-testid="action-result">
           {msg.text}
+          {msg.pending && (
+            <>
+              {' '}
+              <Link to="/approvals">Review it under Approvals</Link>
+            </>
+          )}
         </p>
       )}
     </div>

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useState } from 'react'
+import { Link } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useDryRun, useObjectYaml, useRunAction } from './useResources'
 
@@ -11,7 +12,7 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
   const dryRun_ = useDryRun(context)
   const [mode, setMode] = useState<'view' | 'edit' | 'diff'>('view')
   const [draft, setDraft] = useState<string | null>(null)
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null)
+  const [result, setResult] = useState<{ ok: boolean; text: string; pending?: boolean } | null>(null)
 
   if (live.isLoading) return <p>Loading YAML…</p>
   if (live.error) return <p className="error">{errorMessage(live.error)}</p>
@@ -34,7 +35,7 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
         const before = live.data
         for (let i = 0; i < 10 && (await live.refetch()).data === before; i++) await new Promise((res) => setTimeout(res, 300))
       } else if (r.state === 'pending_approval') {
-        setResult({ ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}` })
+        setResult({ ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}`, pending: true })
       } else {
         setResult({ ok: false, text: `${r.state === 'refused' ? 'Refused' : 'Failed'}: ${r.reason}` })
       }
@@ -89,6 +90,7 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
           {result.text}
         </pre>
       )}
+      {result?.pending && <Link to="/approvals">Review it under Approvals</Link>}
       <Suspense fallback={<pre>{text}</pre>}>
         {/* The editor owns its text once created: a new key shows a newer live object. */}
         {mode === 'view' && <YamlEditor key={`view-${live.dataUpdatedAt}`} value={live.data ?? ''} readOnly label={`YAML of ${kind} ${name}`} />}

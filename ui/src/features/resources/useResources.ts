@@ -3,6 +3,7 @@ import { useEffect } from 'react'
 import { subscribe } from '../../api/live'
 import { request, requestText } from '../../api/transport'
 import type { ClusterAction, EventList, Graph, KindStatus, ListResponse, Offered, OfferedList, Outcome, Submitted } from '../../api/types'
+import { approvalsChanged } from '../approvals/useApprovals'
 import { kindByName, kindPath } from './kinds'
 import { applyDeltas, type Row } from './rows'
 
@@ -148,6 +149,7 @@ export function useRunAction(context: string, kind: string, namespace: string, n
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['object', context, kind, namespace, name] })
       void qc.invalidateQueries({ queryKey: ['object-yaml', context, kind, namespace, name] })
+      approvalsChanged(qc)
     },
   })
 }

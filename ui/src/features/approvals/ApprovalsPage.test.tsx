@@ -1,0 +1,82 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { renderAt, serveLists } from '../../test/fakeSidecar'
+import ApprovalsPage from './ApprovalsPage'
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  vi.restoreAllMocks()
+})
+
+const waiting = (id: string, operation: string, kind: string, name: string, params: Record<string, unknown> = {}) => ({
+  approval: { id, action_id: `act-${id}`, requested_at: '2026-11-27T05:00:00Z' },
+  action: {
+    id: `act-${id}`,
+    context: 'dev',
+    created_at: '2026-11-27T05:00:00Z',
+    updated_at: '2026-11-27T05:00:00Z',
+    kind,
+    namespace: 'shop',
+    name,
+    operation,
+    origin: 'user',
+    params: { type: operation, ...params },
+    risk: 'high',
+    state: 'pending_approval',
+  },
+})
+
+/** What the page sent: method, path and body of every write. */
+function writes() {
+  return vi
+    .mocked(fetch)
+    .mock.calls.filter(([, init]) => (init as RequestInit | undefined)?.method === 'POST')
+    .map(([url, init]) => [String(url), JSON.parse(String((init as RequestInit).body || 'null'))])
+}
+
+describe('ApprovalsPage', () => {
+  it('lists what waits, with the object and its parameters, and approving runs it', async () => {
+    serveLists(
+      {},
+      {
+        '/approvals/apr-1/approve': { state: 'applied', action_id: 'act-apr-1', outcome: { summary: 'deleted Pod shop/web-1' } },
+        '/api/v1/approvals': { items: [waiting('apr-1', 'delete_pod', 'Pod', 'web-1'), waiting('apr-2', 'scale_to_zero', 'Deployment', 'web', { replicas: 0 })] },
+      },
+    )
+    vi.spyOn(window, 'confirm').mockReturnValue(true)
+    renderAt('/approvals', '/approvals', <ApprovalsPage />)
+    const rows = await screen.findAllByTestId('approval-row')
+    expect(rows.map((r) => r.getAttribute('data-id'))).toEqual(['apr-1', 'apr-2'])
+    expect(screen.getByRole('link', { name: 'Pod shop/web-1' }).getAttribute('href')).toBe('/c/dev/resources/pods/shop/web-1')
+    expect(screen.getByText('to 0 replicas')).toBeTruthy()
+
+    fireEvent.click(screen.getByRole('button', { name: 'Approve delete_pod on Pod shop/web-1' }))
+    expect((await screen.findByTestId('approval-outcome')).textContent).toBe('delete_pod on Pod shop/web-1: Applied: deleted Pod shop/web-1')
+    expect(writes()).toEqual([['/api/v1/approvals/apr-1/approve', null]])
+  })
+
+  it('asks why before rejecting, and sends nothing without a reason', async () => {
+    serveLists(
+      {},
+      {
+        '/approvals/apr-1/reject': { id: 'act-apr-1', state: 'rejected' },
+        '/api/v1/approvals': { items: [waiting('apr-1', 'delete_pod', 'Pod', 'web-1')] },
+      },
+    )
+    const prompt = vi.spyOn(window, 'prompt').mockReturnValueOnce('').mockReturnValueOnce('not during the sale')
+    renderAt('/approvals', '/approvals', <ApprovalsPage />)
+    const reject = await screen.findByRole('button', { name: 'Reject delete_pod on Pod shop/web-1' })
+    fireEvent.click(reject)
+    await waitFor(() => expect(prompt).toHaveBeenCalledTimes(1))
+    expect(writes()).toEqual([])
+    fireEvent.click(reject)
+    expect((await screen.findByTestId('approval-outcome')).textContent).toContain('Rejected: not during the sale')
+    expect(writes()).toEqual([['/api/v1/approvals/apr-1/reject', { reason: 'not during the sale' }]])
+  })
+
+  it('says so when nothing waits', async () => {
+    serveLists({}, { '/api/v1/approvals': { items: [] } })
+    renderAt('/approvals', '/approvals', <ApprovalsPage />)
+    expect(await screen.findByText('Nothing is waiting for approval.')).toBeTruthy()
+  })
+})
