@@ -324,6 +324,14 @@ async fn a_typed_change_waits_for_approval_in_the_gate_and_changes_nothing_until
         .unwrap_or_else(|| panic!("{approval} pending: {waiting:#?}"));
     assert_eq!(entry["action"]["params"], json!({"type": "scale", "replicas": 5}));
     assert_eq!(entry["action"]["name"], "frontend");
+    // The list says why it waits: the gate's reason, the one the chat answered with.
+    assert!(
+        entry["approval"]["requested_because"]
+            .as_str()
+            .is_some_and(|why| !why.is_empty())
+            && entry["approval"]["requested_because"] == c["error"],
+        "{entry:#} vs {c:#}"
+    );
     assert!(
         audit(&h).await.iter().any(|l| l["operation"] == "scale_deployment"
             && l["decision"] == "needs_approval"

@@ -358,6 +358,8 @@ test('a pod deletion waits for approval and runs once approved on the Approvals 
   await result.getByRole('link', { name: 'Review it under Approvals' }).click()
   await page.waitForURL(/#\/approvals$/)
   await new App(page).nav(/^Approvals, \d+ waiting$/).waitFor()
+  const row = page.getByTestId('approval-row').filter({ hasText: pod.name })
+  await row.getByText('delete_pod needs approval (ai.safety_policy.require_approval)').waitFor()
   page.once('dialog', (dialog) => void dialog.accept())
   await page.getByRole('button', { name: `Approve delete_pod on Pod ${pod.namespace}/${pod.name}` }).click()
   await page.getByTestId('approval-outcome').filter({ hasText: /Applied/ }).waitFor()

@@ -184,7 +184,7 @@ impl Actions {
             Decision::NeedsApproval(reason) => {
                 record.state = "pending_approval".into();
                 self.store.insert_action(&record).await?;
-                let approval_id = self.store.request_approval(&record.id).await?;
+                let approval_id = self.store.request_approval(&record.id, &reason).await?;
                 self.audit(
                     &record,
                     &actor_label,

@@ -25,6 +25,11 @@ pub const SQLITE: &[(&str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_ai_usage_conversation.up.sql"),
         include_str!("../../migrations/sqlite/0004_ai_usage_conversation.down.sql"),
     ),
+    (
+        "approval_request_reason",
+        include_str!("../../migrations/sqlite/0005_approval_request_reason.up.sql"),
+        include_str!("../../migrations/sqlite/0005_approval_request_reason.down.sql"),
+    ),
 ];
 
 pub fn sqlite() -> Migrations<'static> {

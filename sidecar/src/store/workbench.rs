@@ -51,7 +51,10 @@ pub struct ApprovalRecord {
     /// `approved` or `rejected`; absent while pending.
     pub decision: Option<String>,
     pub decided_by: Option<String>,
+    /// Why it was rejected (given by the person who decided).
     pub reason: Option<String>,
+    /// Why the safety gate asked for an approval (absent for requests from before this was kept).
+    pub requested_because: Option<String>,
 }
 
 #[async_trait]
@@ -74,7 +77,8 @@ pub trait WorkbenchStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Opens an approval request for `action_id`; returns its id.
-    async fn request_approval(&self, action_id: &str) -> Result<String, StoreError>;
+    /// Parks the action for a person's decision; `because` is the safety gate's reason.
+    async fn request_approval(&self, action_id: &str, because: &str) -> Result<String, StoreError>;
     /// Pending requests, oldest first, each with its action.
     async fn pending_approvals(&self) -> Result<Vec<(ApprovalRecord, ActionRecord)>, StoreError>;
     async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>, StoreError>;

@@ -37,6 +37,7 @@ fn approval(r: &Row<'_>) -> rusqlite::Result<ApprovalRecord> {
         decision: r.get(4)?,
         decided_by: r.get(5)?,
         reason: r.get(6)?,
+        requested_because: r.get(7)?,
     })
 }
 
@@ -134,14 +135,14 @@ impl WorkbenchStore for SqliteStore {
         .await
     }
 
-    async fn request_approval(&self, action_id: &str) -> Result<String, StoreError> {
-        let action_id = action_id.to_string();
+    async fn request_approval(&self, action_id: &str, because: &str) -> Result<String, StoreError> {
+        let (action_id, because) = (action_id.to_string(), because.to_string());
         let id = format!("apr-{}", uuid::Uuid::new_v4().simple());
         let out = id.clone();
         self.with("request_approval", move |c| {
             c.execute(
-                "INSERT INTO approvals (id, action_id, requested_at) VALUES (?1, ?2, ?3)",
-                params![id, action_id, now()],
+                "INSERT INTO approvals (id, action_id, requested_at, requested_because) VALUES (?1, ?2, ?3, ?4)",
+                params![id, action_id, now(), because],
             )
         })
         .await?;
@@ -156,11 +157,11 @@ impl WorkbenchStore for SqliteStore {
                 .collect::<Vec<_>>()
                 .join(", ");
             let mut stmt = c.prepare(&format!(
-                "SELECT p.id, p.action_id, p.requested_at, p.decided_at, p.decision, p.decided_by, p.reason, {cols}
+                "SELECT p.id, p.action_id, p.requested_at, p.decided_at, p.decision, p.decided_by, p.reason, p.requested_because, {cols}
                  FROM approvals p JOIN actions a ON a.id = p.action_id
                  WHERE p.decision IS NULL ORDER BY p.requested_at, p.id"
             ))?;
-            let rows = stmt.query_map([], |r| Ok((approval(r)?, action(r, 7)?)))?;
+            let rows = stmt.query_map([], |r| Ok((approval(r)?, action(r, 8)?)))?;
             rows.collect()
         })
         .await
@@ -170,7 +171,7 @@ impl WorkbenchStore for SqliteStore {
         let id = id.to_string();
         self.with("get_approval", move |c| {
             c.query_row(
-                "SELECT id, action_id, requested_at, decided_at, decision, decided_by, reason FROM approvals WHERE id = ?1",
+                "SELECT id, action_id, requested_at, decided_at, decision, decided_by, reason, requested_because FROM approvals WHERE id = ?1",
                 [id],
                 approval,
             )
@@ -257,16 +258,23 @@ mod tests {
             result: None,
         };
         s.insert_action(&a).await.unwrap();
-        let id = s.request_approval("act-1").await.unwrap();
+        let why = "namespace 'kube-system' is protected (ai.safety_policy.protected_namespaces)";
+        let id = s.request_approval("act-1", why).await.unwrap();
         let pending = s.pending_approvals().await.unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].1, a);
+        assert_eq!(pending[0].0.requested_because.as_deref(), Some(why));
         assert!(s.decide_approval(&id, "rejected", "me", Some("not now")).await.unwrap());
         assert!(!s.decide_approval(&id, "approved", "me", None).await.unwrap());
         assert!(s.pending_approvals().await.unwrap().is_empty());
         assert_eq!(
             s.get_approval(&id).await.unwrap().unwrap().reason.as_deref(),
             Some("not now")
+        );
+        // The gate's reason stays beside the decision's.
+        assert_eq!(
+            s.get_approval(&id).await.unwrap().unwrap().requested_because.as_deref(),
+            Some(why)
         );
         s.set_action_state("act-1", "rejected", None).await.unwrap();
         assert_eq!(s.get_action("act-1").await.unwrap().unwrap().state, "rejected");

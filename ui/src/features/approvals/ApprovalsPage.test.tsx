@@ -9,7 +9,7 @@ afterEach(() => {
 })
 
 const waiting = (id: string, operation: string, kind: string, name: string, params: Record<string, unknown> = {}) => ({
-  approval: { id, action_id: `act-${id}`, requested_at: '2026-11-27T05:00:00Z' },
+  approval: { id, action_id: `act-${id}`, requested_at: '2026-11-27T05:00:00Z', requested_because: `${operation} needs approval (ai.safety_policy.require_approval)` },
   action: {
     id: `act-${id}`,
     context: 'dev',
@@ -49,6 +49,8 @@ describe('ApprovalsPage', () => {
     expect(rows.map((r) => r.getAttribute('data-id'))).toEqual(['apr-1', 'apr-2'])
     expect(screen.getByRole('link', { name: 'Pod shop/web-1' }).getAttribute('href')).toBe('/c/dev/resources/pods/shop/web-1')
     expect(screen.getByText('to 0 replicas')).toBeTruthy()
+    // Why each waits: the safety gate's reason.
+    expect(screen.getByText('delete_pod needs approval (ai.safety_policy.require_approval)')).toBeTruthy()
 
     fireEvent.click(screen.getByRole('button', { name: 'Approve delete_pod on Pod shop/web-1' }))
     expect((await screen.findByTestId('approval-outcome')).textContent).toBe('delete_pod on Pod shop/web-1: Applied: deleted Pod shop/web-1')

@@ -99,6 +99,7 @@ export default function ApprovalsPage() {
                 <td>
                   <code>{a.operation}</code> <span className="muted small">{a.risk} risk</span>
                   {details(a.params) && <div className="small">{details(a.params)}</div>}
+                  {p.approval.requested_because && <div className="muted small">{p.approval.requested_because}</div>}
                 </td>
                 <td>
                   <Link to={`/c/${encodeURIComponent(a.context)}/resources/${kindPath(a.kind)}/${encodeURIComponent(a.namespace ?? '_')}/${encodeURIComponent(a.name)}`}>
