@@ -148,6 +148,8 @@ fn serve_exit_code(e: &ServeError) -> u8 {
         ServeError::Config(_)
         | ServeError::Tls(TlsError::HalfConfigured | TlsError::Read { .. } | TlsError::Invalid(_)) => EXIT_CONFIG,
         ServeError::PortInUse { .. } => EXIT_PORT,
+        // A configured value this build cannot honour: a configuration problem, like the rest.
+        ServeError::UnsupportedStore { .. } => EXIT_CONFIG,
         ServeError::Store(s) => store_exit_code(s),
         _ => 1,
     }

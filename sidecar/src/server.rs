@@ -39,6 +39,11 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(
+        "database.type is '{kind}', but this build keeps its data in SQLite only; set database.type: sqlite \
+         (or KUBILITICS_DATABASE_TYPE=sqlite), or remove it, in ~/.kubilitics/config.yaml"
+    )]
+    UnsupportedStore { kind: String },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -56,7 +61,10 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
 /// asks it to stop.
 pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), ServeError> {
     let Loaded {
-        config, home, warnings, ..
+        config,
+        home,
+        warnings,
+        mut values,
     } = loaded;
     config::ensure_home(&home)?;
     let token = session_token(&config, &home)?;
@@ -72,6 +80,7 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
     let store = open_store(&config)?;
     metrics::DB_CONNECTIONS_MAX.set(1);
     metrics::DB_CONNECTIONS_IDLE.set(1);
+    let config = with_ui_choices(config, &mut values, &*store).await?;
 
     let tls_config = if config.server.tls.enabled {
         let material = tls::load_or_generate(&config.server.tls, &home)?;
@@ -95,7 +104,9 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
 
     let config = Arc::new(config);
     let clusters = crate::cluster::ClusterManager::start(&config, store.clone(), &home);
-    let state = AppState::new(config.clone(), store.clone(), &token).with_clusters(clusters);
+    let state = AppState::new(config.clone(), store.clone(), &token)
+        .with_clusters(clusters)
+        .with_pinned(&values);
     // Insights: the analyzers rerun on what the watch caches see change.
     crate::ai::insights::spawn(state.clusters.clone(), store.clone());
     // Similar incidents: embeddings from the provider when it has them, and the past
@@ -163,6 +174,30 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
     Ok(())
 }
 
+/// The configuration with what the user chose in the UI (safety level, LLM provider, model,
+/// endpoint: `config::load::USER_SETTABLE`) over the defaults and config files; what the
+/// environment or a flag sets stays, with a warning that the UI's choice is not used.
+async fn with_ui_choices(
+    config: config::Config,
+    values: &mut [config::Resolved],
+    store: &dyn Store,
+) -> Result<config::Config, ServeError> {
+    let stored: std::collections::HashMap<String, serde_json::Value> = store
+        .list_settings()
+        .await?
+        .into_iter()
+        .filter(|s| config::load::USER_SETTABLE.contains(&s.key.as_str()))
+        .map(|s| (s.key, s.value))
+        .collect();
+    if stored.is_empty() {
+        return Ok(config);
+    }
+    for w in config::load::apply_stored(values, &stored) {
+        tracing::warn!("{w}");
+    }
+    Ok(config::Config::from_values(values)?)
+}
+
 fn open_store(config: &config::Config) -> Result<Arc<dyn Store>, ServeError> {
     match config.database.kind.as_str() {
         "sqlite" => {
@@ -170,9 +205,9 @@ fn open_store(config: &config::Config) -> Result<Arc<dyn Store>, ServeError> {
             tracing::info!(path = %store.path().display(), "database ready");
             Ok(Arc::new(store))
         }
-        other => {
-            Err(StoreError::Unsupported("serving", if other == "postgresql" { "postgresql" } else { "unknown" }).into())
-        }
+        other => Err(ServeError::UnsupportedStore {
+            kind: other.to_string(),
+        }),
     }
 }
 

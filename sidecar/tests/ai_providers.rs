@@ -341,3 +341,22 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `provider: openai_compatible` (the configuration's name, and what the UI stores) is the OpenAI
+/// client at `ai.llm.endpoint`, with no key needed; without an endpoint it says to set one.
+#[tokio::test]
+async fn an_openai_compatible_provider_is_the_openai_client_at_its_base_url() {
+    kubilitics::ai::llm::ensure_crypto_provider();
+    let (url, _log) = recording_server().await;
+    let local = llm_config(
+        &format!("llm:\n  provider: openai_compatible\n  endpoint: {url}/v1\n  model: local-model\n"),
+        &[],
+    );
+    let provider = kubilitics::ai::llm::from_config(&local).unwrap().expect("configured");
+    assert_eq!(provider.display_name(), format!("OpenAI-compatible ({url}/v1)"));
+    provider.chat(&hello(), &[]).await.unwrap();
+
+    let nowhere = llm_config("llm:\n  provider: openai_compatible\n", &[]);
+    let err = kubilitics::ai::llm::from_config(&nowhere).err().expect("refused");
+    assert!(err.to_string().contains("ai.llm.endpoint"), "{err}");
+}

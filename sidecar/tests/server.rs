@@ -390,3 +390,83 @@ fn text_logs_for_humans() {
         "not JSON: {first_lines:?}"
     );
 }
+
+/// PUT one setting through the API, as the UI's Settings and wizard do.
+fn put_setting(sidecar: &Sidecar, key: &str, value: Value) -> (StatusCode, Value) {
+    let res = client(&sidecar.home)
+        .put(format!("{}/api/v1/settings/{key}", sidecar.url))
+        .bearer_auth(sidecar.token())
+        .json(&serde_json::json!({ "value": value }))
+        .send()
+        .unwrap();
+    (res.status(), res.json().unwrap())
+}
+
+fn ai_status(sidecar: &Sidecar) -> Value {
+    client(&sidecar.home)
+        .get(format!("{}/api/v1/ai/status", sidecar.url))
+        .bearer_auth(sidecar.token())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+#[test]
+fn the_safety_level_and_llm_chosen_in_the_ui_are_the_ones_in_force() {
+    let home = home();
+    let sidecar = Sidecar::start(command(home.path()));
+    assert_eq!(ai_status(&sidecar)["safety"]["autonomy_level"], 1);
+
+    // The level applies at once; a value the configuration would refuse is refused.
+    let (status, _) = put_setting(&sidecar, "ai.safety_policy.autonomy_level", serde_json::json!(3));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ai_status(&sidecar)["safety"]["autonomy_level"], 3);
+    let (status, body) = put_setting(&sidecar, "ai.safety_policy.autonomy_level", serde_json::json!(7));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["error"]["message"], "ai.safety_policy.autonomy_level must be an integer from 1 to 3",
+        "says what is allowed"
+    );
+    assert_eq!(ai_status(&sidecar)["safety"]["autonomy_level"], 3);
+
+    // The provider is read at start-up, with its key: chosen now, used from the next start.
+    for (key, value) in [
+        ("ai.llm.provider", "openai_compatible"),
+        ("ai.llm.endpoint", "http://127.0.0.1:9/v1"),
+        ("ai.llm.model", "local-model"),
+    ] {
+        let (status, body) = put_setting(&sidecar, key, serde_json::json!(value));
+        assert_eq!(status, StatusCode::OK, "{key}: {body}");
+    }
+    assert_eq!(ai_status(&sidecar)["llm_provider"]["name"], "none");
+    sidecar.terminate();
+
+    let again = Sidecar::start(command(home.path()));
+    let status = ai_status(&again);
+    assert_eq!(status["safety"]["autonomy_level"], 3, "{status}");
+    assert_ne!(status["llm_provider"]["name"], "none", "{status}");
+    assert_eq!(status["llm_provider"]["model"], "local-model", "{status}");
+    again.terminate();
+
+    // What an operator pins in the environment stays, whatever the UI stored, and the UI is told.
+    let mut cmd = command(home.path());
+    cmd.env("AI_SAFETY_AUTONOMY_LEVEL", "1");
+    let pinned = Sidecar::start(cmd);
+    let status = ai_status(&pinned);
+    assert_eq!(status["safety"]["autonomy_level"], 1, "{status}");
+    assert_eq!(
+        status["safety"]["pinned_by"], "env AI_SAFETY_AUTONOMY_LEVEL",
+        "{status}"
+    );
+    let (status, body) = put_setting(&pinned, "ai.safety_policy.autonomy_level", serde_json::json!(3));
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AI_SAFETY_AUTONOMY_LEVEL"),
+        "{body}"
+    );
+    assert_eq!(ai_status(&pinned)["safety"]["autonomy_level"], 1);
+}

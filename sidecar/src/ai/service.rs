@@ -163,6 +163,7 @@ impl Ai {
                 max_concurrent: self.config.investigations.max_concurrent,
                 timeout_seconds: self.config.investigations.timeout_seconds,
             },
+            safety: SafetyStatus::default(),
         }
     }
 }
@@ -196,4 +197,16 @@ pub struct AiStatus {
     pub llm_provider: LlmProviderStatus,
     pub token_usage: crate::ai::budget::TokenUsage,
     pub investigations: InvestigationCounts,
+    /// The safety gate's autonomy level in force (filled in by the API, which holds the gate).
+    #[serde(default)]
+    pub safety: SafetyStatus,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct SafetyStatus {
+    /// 1 review, 2 safe-auto, 3 full-auto: what decisions use now.
+    pub autonomy_level: u8,
+    /// The environment variable or flag that sets it, when an operator pinned it (the UI cannot change it then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<String>,
 }

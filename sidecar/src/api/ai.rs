@@ -142,10 +142,15 @@ pub async fn import(
     Ok(Json(ImportResult { imported, skipped }))
 }
 
-pub use crate::ai::service::{AiStatus, InvestigationCounts, LlmProviderStatus};
+pub use crate::ai::service::{AiStatus, InvestigationCounts, LlmProviderStatus, SafetyStatus};
 
 #[utoipa::path(get, path = "/api/v1/ai/status", tag = "ai", security(("bearer" = [])),
     responses((status = 200, body = AiStatus)))]
 pub async fn status(State(s): State<AppState>) -> Json<AiStatus> {
-    Json(s.ai.status().await)
+    let mut status = s.ai.status().await;
+    status.safety = SafetyStatus {
+        autonomy_level: s.gate.autonomy_level(),
+        pinned_by: s.pinned.get("ai.safety_policy.autonomy_level").cloned(),
+    };
+    Json(status)
 }

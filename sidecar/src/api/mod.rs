@@ -54,6 +54,9 @@ pub struct AppState {
     /// The one safety gate every mutation passes.
     pub gate: Arc<Gate>,
     pub tickets: Arc<ws::Tickets>,
+    /// UI-settable keys an operator pinned (key → the environment variable or flag that sets it):
+    /// the UI may not change them.
+    pub pinned: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 impl AppState {
@@ -88,7 +91,19 @@ impl AppState {
             clusters,
             gate,
             tickets: Arc::default(),
+            pinned: Arc::default(),
         }
+    }
+
+    /// The same state knowing which UI-settable keys the environment or a flag pinned.
+    pub fn with_pinned(mut self, values: &[crate::config::Resolved]) -> AppState {
+        self.pinned = Arc::new(
+            crate::config::load::USER_SETTABLE
+                .iter()
+                .filter_map(|k| crate::config::load::pinned_by(values, k).map(|by| (k.to_string(), by)))
+                .collect(),
+        );
+        self
     }
 
     /// The same state with `clusters` serving the kubeconfigs found at start-up (the AI

@@ -16,7 +16,7 @@ use crate::store;
         settings::put, settings::audit),
     components(schemas(error::ErrorBody, error::ErrorDetail, health::Health, health::Dependencies,
         health::DependencyState, store::Setting, store::AuditRecord, store::NewAuditRecord, Version,
-        ai::StartInvestigation, ai::Started, ai::InvestigationList, ai::InvestigationExport, ai::ImportResult, ai::AiStatus, ai::LlmProviderStatus, ai::InvestigationCounts, crate::ai::budget::TokenUsage,
+        ai::StartInvestigation, ai::Started, ai::InvestigationList, ai::InvestigationExport, ai::ImportResult, ai::AiStatus, ai::LlmProviderStatus, ai::InvestigationCounts, ai::SafetyStatus, crate::ai::budget::TokenUsage,
         crate::ai::investigation::Investigation, crate::ai::investigation::TargetSpec, crate::ai::engine::Progress,
         session::SessionInfo, session::LoginUrl)),
     modifiers(&BearerAuth),

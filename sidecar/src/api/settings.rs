@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Json, Path, Query};
+use crate::config::load::{USER_SETTABLE, check_user_value};
 use crate::store::{AuditPage, AuditRecord, Setting};
 
 #[derive(Serialize, ToSchema)]
@@ -53,15 +54,37 @@ pub async fn get(State(state): State<AppState>, Path(key): Path<String>) -> Resu
 
 #[utoipa::path(put, path = "/api/v1/settings/{key}", tag = "settings", security(("bearer" = [])),
     params(("key" = String, Path, description = "setting key")), request_body = SettingValue,
-    responses((status = 200, body = Setting), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = Setting), (status = 400, body = ErrorBody), (status = 409, description = "an operator pinned this key (environment or flag)", body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
     Path(key): Path<String>,
     Json(body): Json<SettingValue>,
 ) -> Result<Json<Setting>, ApiError> {
     check_key(&key)?;
-    Ok(Json(state.store.put_setting(&key, &body.value).await?))
+    if !USER_SETTABLE.contains(&key.as_str()) {
+        return Ok(Json(state.store.put_setting(&key, &body.value).await?));
+    }
+    // A configuration key the UI may set: checked as the config file's value would be, refused
+    // when the operator pinned it, stored typed, and the safety level applied at once (the LLM
+    // keys at the next start, where the provider and its key are read).
+    if let Some(by) = state.pinned.get(&key) {
+        return Err(ApiError::conflict(format!(
+            "{key} is set by {by} where the backend runs, which the UI does not override; change it there and restart"
+        )));
+    }
+    let typed = check_user_value(&key, &body.value)
+        .map_err(|allowed| ApiError::bad_request(format!("{key} must be {allowed}")))?;
+    let saved = state.store.put_setting(&key, &typed).await?;
+    if key == AUTONOMY_LEVEL
+        && let Some(level) = typed.as_u64()
+    {
+        state.gate.set_autonomy_level(u8::try_from(level).unwrap_or(1));
+        tracing::info!(level, "safety autonomy level changed in the UI");
+    }
+    Ok(Json(saved))
 }
+
+const AUTONOMY_LEVEL: &str = "ai.safety_policy.autonomy_level";
 
 #[derive(Deserialize, IntoParams)]
 pub struct Page {

@@ -24,6 +24,71 @@ pub enum Source {
     File(PathBuf),
     Env(String),
     Flag(String),
+    /// Chosen in the UI (the settings table): one of [`USER_SETTABLE`].
+    Stored,
+}
+
+/// Keys a person may set from the UI (Settings, the first-launch wizard). Stored in the settings
+/// table, they apply over the defaults and the config files; a value from the environment or a
+/// flag is what an operator pinned, and stays.
+pub const USER_SETTABLE: &[&str] = &[
+    "ai.safety_policy.autonomy_level",
+    "ai.llm.provider",
+    "ai.llm.model",
+    "ai.llm.endpoint",
+];
+
+/// Who pinned `key` so that the UI may not change it (an environment variable or a flag), if anyone.
+pub fn pinned_by(values: &[Resolved], key: &str) -> Option<String> {
+    values
+        .iter()
+        .find(|r| r.setting.key == key)
+        .filter(|r| matches!(r.source, Source::Env(_) | Source::Flag(_)))
+        .map(|r| r.source.to_string())
+}
+
+/// A value the UI sent for a [`USER_SETTABLE`] key, typed as the config file's would be; on
+/// failure, what is allowed.
+pub fn check_user_value(key: &str, value: &Value) -> Result<Value, String> {
+    let s = settings::find(key)
+        .filter(|s| USER_SETTABLE.contains(&s.key))
+        .ok_or_else(|| format!("'{key}' is not a setting the UI may change"))?;
+    let text = match value {
+        Value::String(t) => t.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return Err(describe(s.kind)),
+    };
+    parse(s, &Raw::Text(text), Path::new(""), &HashMap::new())
+}
+
+/// Applies the UI's stored values of [`USER_SETTABLE`] keys that nobody pinned; returns a warning
+/// for each stored value that is ignored (pinned, or no longer valid).
+pub fn apply_stored(values: &mut [Resolved], stored: &HashMap<String, Value>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for r in values.iter_mut().filter(|r| USER_SETTABLE.contains(&r.setting.key)) {
+        let Some(value) = stored.get(r.setting.key) else {
+            continue;
+        };
+        if let Source::Env(_) | Source::Flag(_) = r.source {
+            warnings.push(format!(
+                "{} chosen in the UI is not used: {} sets it",
+                r.setting.key, r.source
+            ));
+            continue;
+        }
+        match check_user_value(r.setting.key, value) {
+            Ok(typed) => {
+                r.value = typed;
+                r.source = Source::Stored;
+            }
+            Err(allowed) => warnings.push(format!(
+                "{} chosen in the UI ({value}) is not valid, expected {allowed}; using {}",
+                r.setting.key, r.source
+            )),
+        }
+    }
+    warnings
 }
 
 impl fmt::Display for Source {
@@ -33,6 +98,7 @@ impl fmt::Display for Source {
             Source::File(p) => write!(f, "file {}", p.display()),
             Source::Env(name) => write!(f, "env {name}"),
             Source::Flag(name) => write!(f, "flag {name}"),
+            Source::Stored => write!(f, "chosen in the UI"),
         }
     }
 }

@@ -288,7 +288,7 @@ pub struct BackendService {
 impl Config {
     /// Builds the typed config from resolved values: each dotted key becomes a path in one JSON
     /// tree, which serde then reads into the structs above.
-    fn from_values(values: &[Resolved]) -> Result<Config, ConfigError> {
+    pub(crate) fn from_values(values: &[Resolved]) -> Result<Config, ConfigError> {
         let mut root = Map::new();
         for r in values {
             insert(&mut root, r.setting.key, r.value.clone());

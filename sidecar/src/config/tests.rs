@@ -356,3 +356,51 @@ fn show_masks_secrets_and_names_sources() {
             .any(|l| l.starts_with("server.port") && l.contains("# default"))
     );
 }
+
+#[test]
+fn ui_choices_apply_over_files_and_defaults_but_not_over_the_environment() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config.yaml"), "ai:\n  llm:\n    model: from-file\n").unwrap();
+    let mut env = env_with_home(home.path());
+    env.insert("AI_LLM_PROVIDER".into(), "anthropic".into());
+    let mut loaded = load_with(&env, &[]).unwrap();
+    let stored: HashMap<String, Value> = [
+        ("ai.safety_policy.autonomy_level", serde_json::json!(3)),
+        ("ai.llm.model", serde_json::json!("from-ui")),
+        ("ai.llm.provider", serde_json::json!("openai")),
+        ("ai.llm.endpoint", serde_json::json!(["not", "a", "string"])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let warnings = load::apply_stored(&mut loaded.values, &stored);
+    let config = Config::from_values(&loaded.values).unwrap();
+    assert_eq!(config.ai.safety_policy.autonomy_level, 3, "over the default");
+    assert_eq!(config.ai.llm.model, "from-ui", "over the config file");
+    assert_eq!(value_of(&loaded, "ai.llm.model").1, Source::Stored);
+    assert_eq!(config.ai.llm.provider, "anthropic", "the environment's value stays");
+    assert_eq!(
+        load::pinned_by(&loaded.values, "ai.llm.provider").as_deref(),
+        Some("env AI_LLM_PROVIDER")
+    );
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("ai.llm.provider") && warnings[0].contains("env AI_LLM_PROVIDER"));
+    assert!(warnings[1].contains("ai.llm.endpoint") && warnings[1].contains("not valid"));
+}
+
+#[test]
+fn the_ui_may_set_only_its_keys_and_only_valid_values() {
+    assert_eq!(
+        load::check_user_value("ai.safety_policy.autonomy_level", &serde_json::json!(2)),
+        Ok(serde_json::json!(2))
+    );
+    assert!(load::check_user_value("ai.safety_policy.autonomy_level", &serde_json::json!(4)).is_err());
+    assert_eq!(
+        load::check_user_value("ai.llm.provider", &serde_json::json!("OpenAI_Compatible")),
+        Ok(serde_json::json!("openai_compatible")),
+        "the configuration's own spelling is stored"
+    );
+    assert!(load::check_user_value("ai.llm.provider", &serde_json::json!("openai-compatible")).is_err());
+    assert!(load::check_user_value("ai.safety_policy.forbidden_operations", &serde_json::json!("")).is_err());
+    assert!(load::check_user_value("server.host", &serde_json::json!("0.0.0.0")).is_err());
+}

@@ -21,6 +21,8 @@
 
 pub mod actions;
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -119,12 +121,18 @@ pub fn risk(op: &str) -> Option<Risk> {
 }
 
 /// The policy in force, from `ai.safety_policy`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Gate {
-    autonomy_level: u8,
+    /// Changed while running when a person picks another level in the UI.
+    autonomy_level: AtomicU8,
     protected: Vec<String>,
     forbidden: Vec<&'static str>,
     require_approval: Vec<&'static str>,
+}
+
+/// Anything outside 1..=3 means the most careful level.
+fn careful_level(level: u8) -> u8 {
+    if (1..=3).contains(&level) { level } else { 1 }
 }
 
 impl Gate {
@@ -145,11 +153,7 @@ impl Gate {
         }
         Gate {
             // Anything outside 1..=3 means the most careful level.
-            autonomy_level: if (1..=3).contains(&policy.autonomy_level) {
-                policy.autonomy_level
-            } else {
-                1
-            },
+            autonomy_level: AtomicU8::new(careful_level(policy.autonomy_level)),
             protected: policy.protected_namespaces.clone(),
             forbidden: policy
                 .forbidden_operations
@@ -158,6 +162,16 @@ impl Gate {
                 .collect(),
             require_approval,
         }
+    }
+
+    /// The autonomy level decisions use now.
+    pub fn autonomy_level(&self) -> u8 {
+        self.autonomy_level.load(Ordering::SeqCst)
+    }
+
+    /// Applies a level chosen in the UI to every decision from now on.
+    pub fn set_autonomy_level(&self, level: u8) {
+        self.autonomy_level.store(careful_level(level), Ordering::SeqCst);
     }
 
     /// Whether `operation` on `target` by `actor` may run now.
@@ -189,7 +203,7 @@ impl Gate {
         match actor {
             // A person acting directly has already decided; RBAC and the rules above apply.
             Actor::User(_) => Decision::Allowed,
-            Actor::Ai(_) => match (self.autonomy_level, risk) {
+            Actor::Ai(_) => match (self.autonomy_level(), risk) {
                 (1, _) => Decision::NeedsApproval("autonomy level 1: the AI proposes, a person applies".into()),
                 (2, Risk::Low) => Decision::Allowed,
                 (2, r) => Decision::NeedsApproval(

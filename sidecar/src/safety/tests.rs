@@ -272,3 +272,18 @@ fn an_apply_or_edit_is_judged_by_the_objects_it_writes() {
         matches!(by_user(&edit("shop", "other"), &shop), Decision::Refused(r) if r.contains("ConfigMap shop/other"))
     );
 }
+
+#[test]
+fn a_level_chosen_while_running_applies_to_the_next_decision() {
+    let gate = Gate::new(&policy(1));
+    let t = target("Deployment", Some("shop"), "web");
+    assert!(matches!(
+        gate.evaluate("rollback_deployment", &t, &ai()),
+        Decision::NeedsApproval(_)
+    ));
+    gate.set_autonomy_level(3);
+    assert_eq!(gate.autonomy_level(), 3);
+    assert_eq!(gate.evaluate("rollback_deployment", &t, &ai()), Decision::Allowed);
+    gate.set_autonomy_level(9);
+    assert_eq!(gate.autonomy_level(), 1, "out of range means the most careful level");
+}

@@ -41,6 +41,10 @@ pub enum LlmError {
         "provider \"{0}\" is not supported: use openai, azure, anthropic, or openai with ai.llm.endpoint for a compatible server"
     )]
     UnknownProvider(String),
+    #[error(
+        "an OpenAI-compatible provider needs its base URL: set ai.llm.endpoint (for example http://localhost:11434/v1)"
+    )]
+    NoEndpoint,
 }
 
 impl LlmError {
@@ -212,6 +216,10 @@ pub fn from_config(llm: &crate::config::Llm) -> Result<Option<Box<dyn ChatProvid
     let key = keys::api_key(&name, &llm.api_key);
     let provider: Box<dyn ChatProvider> = match name.as_str() {
         "openai" => Box::new(openai::OpenAi::new(params, key, &llm.endpoint, &llm.organization)?),
+        // The configuration's name for a server speaking OpenAI's API (Ollama, vLLM, LM Studio):
+        // the OpenAI client at that base URL, with a key only if the server wants one.
+        "openai_compatible" if llm.endpoint.trim().is_empty() => return Err(LlmError::NoEndpoint),
+        "openai_compatible" => Box::new(openai::OpenAi::new(params, key, &llm.endpoint, &llm.organization)?),
         "azure" => Box::new(openai::OpenAi::azure(
             params,
             key.ok_or_else(|| LlmError::NoApiKey(name.clone()))?,

@@ -31,7 +31,9 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
         await invoke('store_llm_api_key', { provider: p, key: draft.key })
       }
       setDraft({})
-      setStatus('Saved.')
+      // The backend reads the provider and its key when it starts; the desktop shell restarts it
+      // after storing a key.
+      setStatus(draft.key ? 'Saved. The backend restarted to use it.' : 'Saved. The backend uses it from its next start.')
       onSaved?.()
     } catch (err) {
       setStatus(`Not saved: ${errorMessage(err)}`)
@@ -56,7 +58,7 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
             Model
             <input value={draft.model ?? model.data ?? ''} placeholder="e.g. gpt-4o-mini" onChange={(e) => setDraft({ ...draft, model: e.target.value })} />
           </label>
-          {(p === 'openai-compatible' || p === 'azure') && (
+          {(p === 'openai_compatible' || p === 'azure') && (
             <label>
               {p === 'azure' ? 'Endpoint' : 'Base URL'}
               <input value={draft.baseUrl ?? baseUrl.data ?? ''} placeholder="http://localhost:11434/v1" onChange={(e) => setDraft({ ...draft, baseUrl: e.target.value })} />

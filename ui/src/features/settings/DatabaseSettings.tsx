@@ -1,27 +1,27 @@
-import { POLICY_SETTING } from './safetyLevels'
-import { usePutSetting, useSetting } from './useSetting'
-
 export default function DatabaseSettings() {
-  const db = useSetting<'sqlite' | 'postgresql'>(POLICY_SETTING.database)
-  const put = usePutSetting<'sqlite' | 'postgresql'>(POLICY_SETTING.database)
-  const value = db.data ?? 'sqlite'
+  // SQLite is the one store the backend serves from (a 'postgresql' stored by an older version
+  // was never applied), so it is the choice shown and there is nothing to save.
   return (
     <section className="card" aria-labelledby="db-title">
       <h3 id="db-title">Database</h3>
       <fieldset className="choices">
         <legend>Where Kubilitics keeps settings, investigations and the audit log</legend>
-        <label className={`choice ${value === 'sqlite' ? 'selected' : ''}`}>
-          <input type="radio" name="db" checked={value === 'sqlite'} onChange={() => put.mutate('sqlite')} />
+        <label className="choice selected">
+          <input type="radio" name="db" checked readOnly />
           <span>
-            <strong>SQLite (recommended)</strong>
+            <strong>SQLite</strong>
             <span className="block">A single file, ~/.kubilitics/data.db. Nothing to install or run.</span>
           </span>
         </label>
-        <label className={`choice ${value === 'postgresql' ? 'selected' : ''}`}>
-          <input type="radio" name="db" checked={value === 'postgresql'} onChange={() => put.mutate('postgresql')} />
+        {/* Offered only once the sidecar can serve from it: today it refuses to start with
+            database.type: postgresql, so choosing it here would only lead to a backend that does not start. */}
+        <label className="choice disabled">
+          <input type="radio" name="db" checked={false} disabled aria-describedby="db-postgresql-why" />
           <span>
             <strong>PostgreSQL</strong>
-            <span className="block">For a team sharing one backend in a cluster. Set the connection in ~/.kubilitics/config.yaml (database.postgresql) and restart.</span>
+            <span className="block" id="db-postgresql-why">
+              Not available in this version: the backend keeps its data in SQLite only, for the desktop app and in a cluster alike.
+            </span>
           </span>
         </label>
       </fieldset>

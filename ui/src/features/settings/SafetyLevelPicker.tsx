@@ -1,8 +1,8 @@
 import { SAFETY_LEVELS, type SafetyLevel } from './safetyLevels'
 
-export function SafetyLevelPicker({ value, onChange }: { value: SafetyLevel; onChange: (l: SafetyLevel) => void }) {
+export function SafetyLevelPicker({ value, onChange, disabled = false }: { value: SafetyLevel; onChange: (l: SafetyLevel) => void; disabled?: boolean }) {
   return (
-    <fieldset className="choices">
+    <fieldset className="choices" disabled={disabled}>
       <legend>How much may Kubilitics change on its own?</legend>
       {SAFETY_LEVELS.map((l) => (
         <label key={l.level} className={`choice ${value === l.level ? 'selected' : ''}`}>

@@ -22,13 +22,17 @@ export const SAFETY_LEVELS = [
 
 export type SafetyLevel = 1 | 2 | 3
 
-/** Setting keys shared with the sidecar (it reads them over its configuration defaults). */
+/**
+ * Configuration keys the UI may set (the sidecar's `config::load::USER_SETTABLE`): stored through
+ * /api/v1/settings, they apply over the config files unless the environment pins them. The safety
+ * level applies at once; the LLM provider, model and endpoint from the backend's next start.
+ */
 export const POLICY_SETTING = {
   autonomy: 'ai.safety_policy.autonomy_level',
   provider: 'ai.llm.provider',
   model: 'ai.llm.model',
-  baseUrl: 'ai.llm.base_url',
-  database: 'database.type',
+  /** Azure's endpoint or an OpenAI-compatible server's base URL (the configuration's key). */
+  baseUrl: 'ai.llm.endpoint',
 } as const
 
 export const PROVIDERS = [
@@ -36,6 +40,6 @@ export const PROVIDERS = [
   ['openai', 'OpenAI'],
   ['azure', 'Azure OpenAI'],
   ['anthropic', 'Anthropic'],
-  ['openai-compatible', 'OpenAI-compatible server (Ollama, vLLM, LM Studio)'],
+  ['openai_compatible', 'OpenAI-compatible server (Ollama, vLLM, LM Studio)'],
 ] as const
 

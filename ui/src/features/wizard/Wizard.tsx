@@ -7,8 +7,7 @@ import { KubeconfigImport } from '../clusters/KubeconfigImport'
 import { useClusters } from '../clusters/useClusters'
 import { LlmProviderForm } from '../settings/AiSettings'
 import DatabaseSettings from '../settings/DatabaseSettings'
-import { SafetyLevelPicker } from '../settings/SafetyLevelPicker'
-import { POLICY_SETTING, type SafetyLevel } from '../settings/safetyLevels'
+import { SafetyLevelControl } from '../settings/SafetyLevelControl'
 import { useTheme } from '../settings/theme'
 import { SETTING, usePutSetting, useSetting } from '../settings/useSetting'
 import { advance, INITIAL, STEPS, type StepId, type WizardProgress } from './steps'
@@ -135,12 +134,10 @@ function ConnectStep({ onPicked }: { onPicked: (ctx: string) => void }) {
 }
 
 function SafetyStep() {
-  const level = useSetting<SafetyLevel>(POLICY_SETTING.autonomy)
-  const put = usePutSetting<SafetyLevel>(POLICY_SETTING.autonomy)
   return (
     <>
       <p>Kubilitics can propose fixes and, if you let it, apply some of them. Choose how far it may go. Level 1 is the safe start.</p>
-      <SafetyLevelPicker value={level.data ?? 1} onChange={(l) => put.mutate(l)} />
+      <SafetyLevelControl />
     </>
   )
 }
