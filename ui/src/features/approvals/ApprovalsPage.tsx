@@ -4,6 +4,7 @@ import { errorMessage } from '../../api/error'
 import type { Submitted } from '../../api/types'
 import { kindPath } from '../resources/kinds'
 import { useDecide, usePendingApprovals, type PendingApproval } from './useApprovals'
+import { Time } from '../../app/Time'
 
 type Outcome = { ok: boolean; text: string }
 
@@ -94,7 +95,7 @@ export default function ApprovalsPage() {
             return (
               <tr key={p.approval.id} data-testid="approval-row" data-id={p.approval.id}>
                 <td>
-                  <time dateTime={p.approval.requested_at}>{new Date(p.approval.requested_at).toLocaleString()}</time>
+                  <Time at={p.approval.requested_at} />
                 </td>
                 <td>
                   <code>{a.operation}</code> <span className="muted small">{a.risk} risk</span>

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { kindPath } from '../resources/kinds'
 import { AUDIT_PAGE, decisionTone, KNOWN_DECISIONS, matchesText, mergePages, targetLabel, useAuditLog, type AuditRecord } from './useAuditLog'
+import { Time } from '../../app/Time'
 
 /** Long ids and free text wrap anywhere rather than widen the table past the window. */
 const WRAP = { overflowWrap: 'anywhere' } as const
@@ -157,9 +158,7 @@ function AuditRow({ r, open, onToggle }: { r: AuditRecord; open: boolean; onTogg
           </button>
         </td>
         <td className="muted">
-          <time dateTime={r.at} title={r.at}>
-            {formatTime(r.at)}
-          </time>
+          <Time at={r.at} />
         </td>
         <td>{r.actor}</td>
         <td>
@@ -225,9 +224,4 @@ function State({ label, value }: { label: string; value: unknown }) {
       {value == null ? <p className="muted">Not recorded.</p> : <pre className="logs">{JSON.stringify(value, null, 2)}</pre>}
     </section>
   )
-}
-
-function formatTime(at: string): string {
-  const d = new Date(at)
-  return Number.isNaN(d.getTime()) ? at : d.toLocaleString()
 }

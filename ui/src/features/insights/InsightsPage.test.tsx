@@ -51,6 +51,10 @@ describe('InsightsPage', () => {
     expect(link.getAttribute('href')).toBe('/c/kind-dev/resources/deployments/shop/checkout')
     expect(screen.getByText('CRASHLOOP_DEPENDENCY')).toBeTruthy()
     expect(screen.getByText('1 open insight')).toBeTruthy()
+    // Times in the reader's local time, the exact value kept for the tooltip.
+    const first = screen.getByTitle('2026-11-25T22:00:00Z')
+    expect(first.getAttribute('datetime')).toBe('2026-11-25T22:00:00Z')
+    expect(first.textContent).toBe(new Date('2026-11-25T22:00:00Z').toLocaleString())
     const q = new URL(asked.filter((u) => u.includes('/ai/insights')).at(-1) ?? '', 'http://x').searchParams
     expect(q.get('state')).toBe('open')
     expect(q.get('context')).toBe('kind-dev')

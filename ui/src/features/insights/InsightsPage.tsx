@@ -3,6 +3,7 @@ import { errorMessage } from '../../api/error'
 import { useCurrentContext } from '../../app/useCurrentContext'
 import { kindPath } from '../resources/kinds'
 import { useInsightList, type InsightState } from './useInsightList'
+import { Time } from '../../app/Time'
 
 const STATES: InsightState[] = ['open', 'resolved', 'all']
 
@@ -73,8 +74,20 @@ export default function InsightsPage() {
                   )}
                 </td>
                 <td>{i.summary}</td>
-                <td className="muted">{i.first_seen}</td>
-                <td className="muted">{state === 'open' ? i.last_seen : (i.resolved_at ?? `open, last seen ${i.last_seen}`)}</td>
+                <td className="muted">
+                  <Time at={i.first_seen} />
+                </td>
+                <td className="muted">
+                  {state === 'open' ? (
+                    <Time at={i.last_seen} />
+                  ) : i.resolved_at ? (
+                    <Time at={i.resolved_at} />
+                  ) : (
+                    <>
+                      open, last seen <Time at={i.last_seen} />
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

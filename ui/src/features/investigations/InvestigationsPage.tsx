@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useCurrentContext } from '../../app/useCurrentContext'
 import { exportInvestigations, isActive, useInvestigations, useStartInvestigation } from './useInvestigations'
+import { Time } from '../../app/Time'
 
 const STATES = ['', 'queued', 'gathering', 'analyzing', 'reasoning', 'concluded', 'failed', 'timed_out', 'cancelled']
 
@@ -86,7 +87,9 @@ export default function InvestigationsPage() {
                 </td>
                 <td>{isActive(i.state) ? <span className="pill pill-warn">{i.state}…</span> : i.state}</td>
                 <td>{i.root_cause && <code>{i.root_cause.code}</code>}</td>
-                <td className="muted">{i.created_at}</td>
+                <td className="muted">
+                  <Time at={i.created_at} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -8,6 +8,7 @@ import { LogsTab } from './LogsTab'
 import { YamlTab } from './YamlTab'
 import type { Offered, Submitted } from '../../api/types'
 import { refusal, useAllowedActions, useObject, useObjectEvents, useRelated, useRunAction } from './useResources'
+import { Time } from '../../app/Time'
 
 const TABS = ['Summary', 'YAML', 'Events', 'Logs', 'Related'] as const
 type Tab = (typeof TABS)[number]
@@ -192,7 +193,7 @@ function Events(p: { context: string; kind: string; namespace: string; name: str
         <tr>
           <th>Type</th>
           <th>Reason</th>
-          <th>Age</th>
+          <th>Last seen</th>
           <th>Count</th>
           <th>Message</th>
         </tr>
@@ -202,7 +203,7 @@ function Events(p: { context: string; kind: string; namespace: string; name: str
           <tr key={i} className={e.type === 'Warning' ? 'warning-row' : ''}>
             <td>{e.type}</td>
             <td>{e.reason}</td>
-            <td>{e.last_seen ?? e.first_seen}</td>
+            <td>{e.last_seen ? <Time at={e.last_seen} /> : e.first_seen ? <Time at={e.first_seen} /> : null}</td>
             <td>{e.count}</td>
             <td>{e.message}</td>
           </tr>
