@@ -217,6 +217,13 @@ function Related(p: { context: string; kind: string; namespace: string; name: st
   const rel = useRelated(p.context, p.kind, p.namespace, p.name)
   if (rel.isLoading) return <p>Loading related objects…</p>
   if (rel.error) return <p className="error">{errorMessage(rel.error)}</p>
+  if (!rel.data?.length)
+    return (
+      <p className="muted" data-testid="no-related">
+        Nothing links to it: no owner or owned objects, no pods selected, nothing it mounts or routes to.
+        {p.kind === 'services' && ' No pod carries the labels its selector asks for, so it has no endpoints.'}
+      </p>
+    )
   return (
     <ul>
       {(rel.data ?? []).map(({ node: r, relation }) => (
