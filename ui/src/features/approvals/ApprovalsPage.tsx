@@ -1,25 +1,14 @@
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { errorMessage } from '../../api/error'
-import type { Submitted } from '../../api/types'
+import { outcomeOf, type Outcome } from '../actions/outcome'
 import { kindPath } from '../resources/kinds'
 import { useDecide, usePendingApprovals, type PendingApproval } from './useApprovals'
 import { Time } from '../../app/Time'
 
-type Outcome = { ok: boolean; text: string }
-
-/** What a decided approval did, in a sentence. */
-function outcomeText(r: Submitted): Outcome {
-  switch (r.state) {
-    case 'applied':
-      return { ok: true, text: `Applied: ${r.outcome.summary}` }
-    case 'pending_approval':
-      return { ok: true, text: `Still waiting for approval: ${r.reason}` }
-    case 'refused':
-      return { ok: false, text: `Refused: ${r.reason}` }
-    case 'failed':
-      return { ok: false, text: `Failed: ${r.reason}` }
-  }
+/** "Pod shop/web-1", "Node n1". */
+function objectName(a: PendingApproval['action']): string {
+  return `${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}`
 }
 
 /** The change's own parameters beyond its type ("3 replicas"), if any. */
@@ -43,12 +32,12 @@ export default function ApprovalsPage() {
   const busy = approve.isPending || reject.isPending
 
   const decide = async (p: PendingApproval, how: 'approve' | 'reject') => {
-    const what = `${p.action.operation} on ${p.action.kind} ${p.action.namespace ? `${p.action.namespace}/` : ''}${p.action.name}`
+    const what = `${p.action.operation} on ${objectName(p.action)}`
     let outcome: Outcome
     try {
       if (how === 'approve') {
         if (!window.confirm(`Approve ${what}? It runs now.`)) return
-        outcome = outcomeText(await approve.mutateAsync(p.approval.id))
+        outcome = outcomeOf(await approve.mutateAsync(p.approval.id))
       } else {
         const reason = window.prompt(`Why reject ${what}? (kept in the audit log)`)
         if (!reason?.trim()) return
@@ -91,7 +80,7 @@ export default function ApprovalsPage() {
         <tbody>
           {(pending.data ?? []).map((p) => {
             const a = p.action
-            const object = `${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}`
+            const object = objectName(a)
             return (
               <tr key={p.approval.id} data-testid="approval-row" data-id={p.approval.id}>
                 <td>

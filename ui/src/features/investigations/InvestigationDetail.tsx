@@ -1,7 +1,8 @@
 import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import type { ObjectRef, ProposedAction, Submitted } from '../../api/types'
+import type { ObjectRef, ProposedAction } from '../../api/types'
+import { outcomeOf } from '../actions/outcome'
 import { kindPath } from '../resources/kinds'
 import { describeFix } from './fix'
 import { isActive, useApproveFix, useCancelInvestigation, useInvestigation, useRejectFix } from './useInvestigations'
@@ -107,19 +108,6 @@ function ObjLink({ ctx, o }: { ctx: string; o: ObjectRef }) {
   )
 }
 
-function outcomeText(s: Submitted): string {
-  switch (s.state) {
-    case 'applied':
-      return `Applied: ${s.outcome.summary}`
-    case 'pending_approval':
-      return `Waiting for approval: ${s.reason}`
-    case 'refused':
-      return `Refused: ${s.reason}`
-    case 'failed':
-      return `Failed: ${s.reason}`
-  }
-}
-
 /** A proposed fix with the gate's decision; Approve carries it out through the safety gate. */
 function ActionItem({ a, investigationId, ctx }: { a: ProposedAction; investigationId: string; ctx: string }) {
   const approve = useApproveFix(ctx, investigationId)
@@ -163,7 +151,7 @@ function ActionItem({ a, investigationId, ctx }: { a: ProposedAction; investigat
       )}
       {approve.data && (
         <p role={approve.data.state === 'applied' ? 'status' : 'alert'} className={approve.data.state === 'applied' ? '' : 'error'} data-testid="fix-result">
-          {outcomeText(approve.data)}
+          {outcomeOf(approve.data).text}
         </p>
       )}
     </li>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useStartInvestigation } from '../investigations/useInvestigations'
+import { outcomeOf, type Outcome } from '../actions/outcome'
 import { usePageCommands, type Command } from '../palette/pageCommands'
 import { kindByName, kindPath } from './kinds'
 import { LogsTab } from './LogsTab'
@@ -248,17 +249,9 @@ const LABELS: Record<string, string> = {
   drain: 'Drain',
 }
 
-function submittedText(r: Submitted): { ok: boolean; text: string; pending?: boolean } {
-  switch (r.state) {
-    case 'applied':
-      return { ok: true, text: r.outcome.summary }
-    case 'pending_approval':
-      return { ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}.`, pending: true }
-    case 'refused':
-      return { ok: false, text: `Refused: ${r.reason}` }
-    case 'failed':
-      return { ok: false, text: `Failed: ${r.reason}` }
-  }
+/** As every screen says it, except that an applied action here is its summary alone. */
+function submittedText(r: Submitted): Outcome {
+  return r.state === 'applied' ? { ok: true, text: r.outcome.summary } : outcomeOf(r)
 }
 
 /**
@@ -268,7 +261,7 @@ function submittedText(r: Submitted): { ok: boolean; text: string; pending?: boo
 function Actions(p: { context: string; kind: string; namespace: string; name: string; label: string; extra: Command[]; investigate: Investigate }) {
   const actions = useAllowedActions(p.context, p.kind, p.namespace, p.name)
   const run = useRunAction(p.context, p.kind, p.namespace, p.name)
-  const [msg, setMsg] = useState<{ ok: boolean; text: string; pending?: boolean } | null>(null)
+  const [msg, setMsg] = useState<Outcome | null>(null)
   const shown = useMemo(() => (actions.data ?? []).filter((o) => o.action.type !== 'edit' && o.action.type !== 'apply'), [actions.data])
 
   /** Asks what it must (replicas; a confirmation for what cannot be undone), then submits. */

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useState } from 'react'
 import { Link } from 'react-router'
+import { outcomeOf, type Outcome } from '../actions/outcome'
 import { errorMessage } from '../../api/error'
 import { useDryRun, useObjectYaml, useRunAction } from './useResources'
 
@@ -12,7 +13,7 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
   const dryRun_ = useDryRun(context)
   const [mode, setMode] = useState<'view' | 'edit' | 'diff'>('view')
   const [draft, setDraft] = useState<string | null>(null)
-  const [result, setResult] = useState<{ ok: boolean; text: string; pending?: boolean } | null>(null)
+  const [result, setResult] = useState<Outcome | null>(null)
 
   if (live.isLoading) return <p>Loading YAML…</p>
   if (live.error) return <p className="error">{errorMessage(live.error)}</p>
@@ -27,17 +28,13 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
         return
       }
       const r = await run.mutateAsync({ type: 'apply', yaml: text })
+      setResult(outcomeOf(r))
       if (r.state === 'applied') {
-        setResult({ ok: true, text: `Applied: ${r.outcome.summary}` })
         setDraft(null)
         setMode('view')
         // The sidecar reads from its watch cache, which hears of the change a moment later.
         const before = live.data
         for (let i = 0; i < 10 && (await live.refetch()).data === before; i++) await new Promise((res) => setTimeout(res, 300))
-      } else if (r.state === 'pending_approval') {
-        setResult({ ok: true, text: `Waiting for approval (${r.approval_id}): ${r.reason}`, pending: true })
-      } else {
-        setResult({ ok: false, text: `${r.state === 'refused' ? 'Refused' : 'Failed'}: ${r.reason}` })
       }
     } catch (e) {
       setResult({ ok: false, text: errorMessage(e) })
