@@ -150,7 +150,7 @@ pub async fn status(State(s): State<AppState>) -> Json<AiStatus> {
     let mut status = s.ai.status().await;
     status.safety = SafetyStatus {
         autonomy_level: s.gate.autonomy_level(),
-        pinned_by: s.pinned.get("ai.safety_policy.autonomy_level").cloned(),
+        pinned_by: s.pinned.get(crate::config::load::AUTONOMY_LEVEL).cloned(),
     };
     Json(status)
 }

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Json, Path, Query};
-use crate::config::load::{USER_SETTABLE, check_user_value};
+use crate::config::load::{AUTONOMY_LEVEL, USER_SETTABLE, check_user_value};
 use crate::store::{AuditPage, AuditRecord, Setting};
 
 #[derive(Serialize, ToSchema)]
@@ -83,8 +83,6 @@ pub async fn put(
     }
     Ok(Json(saved))
 }
-
-const AUTONOMY_LEVEL: &str = "ai.safety_policy.autonomy_level";
 
 #[derive(Deserialize, IntoParams)]
 pub struct Page {

@@ -28,15 +28,13 @@ pub enum Source {
     Stored,
 }
 
+/// The one UI-settable key that applies while running (the safety gate's level).
+pub const AUTONOMY_LEVEL: &str = "ai.safety_policy.autonomy_level";
+
 /// Keys a person may set from the UI (Settings, the first-launch wizard). Stored in the settings
 /// table, they apply over the defaults and the config files; a value from the environment or a
 /// flag is what an operator pinned, and stays.
-pub const USER_SETTABLE: &[&str] = &[
-    "ai.safety_policy.autonomy_level",
-    "ai.llm.provider",
-    "ai.llm.model",
-    "ai.llm.endpoint",
-];
+pub const USER_SETTABLE: &[&str] = &[AUTONOMY_LEVEL, "ai.llm.provider", "ai.llm.model", "ai.llm.endpoint"];
 
 /// Who pinned `key` so that the UI may not change it (an environment variable or a flag), if anyone.
 pub fn pinned_by(values: &[Resolved], key: &str) -> Option<String> {

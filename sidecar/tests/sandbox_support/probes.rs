@@ -424,6 +424,18 @@ pub fn write_probes(kc: &Path) -> Vec<(&'static str, String)> {
 }
 
 /// kube-rs calls: paged list with a label selector, get errors, watch, access review, eviction.
+/// The name of the first pod `selector` matches ("" when none does, which the probe then reports).
+async fn first_pod(pods: &Api<Pod>, selector: &str) -> String {
+    pods.list(&ListParams::default().labels(selector))
+        .await
+        .unwrap_or_else(|e| panic!("list pods {selector}: {e}"))
+        .items
+        .into_iter()
+        .next()
+        .and_then(|p| p.metadata.name)
+        .unwrap_or_default()
+}
+
 pub async fn kube_probes(kc: &Path) -> Vec<(&'static str, String)> {
     let client = kube_client(kc).await;
     let mut out = Vec::new();
@@ -517,15 +529,7 @@ pub async fn kube_probes(kc: &Path) -> Vec<(&'static str, String)> {
 
     // kube-rs sends a delete's dryRun in the body (DeleteOptions), not in the query: the safety
     // gate's dry run before a pod deletion must leave the pod where it is.
-    let frontend = shop
-        .list(&ListParams::default().labels("app=frontend"))
-        .await
-        .expect("list frontend")
-        .items
-        .into_iter()
-        .next()
-        .and_then(|p| p.metadata.name)
-        .unwrap_or_default();
+    let frontend = first_pod(&shop, "app=frontend").await;
     let dry = DeleteParams {
         dry_run: true,
         ..DeleteParams::default()
@@ -542,15 +546,7 @@ pub async fn kube_probes(kc: &Path) -> Vec<(&'static str, String)> {
     ));
 
     let payments: Api<Pod> = Api::namespaced(client, "payments");
-    let victim = payments
-        .list(&ListParams::default().labels("app=payments-api"))
-        .await
-        .expect("list payments")
-        .items
-        .into_iter()
-        .next()
-        .and_then(|p| p.metadata.name)
-        .unwrap_or_default();
+    let victim = first_pod(&payments, "app=payments-api").await;
     let evicted = match payments.evict(&victim, &EvictParams::default()).await {
         Err(kube::Error::Api(e)) => format!("{} {} {}", e.code, e.reason, e.message),
         other => format!("{:?}", other.map(|_| "evicted")),
