@@ -108,7 +108,7 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
         .with_clusters(clusters)
         .with_pinned(&values);
     // Insights: the analyzers rerun on what the watch caches see change.
-    crate::ai::insights::spawn(state.clusters.clone(), store.clone());
+    crate::ai::insights::spawn(state.clusters.clone(), store.clone(), state.notices.clone());
     // Similar incidents: embeddings from the provider when it has them, and the past
     // investigations indexed again (the memory index starts empty).
     let index = state.ai.engine.clone();

@@ -373,6 +373,26 @@ test('a pod deletion waits for approval and runs once approved on the Approvals 
   await new App(page).nav('Approvals').waitFor()
 })
 
+test('a change another client parks for approval appears on the open Approvals page and leaves when it is rejected', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  const ctx = encodeURIComponent(sandboxContext)
+  await new App(page).nav(/^Approvals/).click()
+  await page.waitForURL(/#\/approvals$/)
+  await page.getByRole('heading', { name: 'Approvals' }).waitFor()
+  const pod = (await podsOf(s)).find((p) => p.name.startsWith('frontend-') && p.status === 'Running')
+  await expect(pod, 'the sandbox runs a frontend pod')
+  // Another client of the same sidecar (the AI, a teammate's browser): here, the API directly.
+  const asked = await s.api('POST', `/api/v1/clusters/${ctx}/actions`, { kind: 'Pod', namespace: pod.namespace, name: pod.name, action: { type: 'delete_pod' } })
+  await expect(asked.body?.state === 'pending_approval', `the deletion waits: ${JSON.stringify(asked.body)}`)
+  // No reload and no timer: the sidecar's approvals topic tells the page (well within the wait).
+  const row = page.getByTestId('approval-row').filter({ hasText: pod.name })
+  await row.waitFor({ timeout: 8_000 })
+  await shot('announced')
+  const rejected = await s.api('POST', `/api/v1/approvals/${asked.body.approval_id}/reject`, { reason: 'kept for the other tests' })
+  await expect(rejected.status === 200, `rejected: ${JSON.stringify(rejected.body)}`)
+  await row.waitFor({ state: 'detached', timeout: 8_000 })
+})
+
 test('the audit log lists a refused drain and an applied scale with their decisions and targets', async ({ page, shot }) => {
   const s = await openSandbox(page)
   const ctx = encodeURIComponent(sandboxContext)

@@ -30,6 +30,7 @@ use super::mask;
 use super::snapshot::Snapshot;
 use crate::cluster::cache::{Delta, DeltaType, Stores, now};
 use crate::cluster::{ClusterManager, Connection};
+use crate::notices::{Notice, Notices};
 use crate::store::Store;
 use crate::store::ai::InsightRow;
 use crate::telemetry::metrics;
@@ -54,7 +55,8 @@ pub enum Key {
 
 /// Starts the scanner: one task per connected context, started as contexts connect and ended
 /// when they disconnect.
-pub fn spawn(clusters: Arc<ClusterManager>, store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+/// Each scan that changes what a context's insights say is announced on `notices`.
+pub fn spawn(clusters: Arc<ClusterManager>, store: Arc<dyn Store>, notices: Notices) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut watched: HashMap<String, Weak<Connection>> = HashMap::new();
         loop {
@@ -65,7 +67,7 @@ pub fn spawn(clusters: Arc<ClusterManager>, store: Arc<dyn Store>) -> tokio::tas
                     .is_some_and(|w| Arc::ptr_eq(&w, &conn));
                 if !same {
                     watched.insert(conn.context.clone(), Arc::downgrade(&conn));
-                    tokio::spawn(watch(Arc::downgrade(&conn), store.clone()));
+                    tokio::spawn(watch(Arc::downgrade(&conn), store.clone(), notices.clone()));
                 }
             }
             watched.retain(|_, w| w.strong_count() > 0);
@@ -127,7 +129,7 @@ async fn everything(conn: &Connection, store: &dyn Store) -> BTreeSet<Key> {
 
 /// One context: a full scan once its caches are synced, then a scan of what each batch of
 /// changes touched, until the connection goes away.
-async fn watch(conn: Weak<Connection>, store: Arc<dyn Store>) {
+async fn watch(conn: Weak<Connection>, store: Arc<dyn Store>, notices: Notices) {
     let Some(c) = conn.upgrade() else { return };
     let context = c.context.clone();
     let mut rx = c.cache.deltas.subscribe();
@@ -136,7 +138,7 @@ async fn watch(conn: Weak<Connection>, store: Arc<dyn Store>) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let keys = everything(&c, &*store).await;
-    scan(&c, &*store, keys).await;
+    announce(&notices, &c.context, scan(&c, &*store, keys).await);
     drop(c);
     tracing::debug!(context = %context, "insights: first scan done; following changes");
     loop {
@@ -164,14 +166,24 @@ async fn watch(conn: Weak<Connection>, store: Arc<dyn Store>) {
         if all {
             dirty = everything(&c, &*store).await;
         }
-        scan(&c, &*store, dirty).await;
+        announce(&notices, &c.context, scan(&c, &*store, dirty).await);
+    }
+}
+
+fn announce(notices: &Notices, context: &str, changed: bool) {
+    if changed {
+        notices.send(Notice::Insights {
+            context: context.to_string(),
+        });
     }
 }
 
 /// Analyzes each scope from the cache, stores what it found and resolves what it no longer
-/// finds there.
-pub async fn scan(conn: &Connection, store: &dyn Store, keys: BTreeSet<Key>) {
+/// finds there. True when that changed what the context's insights say (not merely when they
+/// were last seen).
+pub async fn scan(conn: &Connection, store: &dyn Store, keys: BTreeSet<Key>) -> bool {
     let source = CacheSource { conn };
+    let mut changed = false;
     for key in keys {
         let started = Instant::now();
         let (namespace, scope) = match &key {
@@ -193,17 +205,22 @@ pub async fn scan(conn: &Connection, store: &dyn Store, keys: BTreeSet<Key>) {
         let found = insights(&conn.context, &snapshot, namespace, &at);
         let seen: Vec<String> = found.keys().cloned().collect();
         for row in found.values() {
-            if let Err(e) = store.upsert_insight(row).await {
-                tracing::warn!(error = %e, "cannot store an insight");
+            match store.upsert_insight(row).await {
+                Ok(new) => changed |= new,
+                Err(e) => tracing::warn!(error = %e, "cannot store an insight"),
             }
         }
         match store.resolve_insights_in(&conn.context, namespace, &seen, &at).await {
-            Ok(n) if n > 0 => tracing::info!(context = %conn.context, scope = ?key, resolved = n, "insights resolved"),
+            Ok(n) if n > 0 => {
+                changed = true;
+                tracing::info!(context = %conn.context, scope = ?key, resolved = n, "insights resolved");
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot resolve insights"),
         }
         metrics::AI_INSIGHT_DURATION.observe(started.elapsed().as_secs_f64());
     }
+    changed
 }
 
 /// The object an insight is about: a pod's (or ReplicaSet's) workload when it has one, so that

@@ -54,6 +54,8 @@ pub struct AppState {
     /// The one safety gate every mutation passes.
     pub gate: Arc<Gate>,
     pub tickets: Arc<ws::Tickets>,
+    /// Approvals and insights that changed, for the WebSocket's `approvals` and `insights` topics.
+    pub notices: crate::notices::Notices,
     /// UI-settable keys an operator pinned (key → the environment variable or flag that sets it):
     /// the UI may not change them.
     pub pinned: Arc<std::collections::BTreeMap<String, String>>,
@@ -76,10 +78,12 @@ impl AppState {
         };
         let clusters = Arc::new(ClusterManager::empty(store.clone()));
         let gate = Arc::new(Gate::new(&config.ai.safety_policy));
+        let notices = crate::notices::Notices::default();
         let actions = Actions {
             gate: gate.clone(),
             store: store.clone(),
             clusters: clusters.clone(),
+            notices: notices.clone(),
         };
         let ai = crate::ai::service::Ai::from_config(&config, store.clone(), actions);
         AppState {
@@ -91,6 +95,7 @@ impl AppState {
             clusters,
             gate,
             tickets: Arc::default(),
+            notices,
             pinned: Arc::default(),
         }
     }
@@ -120,6 +125,7 @@ impl AppState {
             gate: self.gate.clone(),
             store: self.store.clone(),
             clusters: self.clusters.clone(),
+            notices: self.notices.clone(),
         }
     }
 }

@@ -16,8 +16,15 @@
 //!   (it missed more than is kept, or the cache relisted), `{"type":"error","message"}`,
 //!   `{"type":"pong"}`; for `investigations`: `{"type":"investigation","id","progress":{"investigation_id",
 //!   "state","detail","at"}}` at every state change and step (GET the investigation for the rest), and
-//!   `{"type":"resync","id","reason"}` when the client fell behind. WebSocket pings every `server.ws_ping_interval`; a client silent for
-//!   three intervals is dropped.
+//!   `{"type":"resync","id","reason"}` when the client fell behind.
+//! - `{"type":"approvals","id":"s3"}` follows changes parked for approval and their decisions:
+//!   `{"type":"approval","id","change":{"topic":"approval","approval_id","action_id","state"}}` (`requested`,
+//!   `approved`, `rejected`); `{"type":"insights","id":"s4","context":"c"}` (`context` optional)
+//!   says when a context's insights changed: `{"type":"insights_changed","id","context"}`. Both
+//!   say what changed, not the data (GET it), and send `{"type":"resync","id","reason"}` when the
+//!   client fell behind.
+//!
+//! WebSocket pings every `server.ws_ping_interval`; a client silent for three intervals is dropped.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -35,6 +42,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::error::{ApiError, Json};
 use crate::cluster::cache::{Delta, DeltaType};
+use crate::notices::Notice;
 use crate::telemetry::metrics;
 
 const TICKET_TTL: Duration = Duration::from_secs(30);
@@ -145,6 +153,15 @@ enum ClientMessage {
         id: String,
         investigation_id: Option<String>,
     },
+    /// Follow approvals requested and decided.
+    Approvals {
+        id: String,
+    },
+    /// Follow when insights change (of one context, or of every one when `context` is absent).
+    Insights {
+        id: String,
+        context: Option<String>,
+    },
     Ping,
 }
 
@@ -170,8 +187,8 @@ enum Outgoing {
     Resync(String, String),
     /// Log lines (or the end of the log, with why) for a `logs` subscription.
     Log(String, Vec<String>, Option<String>),
-    /// A message for an `investigations` subscription, ready to send.
-    Investigation(serde_json::Value),
+    /// A message for an `investigations`, `approvals` or `insights` subscription, ready to send.
+    Ready(serde_json::Value),
 }
 
 type Subs = Arc<RwLock<Vec<Subscription>>>;
@@ -217,7 +234,7 @@ async fn serve(mut socket: WebSocket, state: AppState, ping_every: Duration) {
                         };
                         if socket.send(Message::Text(m.to_string().into())).await.is_err() { break; }
                     }
-                    Outgoing::Investigation(m) => {
+                    Outgoing::Ready(m) => {
                         if socket.send(Message::Text(m.to_string().into())).await.is_err() { break; }
                     }
                     Outgoing::Resync(ctx, reason) => {
@@ -276,7 +293,7 @@ async fn handle(
         ClientMessage::Ping => vec![json!({"type": "pong"})],
         ClientMessage::Unsubscribe { id } => {
             subs.write().expect("subs lock").retain(|s| s.id != id);
-            for key in [format!("logs:{id}"), format!("investigations:{id}")] {
+            for key in [format!("logs:{id}"), format!("topic:{id}")] {
                 if let Some(f) = forwarders.remove(&key) {
                     f.abort();
                 }
@@ -286,12 +303,27 @@ async fn handle(
         ClientMessage::Investigations { id, investigation_id } => {
             let rx = state.ai.engine.subscribe();
             let task = tokio::spawn(forward_progress(id.clone(), investigation_id.clone(), rx, tx.clone()));
-            if let Some(old) = forwarders.insert(format!("investigations:{id}"), task.abort_handle()) {
+            if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
                 old.abort();
             }
             vec![
                 json!({"type": "subscribed", "id": id, "investigations": investigation_id.unwrap_or_else(|| "*".into())}),
             ]
+        }
+        ClientMessage::Approvals { id } => {
+            let task = tokio::spawn(forward_notices(id.clone(), None, state.notices.subscribe(), tx.clone()));
+            if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
+                old.abort();
+            }
+            vec![json!({"type": "subscribed", "id": id, "approvals": "*"})]
+        }
+        ClientMessage::Insights { id, context } => {
+            let rx = state.notices.subscribe();
+            let task = tokio::spawn(forward_notices(id.clone(), Some(context.clone()), rx, tx.clone()));
+            if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
+                old.abort();
+            }
+            vec![json!({"type": "subscribed", "id": id, "insights": context.unwrap_or_else(|| "*".into())})]
         }
         ClientMessage::Logs {
             id,
@@ -439,7 +471,34 @@ async fn forward_progress(
                 "reason": format!("the client fell {n} progress events behind; GET the investigations again")}),
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        if tx.send(Outgoing::Investigation(m)).await.is_err() {
+        if tx.send(Outgoing::Ready(m)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Notices for one `approvals` subscription (`insights` None) or one `insights` subscription
+/// (`Some(context)`, `Some(None)` for every context).
+async fn forward_notices(
+    id: String,
+    insights: Option<Option<String>>,
+    mut rx: broadcast::Receiver<Notice>,
+    tx: mpsc::Sender<Outgoing>,
+) {
+    loop {
+        let m = match (rx.recv().await, &insights) {
+            (Ok(change @ Notice::Approval { .. }), None) => {
+                serde_json::json!({"type": "approval", "id": id, "change": change})
+            }
+            (Ok(Notice::Insights { context }), Some(only)) if only.as_ref().is_none_or(|c| *c == context) => {
+                serde_json::json!({"type": "insights_changed", "id": id, "context": context})
+            }
+            (Ok(_), _) => continue,
+            (Err(broadcast::error::RecvError::Lagged(n)), _) => serde_json::json!({"type": "resync", "id": id,
+                "reason": format!("the client fell {n} notices behind; read the list again")}),
+            (Err(broadcast::error::RecvError::Closed), _) => return,
+        };
+        if tx.send(Outgoing::Ready(m)).await.is_err() {
             return;
         }
     }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::{Actor, AiProposal, Decision, Gate, Target, risk};
 use crate::cluster::ClusterManager;
 use crate::cluster::ops::{self, Action, Outcome};
+use crate::notices::{ApprovalState, Notice, Notices};
 use crate::store::{ActionRecord, NewAuditRecord, Store, StoreError};
 
 /// What happened to a submitted action.
@@ -53,6 +54,8 @@ pub struct Actions {
     pub gate: Arc<Gate>,
     pub store: Arc<dyn Store>,
     pub clusters: Arc<ClusterManager>,
+    /// Where approvals requested and decided are announced (the UI's Approvals list).
+    pub notices: Notices,
 }
 
 fn now() -> String {
@@ -194,6 +197,8 @@ impl Actions {
                     request_id,
                 )
                 .await;
+                // After the audit record, so a client that re-reads on the notice finds both.
+                self.announce(&approval_id, &record.id, ApprovalState::Requested);
                 Ok(Submitted::PendingApproval {
                     action_id: record.id,
                     approval_id,
@@ -282,6 +287,7 @@ impl Actions {
         if !self.store.decide_approval(approval_id, "approved", by, None).await? {
             return Err(ActionError::AlreadyDecided(approval_id.into()));
         }
+        self.announce(approval_id, &record.id, ApprovalState::Approved);
         let target = Target {
             context: record.context.clone(),
             kind: record.kind.clone(),
@@ -343,8 +349,17 @@ impl Actions {
             request_id,
         )
         .await;
+        self.announce(approval_id, &record.id, ApprovalState::Rejected);
         record.state = "rejected".into();
         Ok(record)
+    }
+
+    fn announce(&self, approval_id: &str, action_id: &str, state: ApprovalState) {
+        self.notices.send(Notice::Approval {
+            approval_id: approval_id.into(),
+            action_id: action_id.into(),
+            state,
+        });
     }
 
     async fn pending(&self, approval_id: &str) -> Result<(ActionRecord, Action), ActionError> {

@@ -107,8 +107,10 @@ pub trait AiStore: Send + Sync {
         filter: &InvestigationFilter,
     ) -> Result<(Vec<InvestigationRow>, u64), StoreError>;
 
-    /// Inserts a new insight or refreshes `last_seen` (and reopens it) by fingerprint.
-    async fn upsert_insight(&self, row: &InsightRow) -> Result<(), StoreError>;
+    /// Inserts a new insight or refreshes `last_seen` (and reopens it) by fingerprint. True when
+    /// a reader would see a difference other than `last_seen`: the insight is new, reopened, or
+    /// says something else (summary, severity, evidence).
+    async fn upsert_insight(&self, row: &InsightRow) -> Result<bool, StoreError>;
     /// Marks open insights of `context` not in `seen` as resolved at `at`.
     async fn resolve_insights_except(&self, context: &str, seen: &[String], at: &str) -> Result<u64, StoreError>;
     /// The same, limited to the insights about objects in `namespace` (None: cluster-scoped

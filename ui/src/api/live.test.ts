@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { dispatch, subscribe } from './live'
+import { dispatch, followTopic, subscribe } from './live'
 
 vi.mock('./transport', () => ({ openSocket: () => new Promise(() => {}) }))
 
@@ -31,5 +31,46 @@ describe('live deltas', () => {
     dispatch(JSON.stringify({ type: 'resync', context: 'c1', kind: '*' }))
     expect(resync).toHaveBeenCalledTimes(3)
     off.forEach((f) => f())
+  })
+})
+
+describe('live topics', () => {
+  it('routes a topic message to its followers only, and tells them to read again when they fell behind', () => {
+    const approvals = vi.fn()
+    const approvalsResync = vi.fn()
+    const shop = vi.fn()
+    const other = vi.fn()
+    const noop = () => {}
+    const off = [
+      followTopic({ type: 'approvals' }, approvals, approvalsResync),
+      followTopic({ type: 'insights', context: 'shop' }, shop, noop),
+      followTopic({ type: 'insights', context: 'other' }, other, noop),
+    ]
+    const change = { type: 'approval', id: 'topic:approvals:*', change: { approval_id: 'apr-1', state: 'requested' } }
+    dispatch(JSON.stringify(change))
+    expect(approvals).toHaveBeenCalledWith(change)
+    dispatch(JSON.stringify({ type: 'insights_changed', id: 'topic:insights:shop', context: 'shop' }))
+    expect(shop).toHaveBeenCalledTimes(1)
+    expect(other).not.toHaveBeenCalled()
+    dispatch(JSON.stringify({ type: 'resync', id: 'topic:approvals:*', reason: 'fell behind' }))
+    expect(approvalsResync).toHaveBeenCalledTimes(1)
+    expect(approvals).toHaveBeenCalledTimes(1)
+    off.forEach((f) => f())
+    dispatch(JSON.stringify(change))
+    expect(approvals).toHaveBeenCalledTimes(1)
+  })
+
+  it('shares one subscription between followers of the same topic and keeps it until the last stops', () => {
+    const a = vi.fn()
+    const b = vi.fn()
+    const offA = followTopic({ type: 'investigations', investigation_id: 'inv-1' }, a, () => {})
+    const offB = followTopic({ type: 'investigations', investigation_id: 'inv-1' }, b, () => {})
+    const step = { type: 'investigation', id: 'topic:investigations:inv-1', progress: { investigation_id: 'inv-1', state: 'gathering' } }
+    dispatch(JSON.stringify(step))
+    expect([a.mock.calls.length, b.mock.calls.length]).toEqual([1, 1])
+    offA()
+    dispatch(JSON.stringify(step))
+    expect([a.mock.calls.length, b.mock.calls.length]).toEqual([1, 2])
+    offB()
   })
 })

@@ -1,8 +1,9 @@
 /**
  * One WebSocket for every live view (Headlamp's multiplexer idea): views subscribe to
- * (context, kind, namespace) and receive ADDED / MODIFIED / DELETED deltas; the socket is opened
- * while anything is subscribed, re-subscribes after a reconnect (with backoff), and tells each
- * subscriber to resync, since deltas may have been missed meanwhile.
+ * (context, kind, namespace) and receive ADDED / MODIFIED / DELETED deltas; lists the sidecar
+ * keeps (investigations, approvals, insights) follow a topic that says when they changed. The
+ * socket is opened while anything is subscribed, re-subscribes after a reconnect (with backoff),
+ * and tells each subscriber to resync, since changes may have been missed meanwhile.
  */
 import { openSocket } from './transport'
 
@@ -28,7 +29,28 @@ interface Sub extends Subscription {
   onResync: () => void
 }
 
-type Listener = (msg: Record<string, unknown>) => void
+type Message = Record<string, unknown>
+
+/**
+ * A sidecar topic: an investigation's progress (or every investigation's), approvals requested
+ * and decided, a context's insights changed (or any context's). Its messages say what changed,
+ * not the data: the subscriber reads that again.
+ */
+export type Topic =
+  | { type: 'investigations'; investigation_id?: string }
+  | { type: 'approvals' }
+  | { type: 'insights'; context?: string }
+
+interface TopicListener {
+  onMessage: (m: Message) => void
+  onResync: () => void
+}
+
+interface TopicSub {
+  /** The subscribe message, with the subscription id its messages carry. */
+  msg: Topic & { id: string }
+  listeners: Set<TopicListener>
+}
 
 /** What to follow: a pod's container log, starting with its last `tail` lines. */
 export interface LogFollow {
@@ -51,7 +73,8 @@ interface LogSub extends LogFollow {
 const subs = new Map<string, Set<Sub>>()
 const logSubs = new Map<string, LogSub>()
 let logSeq = 0
-const messageListeners = new Set<Listener>()
+/** By subscription id: listeners of the same topic share one subscription. */
+const topics = new Map<string, TopicSub>()
 let socket: WebSocket | null = null
 let opening = false
 let retry = 0
@@ -67,7 +90,7 @@ function subscribeMsg(s: Subscription) {
   return { type: 'subscribe', id: keyOf(s), context: s.context, kind: s.kind, namespace: s.namespace || undefined }
 }
 
-const idle = () => subs.size === 0 && logSubs.size === 0 && messageListeners.size === 0
+const idle = () => subs.size === 0 && logSubs.size === 0 && topics.size === 0
 
 function logsMsg(l: LogSub) {
   return { type: 'logs', id: l.id, context: l.context, namespace: l.namespace, pod: l.pod, container: l.container || undefined, tail: l.tail }
@@ -90,6 +113,10 @@ async function ensureSocket() {
       for (const l of logSubs.values()) {
         if (wasRetry) l.onRestart()
         send(logsMsg(l))
+      }
+      for (const t of topics.values()) {
+        send(t.msg)
+        if (wasRetry) t.listeners.forEach((l) => l.onResync())
       }
     }
     ws.onmessage = (ev) => dispatch(String(ev.data))
@@ -116,17 +143,22 @@ function scheduleReconnect() {
 
 /**
  * Routes one server message: `{"type":"deltas","context","events":[{seq,kind,type,namespace,name,row}]}`
- * (batched by the sidecar over at most 100 ms), `{"type":"resync","context","kind"}`, or anything
- * else (investigation progress...) for the message listeners.
+ * (batched by the sidecar over at most 100 ms), `{"type":"resync","context","kind"}`, a log's
+ * lines, or a topic's message (`investigation`, `approval`, `insights_changed`, or its `resync`).
  */
 export function dispatch(raw: string) {
-  let msg: Record<string, unknown>
+  let msg: Message
   try {
-    msg = JSON.parse(raw) as Record<string, unknown>
+    msg = JSON.parse(raw) as Message
   } catch {
     return
   }
-  messageListeners.forEach((l) => l(msg))
+  const topic = typeof msg.id === 'string' ? topics.get(msg.id) : undefined
+  if (topic) {
+    if (msg.type === 'resync' || msg.type === 'error') topic.listeners.forEach((l) => l.onResync())
+    else if (msg.type !== 'subscribed' && msg.type !== 'unsubscribed') topic.listeners.forEach((l) => l.onMessage(msg))
+    return
+  }
   const log = typeof msg.id === 'string' ? logSubs.get(msg.id) : undefined
   if (log) {
     if (msg.type === 'log' && Array.isArray(msg.lines)) log.onLines(msg.lines.map(String))
@@ -207,9 +239,26 @@ export function followLogs(f: LogFollow, onLines: LogSub['onLines'], onEnd: LogS
   }
 }
 
-/** Every message (investigation progress, etc.). */
-export function onMessage(l: Listener): () => void {
-  messageListeners.add(l)
+/**
+ * Follows a topic: `onMessage` for each of its messages, `onResync` when some may have been missed
+ * (the socket reconnected, or this client fell behind). Returns the function that stops following.
+ */
+export function followTopic(topic: Topic, onMessage: TopicListener['onMessage'], onResync: TopicListener['onResync']): () => void {
+  const scope = 'investigation_id' in topic ? topic.investigation_id : 'context' in topic ? topic.context : undefined
+  const id = `topic:${topic.type}:${scope ?? '*'}`
+  const listener: TopicListener = { onMessage, onResync }
+  let t = topics.get(id)
+  if (!t) {
+    t = { msg: { ...topic, id }, listeners: new Set() }
+    topics.set(id, t)
+    send(t.msg)
+  }
+  t.listeners.add(listener)
   void ensureSocket()
-  return () => messageListeners.delete(l)
+  return () => {
+    const current = topics.get(id)
+    if (!current?.listeners.delete(listener) || current.listeners.size > 0) return
+    topics.delete(id)
+    send({ type: 'unsubscribe', id })
+  }
 }

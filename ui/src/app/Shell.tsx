@@ -6,7 +6,6 @@ import { ContextSwitcher } from '../features/clusters/ContextSwitcher'
 import { useClusters } from '../features/clusters/useClusters'
 import { useKinds, BUILTIN_KINDS, type KindDef } from '../features/resources/kinds'
 import { useTheme } from '../features/settings/theme'
-import { useLiveUpdates } from '../features/resources/useLive'
 import { PageCommandsProvider } from '../features/palette/PageCommandsProvider'
 import { usePendingApprovals } from '../features/approvals/useApprovals'
 
@@ -19,7 +18,6 @@ export function Shell() {
   const context = useCurrentContext()
   const kinds = useKinds(context)
   const clusters = useClusters()
-  useLiveUpdates(context)
   const waiting = usePendingApprovals().data?.length ?? 0
   const [palette, setPalette] = useState(false)
   const [chat, setChat] = useState(false)

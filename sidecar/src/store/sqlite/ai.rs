@@ -107,9 +107,20 @@ impl AiStore for SqliteStore {
         .await
     }
 
-    async fn upsert_insight(&self, row: &InsightRow) -> Result<(), StoreError> {
+    async fn upsert_insight(&self, row: &InsightRow) -> Result<bool, StoreError> {
         let row = row.clone();
         self.with("upsert_insight", move |c| {
+            let evidence = row.evidence.to_string();
+            let before: Option<(String, String, String, bool)> = c
+                .query_row(
+                    "SELECT summary, severity, evidence, resolved_at IS NOT NULL FROM insights WHERE fingerprint = ?1",
+                    params![row.fingerprint],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let changed = before.is_none_or(|(summary, severity, was_evidence, resolved)| {
+                resolved || summary != row.summary || severity != row.severity || was_evidence != evidence
+            });
             c.execute(
                 &format!(
                     "INSERT INTO insights ({INSIGHT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)
@@ -126,12 +137,12 @@ impl AiStore for SqliteStore {
                     row.namespace,
                     row.name,
                     row.summary,
-                    row.evidence.to_string(),
+                    evidence,
                     row.first_seen,
                     row.last_seen
                 ],
             )?;
-            Ok(())
+            Ok(changed)
         })
         .await
     }
@@ -380,10 +391,17 @@ mod tests {
             last_seen: "t1".into(),
             resolved_at: None,
         };
-        s.upsert_insight(&i).await.unwrap();
+        assert!(s.upsert_insight(&i).await.unwrap(), "a new insight is a change");
         i.id = "2".into();
         i.last_seen = "t2".into();
-        s.upsert_insight(&i).await.unwrap();
+        assert!(
+            !s.upsert_insight(&i).await.unwrap(),
+            "seen again, saying the same: no change"
+        );
+        i.severity = "warning".into();
+        assert!(s.upsert_insight(&i).await.unwrap(), "a new severity is a change");
+        i.severity = "critical".into();
+        assert!(s.upsert_insight(&i).await.unwrap());
         let open = InsightFilter {
             state: Some("open".into()),
             limit: 10,
@@ -407,7 +425,7 @@ mod tests {
         );
         // Seen again: open again, first_seen kept.
         i.last_seen = "t4".into();
-        s.upsert_insight(&i).await.unwrap();
+        assert!(s.upsert_insight(&i).await.unwrap(), "reopening is a change");
         let again = s.list_insights(&open).await.unwrap().0;
         assert_eq!(
             (again[0].first_seen.as_str(), again[0].resolved_at.as_deref()),

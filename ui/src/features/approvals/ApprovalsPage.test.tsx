@@ -1,7 +1,17 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Topic } from '../../api/live'
 import { renderAt, serveLists } from '../../test/fakeSidecar'
 import ApprovalsPage from './ApprovalsPage'
+
+/** The topics the page follows, and the function that tells its followers a change happened. */
+const followed = vi.hoisted(() => new Map<string, () => void>())
+vi.mock('../../api/live', () => ({
+  followTopic: (topic: Topic, onMessage: (m: Record<string, unknown>) => void) => {
+    followed.set(topic.type, () => onMessage({ type: 'approval' }))
+    return () => followed.delete(topic.type)
+  },
+}))
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -74,6 +84,16 @@ describe('ApprovalsPage', () => {
     fireEvent.click(reject)
     expect((await screen.findByTestId('approval-outcome')).textContent).toContain('Rejected: not during the sale')
     expect(writes()).toEqual([['/api/v1/approvals/apr-1/reject', { reason: 'not during the sale' }]])
+  })
+
+  it('shows a change the AI or another client parks for approval as the sidecar announces it', async () => {
+    const items: unknown[] = []
+    serveLists({}, { '/api/v1/approvals': { items } })
+    renderAt('/approvals', '/approvals', <ApprovalsPage />)
+    expect(await screen.findByText('Nothing is waiting for approval.')).toBeTruthy()
+    items.push(waiting('apr-9', 'delete_pod', 'Pod', 'web-3'))
+    followed.get('approvals')?.()
+    expect((await screen.findAllByTestId('approval-row')).map((r) => r.getAttribute('data-id'))).toEqual(['apr-9'])
   })
 
   it('says so when nothing waits', async () => {

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
+import { useTopic } from '../../api/useTopic'
 import type { components } from '../../api/schema'
 import type { Submitted } from '../../api/types'
 
@@ -8,26 +9,26 @@ type PendingList = components['schemas']['PendingList']
 type ActionRecord = components['schemas']['ActionRecord']
 
 const KEY = ['approvals'] as const
+const AUDIT = ['audit'] as const
 
 /**
  * Changes waiting for a person's approval (`GET /api/v1/approvals`), oldest first: the user's own
  * (delete_pod and the policy's other `require_approval` operations, anything in a protected
- * namespace) and the AI's. No WebSocket message announces a new one, so the list is re-read when
- * something in this app submits a change (`approvalsChanged`), when the window regains focus, and
- * every 15 s for the ones the AI or another client of a shared sidecar adds.
+ * namespace) and the AI's. Re-read when the sidecar announces one requested or decided (the
+ * WebSocket's `approvals` topic: by this app, the AI, or another client of a shared sidecar).
  */
 export function usePendingApprovals() {
+  useTopic({ type: 'approvals' }, [KEY, AUDIT])
   return useQuery({
     queryKey: KEY,
     queryFn: async () => (await request<PendingList>('GET', '/api/v1/approvals')).items,
-    refetchInterval: 15_000,
   })
 }
 
 /** Tells the approvals list (and the audit log) that a change was submitted or decided. */
 export function approvalsChanged(qc: QueryClient) {
   void qc.invalidateQueries({ queryKey: KEY })
-  void qc.invalidateQueries({ queryKey: ['audit'] })
+  void qc.invalidateQueries({ queryKey: AUDIT })
 }
 
 /** Approve (the change runs now, through the safety gate) or reject (with a reason, kept in the audit log). */

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
+import { useTopic } from '../../api/useTopic'
 import type { AiStatus, Investigation, InvestigationList, ObjectRef, ProposedAction, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
 import { approvalsChanged } from '../approvals/useApprovals'
 import { kindPath } from '../resources/kinds'
@@ -12,7 +13,9 @@ export function useAiStatus() {
   return useQuery({ queryKey: ['ai-status'], queryFn: () => request<AiStatus>('GET', '/api/v1/ai/status'), retry: false })
 }
 
+/** The history; re-read as any investigation moves on (WebSocket `investigations` topic). */
 export function useInvestigations(filter: { state?: string; namespace?: string } = {}) {
+  useTopic({ type: 'investigations' }, [['investigations']])
   return useQuery({
     queryKey: ['investigations', filter],
     queryFn: () => request<InvestigationList>('GET', '/api/v1/ai/investigations', { query: { limit: 200, ...filter } }),
@@ -20,14 +23,17 @@ export function useInvestigations(filter: { state?: string; namespace?: string }
   })
 }
 
-/** One investigation; refreshed while it runs. */
+/** One investigation; re-read at each step while it runs (WebSocket `investigations` topic). */
 export function useInvestigation(id: string | undefined) {
-  return useQuery({
+  const running = useQuery({
     queryKey: ['investigation', id],
     enabled: !!id,
     queryFn: () => request<Investigation>('GET', `/api/v1/ai/investigations/${encodeURIComponent(id ?? '')}`),
-    refetchInterval: (q) => (q.state.data && ACTIVE.has(q.state.data.state) ? 1000 : false),
   })
+  // Followed until it ends (and from the start, so no step falls before the first read).
+  const ended = running.data !== undefined && !ACTIVE.has(running.data.state)
+  useTopic(id && !ended ? { type: 'investigations', investigation_id: id } : undefined, [['investigation', id]])
+  return running
 }
 
 export function useStartInvestigation() {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { renderAt, serveLists, type KindList } from '../../test/fakeSidecar'
 import Overview from './Overview'
 
-vi.mock('../../api/live', () => ({ subscribe: () => () => {} }))
+vi.mock('../../api/live', () => ({ subscribe: () => () => {}, followTopic: () => () => {} }))
 
 afterEach(() => vi.unstubAllGlobals())
 

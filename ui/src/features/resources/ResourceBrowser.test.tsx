@@ -6,7 +6,7 @@ import { renderAt, serveLists as serve } from '../../test/fakeSidecar'
 import ResourceBrowser from './ResourceBrowser'
 
 // Live deltas are LogsTab's and live.ts's tests; here the list's first answer is what matters.
-vi.mock('../../api/live', () => ({ subscribe: () => () => {} }))
+vi.mock('../../api/live', () => ({ subscribe: () => () => {}, followTopic: () => () => {} }))
 
 afterEach(() => vi.unstubAllGlobals())
 
