@@ -274,6 +274,24 @@ test('the insights list shows what the analyzers found in the sandbox, linked to
   await page.waitForURL(/resources\/deployments\/shop\/checkout/)
 })
 
+test('the topology keeps each namespace together, filters to one and clicks through to an object', async ({ page, shot }) => {
+  const s = await openSandbox(page)
+  await page.goto(`${s.url}/#/c/${encodeURIComponent(sandboxContext)}/topology`)
+  const groups = page.getByTestId('topology-namespace')
+  await groups.first().waitFor()
+  const shown = await groups.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-namespace')))
+  await expect(['payments', 'shop'].every((ns) => shown.includes(ns)), `one box per namespace: ${shown}`)
+  await shot('all-namespaces')
+  await page.getByLabel('Namespace').selectOption('shop')
+  await groups.first().waitFor({ state: 'detached' })
+  const frontend = page.getByRole('link', { name: /^Deployment frontend, / })
+  await frontend.waitFor()
+  await expect((await page.getByRole('link', { name: /^Deployment fraud-check, / }).count()) === 0, 'another namespace is filtered out')
+  await shot('shop')
+  await frontend.click()
+  await page.waitForURL(/resources\/deployments\/shop\/frontend/)
+})
+
 test('an investigation names its root cause', async ({ page, shot }) => {
   const s = await openSandbox(page)
   const crashing = (await podsOf(s)).find((p) => BAD.test(String(p.status)))

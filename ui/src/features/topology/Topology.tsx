@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from 'react'
 import { useNavigate, useParams, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { kindPath } from '../resources/kinds'
+import { useNamespaces } from '../resources/useResources'
 import { layout, NODE_H, NODE_W } from './layout'
 import { useTopology } from './useTopology'
 
@@ -17,6 +18,7 @@ export default function Topology() {
   const depth = Number(params.get('depth') ?? DEFAULT_DEPTH) || DEFAULT_DEPTH
   // The root is applied on Enter: every keystroke of "Deployment/shop/web" is not a query.
   const [rootDraft, setRootDraft] = useState(root)
+  const namespaces = useNamespaces(context)
   const topo = useTopology(context, { namespace: namespace || undefined, root: root || undefined, depth: root ? depth : undefined })
   const placed = useMemo(() => (topo.data ? layout(topo.data.nodes, topo.data.edges) : null), [topo.data])
   const [view, setView] = useState({ x: 0, y: 0, k: 1 })
@@ -29,7 +31,16 @@ export default function Topology() {
         <h1>Topology</h1>
         <div className="row">
           <label>
-            Namespace <input value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))} />
+            Namespace{' '}
+            <select value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))}>
+              <option value="">All namespaces</option>
+              {/* A namespace given in the URL is offered even before (or without) the list. */}
+              {[...new Set([...(namespaces.data ?? []), ...(namespace ? [namespace] : [])])].sort().map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
           </label>
           <form
             onSubmit={(e) => {
@@ -100,6 +111,14 @@ export default function Topology() {
             </marker>
           </defs>
           <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
+            {placed.groups.map((grp) => (
+              <g key={grp.namespace} className="tgroup" data-testid="topology-namespace" data-namespace={grp.namespace}>
+                <rect x={grp.x} y={grp.y} width={grp.width} height={grp.height} rx={8} />
+                <text x={grp.x + 8} y={grp.y + 13}>
+                  {grp.namespace}
+                </text>
+              </g>
+            ))}
             {placed.edges.map((e, i) => (
               <polyline key={i} className="edge" markerEnd="url(#arrow)" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')}>
                 <title>{e.type}</title>
