@@ -4,6 +4,7 @@ import { errorMessage } from '../../api/error'
 import { useCurrentContext } from '../../app/useCurrentContext'
 import { exportInvestigations, isActive, useInvestigations, useStartInvestigation } from './useInvestigations'
 import { Time } from '../../app/Time'
+import { useNamespaces } from '../resources/useResources'
 
 const STATES = ['', 'queued', 'gathering', 'analyzing', 'reasoning', 'concluded', 'failed', 'timed_out', 'cancelled']
 
@@ -18,6 +19,7 @@ export default function InvestigationsPage() {
   const state = params.get('state') ?? ''
   const namespace = params.get('namespace') ?? ''
   const list = useInvestigations({ state: state || undefined, namespace: namespace || undefined })
+  const namespaces = useNamespaces(useCurrentContext())
   const [exportMsg, setExportMsg] = useState<string | null>(null)
 
   async function doExport() {
@@ -55,7 +57,15 @@ export default function InvestigationsPage() {
           </select>
         </label>
         <label>
-          Namespace <input value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))} />
+          Namespace{' '}
+          <select value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))}>
+            <option value="">any</option>
+            {withChosen(namespaces.data, namespace).map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
         </label>
       </div>
       {list.error ? (
@@ -99,21 +109,30 @@ export default function InvestigationsPage() {
   )
 }
 
+/** The namespaces to offer, with the chosen one even when the list lacks it (not listed yet, or not visible). */
+function withChosen(names: string[] | undefined, chosen: string): string[] {
+  return [...new Set([...(names ?? []), ...(chosen ? [chosen] : [])])].sort()
+}
+
 function StartForm({ defaultScope }: { defaultScope: 'cluster' | 'namespace' }) {
   const context = useCurrentContext()
+  const namespaces = useNamespaces(context)
   const start = useStartInvestigation()
   const navigate = useNavigate()
   const [scope, setScope] = useState<'cluster' | 'namespace'>(defaultScope)
   const [ns, setNs] = useState('')
   const [question, setQuestion] = useState('')
   if (!context) return <p className="muted">Pick a context to start an investigation.</p>
+  // A namespace investigation needs its namespace: never the whole cluster by omission.
+  const ready = scope === 'cluster' || ns !== ''
   return (
     <form
       className="card row"
       onSubmit={async (e) => {
         e.preventDefault()
+        if (!ready) return
         const r = await start
-          .mutateAsync({ context, target: scope === 'namespace' && ns ? { namespace: ns } : undefined, question: question || undefined })
+          .mutateAsync({ context, target: scope === 'namespace' ? { namespace: ns } : undefined, question: question || undefined })
           .catch(() => null)
         if (r) navigate(`/investigations/${encodeURIComponent(r.investigation_id)}`)
       }}
@@ -126,14 +145,21 @@ function StartForm({ defaultScope }: { defaultScope: 'cluster' | 'namespace' }) 
         <input type="radio" checked={scope === 'namespace'} onChange={() => setScope('namespace')} /> namespace
       </label>
       <label className="visually-hidden" htmlFor="inv-ns">
-        Namespace
+        Namespace to investigate
       </label>
-      <input id="inv-ns" value={ns} onChange={(e) => setNs(e.target.value)} disabled={scope !== 'namespace'} placeholder="shop" />
+      <select id="inv-ns" value={ns} onChange={(e) => setNs(e.target.value)} disabled={scope !== 'namespace'}>
+        <option value="">choose a namespace…</option>
+        {withChosen(namespaces.data, ns).map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
       <label className="visually-hidden" htmlFor="inv-q">
         Question
       </label>
       <input id="inv-q" value={question} onChange={(e) => setQuestion(e.target.value)} placeholder="What is wrong? (optional)" />
-      <button type="submit" className="primary" disabled={start.isPending}>
+      <button type="submit" className="primary" disabled={start.isPending || !ready} title={ready ? undefined : 'Choose the namespace to investigate, or the whole cluster'}>
         Start
       </button>
       {start.error && <span className="error">{errorMessage(start.error)}</span>}
