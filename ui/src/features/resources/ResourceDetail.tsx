@@ -112,7 +112,7 @@ function Summary({ obj }: { obj: Record<string, unknown> }) {
           </>
         )}
         <dt>Created</dt>
-        <dd>{meta.creationTimestamp}</dd>
+        <dd>{meta.creationTimestamp && <Time at={meta.creationTimestamp} />}</dd>
         {meta.ownerReferences?.length ? (
           <>
             <dt>Owned by</dt>
