@@ -19,6 +19,7 @@ export default function InvestigationDetail() {
   if (!i) return null
   const ctx = i.context
   const step = PROGRESS.indexOf(i.state)
+  const visited = new Set<string>((i.steps ?? []).map((st) => st.state))
   return (
     <div className="page stack">
       <nav aria-label="Breadcrumb" className="small">
@@ -35,11 +36,16 @@ export default function InvestigationDetail() {
         )}
       </div>
       <ol className="progress" aria-label="Progress">
-        {PROGRESS.map((s, n) => (
-          <li key={s} className={n < step ? 'done' : n === step ? 'current' : ''} aria-current={n === step ? 'step' : undefined}>
-            {s}
-          </li>
-        ))}
+        {PROGRESS.map((s, n) => {
+          // A stage the investigation passed without entering (reasoning, without an LLM) is not shown as done.
+          const skipped = n < step && !visited.has(s)
+          return (
+            <li key={s} className={skipped ? 'skipped' : n < step ? 'done' : n === step ? 'current' : ''} aria-current={n === step ? 'step' : undefined}>
+              {s}
+              {skipped && <span className="visually-hidden"> (skipped)</span>}
+            </li>
+          )
+        })}
       </ol>
       <p role="status" data-testid="investigation-state">
         State: <strong>{i.state}</strong>

@@ -1,0 +1,42 @@
+import { screen, within } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { renderAt, serveLists } from '../../test/fakeSidecar'
+import InvestigationDetail from './InvestigationDetail'
+
+vi.mock('../../api/live', () => ({ followTopic: () => () => {} }))
+
+afterEach(() => vi.unstubAllGlobals())
+
+const step = (state: string, detail: string) => ({ state, detail, at: '2026-11-27T08:00:00Z' })
+
+describe('InvestigationDetail', () => {
+  it('shows the stages the investigation went through, and the one it skipped without an LLM as skipped', async () => {
+    serveLists(
+      {},
+      {
+        '/api/v1/ai/investigations/inv-1': {
+          investigation_id: 'inv-1',
+          context: 'dev',
+          state: 'concluded',
+          target: { kind: 'Deployment', namespace: 'shop', name: 'checkout' },
+          created_at: '2026-11-27T08:00:00Z',
+          steps: [step('queued', ''), step('gathering', ''), step('analyzing', ''), step('concluded', 'CRASHLOOP_DEPENDENCY: redis is down')],
+          root_cause: { code: 'CRASHLOOP_DEPENDENCY', summary: 'redis is down', confidence: 0.9 },
+          conclusion_source: 'analyzers',
+          evidence: [],
+          proposed_actions: [],
+        },
+      },
+    )
+    renderAt('/investigations/inv-1', '/investigations/:id', <InvestigationDetail />)
+    const progress = await screen.findByRole('list', { name: 'Progress' })
+    const stages = within(progress).getAllByRole('listitem')
+    expect(stages.map((li) => [li.textContent, li.className])).toEqual([
+      ['queued', 'done'],
+      ['gathering', 'done'],
+      ['analyzing', 'done'],
+      ['reasoning (skipped)', 'skipped'],
+      ['concluded', 'current'],
+    ])
+  })
+})
