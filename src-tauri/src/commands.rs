@@ -73,14 +73,21 @@ pub fn sidecar_status(sup: Sup<'_>) -> Status {
     sup.status()
 }
 
+/// Restarts the sidecar (it reads the settings chosen in the UI, such as the LLM provider, when
+/// it starts) and returns once the new one answers, so the page's next request finds it.
 #[tauri::command]
 pub async fn restart_sidecar(sup: Sup<'_>) -> Result<()> {
     let sup = sup.inner().clone();
-    blocking(move || {
-        sup.restart();
-        Ok(())
+    blocking({
+        let sup = sup.clone();
+        move || {
+            sup.restart();
+            Ok(())
+        }
     })
-    .await
+    .await?;
+    sup.connection(READY_TIMEOUT).await?;
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -140,10 +147,12 @@ pub async fn keyring_delete(account: String) -> Result<()> {
     blocking(move || Ok(secrets::delete(&account)?)).await
 }
 
-/// Saves an LLM API key in the keyring and restarts the sidecar so it uses it.
+/// Saves an LLM API key in the keyring and restarts the sidecar so it uses it; returns once the
+/// new one answers.
 #[tauri::command]
 pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> Result<()> {
     let sup = sup.inner().clone();
+    let restarting = sup.clone();
     blocking(move || {
         let account = format!("llm:{provider}");
         secrets::set(&account, &key)?;
@@ -154,10 +163,12 @@ pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> R
             .save(&home)
             .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))?;
         tracing::info!(provider = %provider, "LLM API key stored in the keyring; restarting the sidecar");
-        sup.restart();
+        restarting.restart();
         Ok(())
     })
-    .await
+    .await?;
+    sup.connection(READY_TIMEOUT).await?;
+    Ok(())
 }
 
 /// Opens http(s) and mailto links in the user's browser or mail app; nothing else.

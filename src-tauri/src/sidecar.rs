@@ -150,9 +150,11 @@ impl Supervisor {
         })
     }
 
-    /// Restarts the sidecar now (e.g. to hand it a new API key); same port and token.
+    /// Restarts the sidecar now (e.g. to hand it a new API key); same port and token. Not ready
+    /// from the moment this returns, so [`Supervisor::connection`] waits for the new one.
     pub fn restart(&self) {
         self.restart_requested.store(true, Ordering::SeqCst);
+        self.status.send_modify(|s| s.phase = Phase::Restarting);
         self.terminate_child(Duration::from_secs(5));
     }
 

@@ -243,6 +243,20 @@ await check('sidecar crash -> restart with backoff, the UI is told', async () =>
   assert(health === 200, `health after restart: ${health}`)
 })
 
+await check('a requested restart (settings saved) returns once the new sidecar answers', async () => {
+  const before = await invoke('sidecar_status')
+  assert(before.phase === 'ready' && before.pid, JSON.stringify(before))
+  await invoke('restart_sidecar')
+  // No waiting here: when the command returns, the new process is the one that answers.
+  const after = await invoke('sidecar_status')
+  assert(after.phase === 'ready' && after.pid && after.pid !== before.pid, `status after the command: ${JSON.stringify(after)}`)
+  assert(after.restarts === before.restarts, `an asked-for restart is not counted as a crash: ${before.restarts} -> ${after.restarts}`)
+  const health = await browser.executeAsync((url, done) => {
+    fetch(url + '/health').then((r) => done(r.status), (e) => done(String(e)))
+  }, after.url)
+  assert(health === 200, `health right after the restart: ${health}`)
+})
+
 let lastPid
 await check('quit leaves no sidecar behind', async () => {
   lastPid = (await invoke('sidecar_status')).pid

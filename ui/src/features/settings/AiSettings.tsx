@@ -26,14 +26,16 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
       await putProvider.mutateAsync(p)
       if (draft.model !== undefined) await putModel.mutateAsync(draft.model)
       if (draft.baseUrl !== undefined) await putBase.mutateAsync(draft.baseUrl)
-      if (draft.key) {
+      // The backend reads the provider, model, endpoint and key when it starts: the desktop
+      // shell restarts it (storing a key restarts it too); in browser mode whoever runs
+      // `kubilitics serve` does.
+      if (mode.data === 'desktop') {
         const { invoke } = await import('@tauri-apps/api/core')
-        await invoke('store_llm_api_key', { provider: p, key: draft.key })
+        if (draft.key) await invoke('store_llm_api_key', { provider: p, key: draft.key })
+        else await invoke('restart_sidecar')
       }
       setDraft({})
-      // The backend reads the provider and its key when it starts; the desktop shell restarts it
-      // after storing a key.
-      setStatus(draft.key ? 'Saved. The backend restarted to use it.' : 'Saved. The backend uses it from its next start.')
+      setStatus(mode.data === 'desktop' ? 'Saved. The backend restarted to use it.' : 'Saved. Restart the backend (kubilitics serve) to use it.')
       onSaved?.()
     } catch (err) {
       setStatus(`Not saved: ${errorMessage(err)}`)
