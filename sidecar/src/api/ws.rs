@@ -311,7 +311,8 @@ async fn handle(
             ]
         }
         ClientMessage::Approvals { id } => {
-            let task = tokio::spawn(forward_notices(id.clone(), None, state.notices.subscribe(), tx.clone()));
+            let rx = state.notices.subscribe();
+            let task = tokio::spawn(forward_notices(id.clone(), Follow::Approvals, rx, tx.clone()));
             if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
                 old.abort();
             }
@@ -319,7 +320,12 @@ async fn handle(
         }
         ClientMessage::Insights { id, context } => {
             let rx = state.notices.subscribe();
-            let task = tokio::spawn(forward_notices(id.clone(), Some(context.clone()), rx, tx.clone()));
+            let task = tokio::spawn(forward_notices(
+                id.clone(),
+                Follow::Insights(context.clone()),
+                rx,
+                tx.clone(),
+            ));
             if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
                 old.abort();
             }
@@ -477,20 +483,23 @@ async fn forward_progress(
     }
 }
 
-/// Notices for one `approvals` subscription (`insights` None) or one `insights` subscription
-/// (`Some(context)`, `Some(None)` for every context).
-async fn forward_notices(
-    id: String,
-    insights: Option<Option<String>>,
-    mut rx: broadcast::Receiver<Notice>,
-    tx: mpsc::Sender<Outgoing>,
-) {
+/// Which notices one subscription follows.
+enum Follow {
+    Approvals,
+    /// Insights of one context, or of every one (None).
+    Insights(Option<String>),
+}
+
+/// The notices `follow` asks for, for one subscription.
+async fn forward_notices(id: String, follow: Follow, mut rx: broadcast::Receiver<Notice>, tx: mpsc::Sender<Outgoing>) {
     loop {
-        let m = match (rx.recv().await, &insights) {
-            (Ok(change @ Notice::Approval { .. }), None) => {
+        let m = match (rx.recv().await, &follow) {
+            (Ok(change @ Notice::Approval { .. }), Follow::Approvals) => {
                 serde_json::json!({"type": "approval", "id": id, "change": change})
             }
-            (Ok(Notice::Insights { context }), Some(only)) if only.as_ref().is_none_or(|c| *c == context) => {
+            (Ok(Notice::Insights { context }), Follow::Insights(only))
+                if only.as_ref().is_none_or(|c| *c == context) =>
+            {
                 serde_json::json!({"type": "insights_changed", "id": id, "context": context})
             }
             (Ok(_), _) => continue,
