@@ -637,7 +637,10 @@ struct Conclusion {
 /// The analyzers' verdict in words: the code, the summary, the evidence (masked) and what else
 /// was seen. Investigations conclude with it; chat answers with it when no LLM does.
 pub fn explain_verdict(v: &Verdict) -> String {
-    let mut explanation = format!("{} — {}. {}", v.code, v.code.describe(), v.summary);
+    // The finding first, then what the code means in general: the summary once, and a sentence
+    // that starts where a sentence should.
+    let summary = v.summary.trim_end_matches('.');
+    let mut explanation = format!("{} — {summary}.\nWhat {} means: {}.", v.code, v.code, v.code.describe());
     if let Some(f) = v.findings.first() {
         if !f.evidence.is_empty() {
             explanation.push_str("\nEvidence:");
@@ -732,7 +735,33 @@ pub fn investigated_scope(s: &Snapshot, scope: &Scope) -> Vec<ObjectRef> {
 
 #[cfg(test)]
 mod tests {
-    use super::Queued;
+    use super::{Queued, explain_verdict};
+    use crate::ai::analyzers::Verdict;
+    use crate::ai::taxonomy::Code;
+
+    #[test]
+    fn a_templated_explanation_says_the_finding_once_then_what_its_code_means() {
+        let v = Verdict {
+            code: Code::CrashloopDependency,
+            summary: "the application exits because Service redis has no ready endpoints".into(),
+            confidence: 0.9,
+            findings: Vec::new(),
+            observed: Vec::new(),
+        };
+        let text = explain_verdict(&v);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "CRASHLOOP_DEPENDENCY — the application exits because Service redis has no ready endpoints.",
+                &format!(
+                    "What CRASHLOOP_DEPENDENCY means: {}.",
+                    Code::CrashloopDependency.describe()
+                ),
+            ]
+        );
+        assert_eq!(text.matches("Service redis").count(), 1, "{text}");
+    }
 
     #[test]
     fn an_investigation_leaves_the_queue_gauge_once_whoever_sees_it_first() {
