@@ -187,6 +187,14 @@ async fn openai_compatible_tool_loop_concludes_and_records_usage() {
     let status = call(&h, "GET", "/api/v1/ai/status", None).await;
     assert_eq!(status["token_usage"]["daily_used"], 2 * 1280, "{status}");
     assert!(status["token_usage"]["monthly_cost_usd"].as_f64().unwrap() > 0.0);
+    // The usage chart's data: each day of the month from the 1st, adding up to the month.
+    let days = status["token_usage"]["by_day"].as_array().unwrap();
+    let numbers: Vec<&str> = days.iter().map(|d| &d["day"].as_str().unwrap()[8..]).collect();
+    let expected: Vec<String> = (1..=days.len()).map(|d| format!("{d:02}")).collect();
+    assert_eq!(numbers, expected, "{status}");
+    let sum = |field: &str| days.iter().map(|d| d[field].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("tokens"), status["token_usage"]["monthly_used"].as_u64().unwrap());
+    assert_eq!(sum("calls"), 2, "the two calls of this investigation");
     assert_eq!(status["llm_provider"]["connectivity"], "healthy");
 }
 

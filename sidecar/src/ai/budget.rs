@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::config;
 use crate::store::Store;
-use crate::store::ai::{UsageRecord, UsageTotals};
+use crate::store::ai::{DayUsage, UsageRecord, UsageTotals};
 use crate::telemetry::metrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -107,6 +107,10 @@ pub struct TokenUsage {
     pub warning: bool,
     /// With `hard_limit`, no LLM call is made until next month.
     pub exhausted: bool,
+    /// This month's usage per UTC day, from the 1st to today, days without calls included
+    /// (for the usage chart). Only in `/ai/status`: the check before each call leaves it empty.
+    #[serde(default)]
+    pub by_day: Vec<DayUsage>,
 }
 
 /// What an LLM call is for, as the usage ledger attributes it: the operation (`investigate`,
@@ -131,6 +135,23 @@ fn month_start() -> String {
         .single()
         .unwrap_or(n)
         .to_rfc3339()
+}
+
+/// The 1st of `today`'s month to `today`, each day with what `recorded` has for it (zero without).
+fn every_day_of_this_month(recorded: Vec<DayUsage>, today: chrono::NaiveDate) -> Vec<DayUsage> {
+    let mut recorded: HashMap<String, DayUsage> = recorded.into_iter().map(|d| (d.day.clone(), d)).collect();
+    (1..=today.day())
+        .filter_map(|d| today.with_day(d))
+        .map(|date| {
+            let day = date.format("%Y-%m-%d").to_string();
+            recorded.remove(&day).unwrap_or(DayUsage {
+                day,
+                tokens: 0,
+                cost_usd: 0.0,
+                calls: 0,
+            })
+        })
+        .collect()
 }
 
 fn day_start() -> String {
@@ -178,7 +199,16 @@ impl Budget {
             monthly_limit_usd: c.monthly_limit_usd,
             warning: token_share >= pct || cost_share >= pct,
             exhausted: token_share >= 1.0 || cost_share >= 1.0,
+            by_day: Vec::new(),
         }
+    }
+
+    /// [`Budget::usage`] with this month's usage per day.
+    pub async fn usage_by_day(&self) -> TokenUsage {
+        let mut usage = self.usage().await;
+        let recorded = self.store.usage_by_day(&month_start()).await.unwrap_or_default();
+        usage.by_day = every_day_of_this_month(recorded, Utc::now().date_naive());
+        usage
     }
 
     /// `Err(why)` when a call may not be made now.
@@ -231,6 +261,34 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_usage_chart_has_every_day_of_the_month_so_far_with_zero_for_quiet_days() {
+        let used = DayUsage {
+            day: "2026-11-02".into(),
+            tokens: 1280,
+            cost_usd: 0.01,
+            calls: 2,
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 4).unwrap();
+        let days = every_day_of_this_month(vec![used.clone()], today);
+        assert_eq!(
+            days.iter().map(|d| (d.day.as_str(), d.tokens)).collect::<Vec<_>>(),
+            [
+                ("2026-11-01", 0),
+                ("2026-11-02", 1280),
+                ("2026-11-03", 0),
+                ("2026-11-04", 0)
+            ]
+        );
+        assert_eq!(days[1], used);
+        let first = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(
+            every_day_of_this_month(Vec::new(), first).len(),
+            1,
+            "on the 1st, one day"
+        );
+    }
 
     #[test]
     fn prices_match_the_longest_prefix_and_can_be_overridden() {

@@ -132,7 +132,7 @@ impl Ai {
     }
 
     pub async fn status(&self) -> AiStatus {
-        let token_usage = self.budget.usage().await;
+        let token_usage = self.budget.usage_by_day().await;
         let mut last_error = None;
         let (name, model, connectivity) = match &self.provider {
             None => ("none".to_string(), None, "not_configured".to_string()),

@@ -87,6 +87,16 @@ pub struct UsageTotals {
     pub calls: u64,
 }
 
+/// LLM usage of one UTC day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DayUsage {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub tokens: u64,
+    pub cost_usd: f64,
+    pub calls: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChatMessageRow {
     pub conversation_id: String,
@@ -132,6 +142,8 @@ pub trait AiStore: Send + Sync {
     async fn record_usage(&self, row: &UsageRecord) -> Result<(), StoreError>;
     /// Usage since `since` (RFC 3339).
     async fn usage_since(&self, since: &str) -> Result<UsageTotals, StoreError>;
+    /// Usage since `since` (RFC 3339) per UTC day, oldest first; days without usage are absent.
+    async fn usage_by_day(&self, since: &str) -> Result<Vec<DayUsage>, StoreError>;
     /// Usage of one chat conversation, all time.
     async fn usage_of_conversation(&self, conversation_id: &str) -> Result<UsageTotals, StoreError>;
 }

@@ -12,6 +12,8 @@ export type ContextView = S['ContextView']
 export type SandboxStarted = S['SandboxStarted']
 
 export type AiStatus = S['AiStatus']
+/** LLM usage of one UTC day (`token_usage.by_day` of `/api/v1/ai/status`, for the usage chart). */
+export type DayUsage = S['DayUsage']
 export type Investigation = S['Investigation']
 export type InvestigationList = S['InvestigationList']
 export type InvestigationState = S['State']

@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{SqliteStore, json_value};
 use crate::store::StoreError;
 use crate::store::ai::{
-    AiStore, ChatMessageRow, InsightFilter, InsightRow, InvestigationFilter, InvestigationRow, UsageRecord, UsageTotals,
+    AiStore, ChatMessageRow, DayUsage, InsightFilter, InsightRow, InvestigationFilter, InvestigationRow, UsageRecord,
+    UsageTotals,
 };
 
 const INVESTIGATION_COLUMNS: &str = "id, created_at, updated_at, context, target_kind, target_namespace, target_name, question, state, root_cause_code, document";
@@ -278,6 +279,29 @@ impl AiStore for SqliteStore {
         .await
     }
 
+    async fn usage_by_day(&self, since: &str) -> Result<Vec<DayUsage>, StoreError> {
+        let since = since.to_string();
+        self.with("usage_by_day", move |c| {
+            // `at` is RFC 3339 in UTC, so its first ten characters are the UTC day.
+            let mut stmt = c.prepare(
+                "SELECT substr(at, 1, 10) AS day, COALESCE(SUM(prompt_tokens + completion_tokens), 0),
+                 COALESCE(SUM(cost_usd), 0.0), COUNT(*) FROM llm_usage WHERE at >= ?1 GROUP BY day ORDER BY day",
+            )?;
+            let rows = stmt
+                .query_map(params![since], |r| {
+                    Ok(DayUsage {
+                        day: r.get(0)?,
+                        tokens: r.get::<_, i64>(1)? as u64,
+                        cost_usd: r.get(2)?,
+                        calls: r.get::<_, i64>(3)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn usage_of_conversation(&self, conversation_id: &str) -> Result<UsageTotals, StoreError> {
         let id = conversation_id.to_string();
         self.with("usage_of_conversation", move |c| {
@@ -511,8 +535,41 @@ mod tests {
         }
         let u = s.usage_since("2026-01-15T00:00:00Z").await.unwrap();
         assert_eq!((u.tokens, u.calls), (21 + 31 + 41, 3));
+        let days = s.usage_by_day("2026-01-15T00:00:00Z").await.unwrap();
+        assert_eq!(
+            days.iter()
+                .map(|d| (d.day.as_str(), d.tokens, d.calls))
+                .collect::<Vec<_>>(),
+            [("2026-02-01", 21, 1), ("2026-02-02", 31, 1), ("2026-02-03", 41, 1)],
+            "one row per day with usage, from `since` on"
+        );
         let c1 = s.usage_of_conversation("c1").await.unwrap();
         assert_eq!((c1.tokens, c1.calls, c1.cost_usd), (11 + 31, 2, 1.0));
         assert_eq!(s.usage_of_conversation("nobody").await.unwrap().calls, 0);
+
+        // A second call late on the same UTC day adds to that day.
+        s.record_usage(&UsageRecord {
+            at: "2026-02-03T23:59:59+00:00".into(),
+            provider: "openai".into(),
+            model: "m".into(),
+            operation: "chat".into(),
+            investigation_id: None,
+            conversation_id: None,
+            prompt_tokens: 9,
+            completion_tokens: 0,
+            cost_usd: 0.25,
+        })
+        .await
+        .unwrap();
+        let last = s.usage_by_day("2026-02-03T00:00:00Z").await.unwrap();
+        assert_eq!(
+            last,
+            [DayUsage {
+                day: "2026-02-03".into(),
+                tokens: 41 + 9,
+                cost_usd: 0.75,
+                calls: 2
+            }]
+        );
     }
 }

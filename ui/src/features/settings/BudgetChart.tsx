@@ -1,4 +1,40 @@
-import type { AiStatus } from '../../api/types'
+import type { AiStatus, DayUsage } from '../../api/types'
+
+const BAR = 10
+const GAP = 3
+const HEIGHT = 64
+
+/**
+ * Tokens per UTC day this month, one bar each from the 1st to today; a bar's tooltip (and the
+ * chart's accessible description) gives the figures.
+ */
+function DailyUsage({ days }: { days: DayUsage[] }) {
+  if (days.length === 0) return null
+  const most = days.reduce((a, b) => (b.tokens > a.tokens ? b : a))
+  const total = days.reduce((n, d) => n + d.tokens, 0)
+  const width = days.length * (BAR + GAP)
+  const label =
+    total === 0
+      ? 'No LLM calls this month'
+      : `Tokens per day this month: ${total.toLocaleString()} in all, most on ${most.day} (${most.tokens.toLocaleString()})`
+  return (
+    <figure className="usage-chart" data-testid="usage-chart">
+      <svg role="img" aria-label={label} viewBox={`0 0 ${width} ${HEIGHT + 1}`} width={width} height={HEIGHT + 1}>
+        {days.map((d, i) => {
+          // Any use shows, however small next to the busiest day.
+          const h = d.tokens > 0 ? Math.max(2, Math.round((d.tokens / Math.max(1, most.tokens)) * HEIGHT)) : 0
+          return (
+            <rect key={d.day} data-day={d.day} x={i * (BAR + GAP)} y={HEIGHT - h} width={BAR} height={h}>
+              <title>{`${d.day}: ${d.tokens.toLocaleString()} tokens in ${d.calls} ${d.calls === 1 ? 'call' : 'calls'}, $${d.cost_usd.toFixed(2)}`}</title>
+            </rect>
+          )
+        })}
+        <line x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
+      </svg>
+      <figcaption className="muted small">{total === 0 ? 'No LLM calls this month.' : 'Tokens per day this month (UTC); hover a bar for its figures.'}</figcaption>
+    </figure>
+  )
+}
 
 /** Token usage today against the daily quota, and this month's tokens and cost against the budget. */
 export function BudgetChart({ status }: { status?: AiStatus }) {
@@ -32,6 +68,7 @@ export function BudgetChart({ status }: { status?: AiStatus }) {
         {u.monthly_limit_usd.toFixed(2)}
         {u.exhausted && ' · budget exhausted: no LLM calls until next month'}
       </p>
+      <DailyUsage days={u.by_day ?? []} />
     </div>
   )
 }
