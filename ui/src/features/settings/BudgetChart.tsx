@@ -9,14 +9,11 @@ const HEIGHT = 64
  * chart's accessible description) gives the figures.
  */
 function DailyUsage({ days }: { days: DayUsage[] }) {
-  if (days.length === 0) return null
-  const most = days.reduce((a, b) => (b.tokens > a.tokens ? b : a))
   const total = days.reduce((n, d) => n + d.tokens, 0)
+  if (total === 0) return <p className="muted small">No LLM calls this month.</p>
+  const most = days.reduce((a, b) => (b.tokens > a.tokens ? b : a))
   const width = days.length * (BAR + GAP)
-  const label =
-    total === 0
-      ? 'No LLM calls this month'
-      : `Tokens per day this month: ${total.toLocaleString()} in all, most on ${most.day} (${most.tokens.toLocaleString()})`
+  const label = `Tokens per day this month: ${total.toLocaleString()} in all, most on ${most.day} (${most.tokens.toLocaleString()})`
   return (
     <figure className="usage-chart" data-testid="usage-chart">
       <svg role="img" aria-label={label} viewBox={`0 0 ${width} ${HEIGHT + 1}`} width={width} height={HEIGHT + 1}>
@@ -31,7 +28,7 @@ function DailyUsage({ days }: { days: DayUsage[] }) {
         })}
         <line x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
       </svg>
-      <figcaption className="muted small">{total === 0 ? 'No LLM calls this month.' : 'Tokens per day this month (UTC); hover a bar for its figures.'}</figcaption>
+      <figcaption className="muted small">Tokens per day this month (UTC); hover a bar for its figures.</figcaption>
     </figure>
   )
 }
