@@ -537,6 +537,12 @@ async fn without_an_llm_a_question_gets_the_analyzers_findings_marked_as_templat
     // The demo's checkout crash-loops because redis has no endpoints.
     assert!(reply.contains("CRASHLOOP_DEPENDENCY"), "{reply}");
     assert!(reply.contains("Templated"), "{reply}");
+    // The evidence names its objects: masking keeps Kind/namespace/name readable.
+    assert!(reply.contains("\n- Pod/shop/checkout-"), "{reply}");
+    assert!(
+        !reply.contains("***"),
+        "nothing secret in this answer was masked: {reply}"
+    );
     assert!(a["note"].as_str().unwrap().contains("ai.llm.provider"), "{a:#}");
     h.sandbox.shutdown(Duration::from_secs(1));
 }

@@ -106,6 +106,7 @@ fn looks_like_key(t: &str) -> bool {
         return true;
     }
     if t.len() >= 32
+        && !is_object_reference(t)
         && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-'))
     {
@@ -117,6 +118,24 @@ fn looks_like_key(t: &str) -> bool {
         return upper && lower && digit && !hex;
     }
     false
+}
+
+/// `Kind/namespace/name` or `Kind/name` as the analyzers and chat cite objects
+/// (`Pod/shop/checkout-7874646d94-8jjvq`): a capitalised kind, then lowercase DNS names. Long
+/// enough and mixed-case enough to look like a key, but a name, which the reader needs.
+fn is_object_reference(t: &str) -> bool {
+    let mut parts = t.split('/');
+    let kind = parts.next().unwrap_or_default();
+    let names: Vec<&str> = parts.collect();
+    let dns_name = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    };
+    kind.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && kind.chars().all(|c| c.is_ascii_alphabetic())
+        && (1..=2).contains(&names.len())
+        && names.iter().all(|n| dns_name(n))
 }
 
 /// Masks a Kubernetes object (as JSON) in place: Secret data dropped, last-applied removed,
@@ -194,6 +213,16 @@ mod tests {
             text("image sha256:3f2a9c0d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0"),
             "image sha256:3f2a9c0d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0"
         );
+        // Objects cited by kind, namespace and name stay readable, however long their names.
+        let cited = "- Pod/shop/checkout-7874646d94-8jjvq status.containerStatuses[checkout].restartCount: 5";
+        assert_eq!(text(cited), cited);
+        assert_eq!(
+            text("on PersistentVolumeClaim/data-postgres-0-2026"),
+            "on PersistentVolumeClaim/data-postgres-0-2026"
+        );
+        // ... but a key with slashes in it (base64) is still one.
+        let slashed = format!("token {}/{}", "Q2hhbmdlTWVQbGVhc2VJdHNOb3RBU2Vj", "cmV0S2V5MTIzNDU2");
+        assert_eq!(text(&slashed), "token ***");
         let pem_header = format!("-----BEGIN RSA {} KEY-----", "PRIVATE");
         assert!(text(&format!("{pem_header}\nMIIE...")).contains("***"));
     }
