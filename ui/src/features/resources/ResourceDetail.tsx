@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useStartInvestigation } from '../investigations/useInvestigations'
 import { outcomeOf, type Outcome } from '../actions/outcome'
 import { usePageCommands, type Command } from '../palette/pageCommands'
+import { factsOf } from './facts'
 import { kindByName, kindPath } from './kinds'
 import { LogsTab } from './LogsTab'
 import { YamlTab } from './YamlTab'
@@ -113,6 +114,12 @@ function Summary({ obj }: { obj: Record<string, unknown> }) {
         )}
         <dt>Created</dt>
         <dd>{meta.creationTimestamp && <Time at={meta.creationTimestamp} />}</dd>
+        {factsOf(String(obj.kind ?? ''), obj).map(([label, value]) => (
+          <Fragment key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
         {meta.ownerReferences?.length ? (
           <>
             <dt>Owned by</dt>
