@@ -46,6 +46,35 @@ describe('Overview for credentials that see part of the cluster', () => {
     expect(pods.getByText('1 not running')).toBeTruthy()
   })
 
+  it('links each insight and each warning event to the object it is about', async () => {
+    serveLists(
+      {
+        pods: everywhere('pods', [{ name: 'checkout-1', namespace: 'shop', status: 'CrashLoopBackOff', ready: '0/1' }]),
+        nodes: everywhere('nodes', [{ name: 'node-1', status: 'Ready' }]),
+        namespaces: everywhere('namespaces', [{ name: 'shop' }]),
+        deployments: everywhere('deployments', []),
+        events: everywhere('events', [
+          { name: 'e1', namespace: 'shop', type: 'Warning', reason: 'BackOff', object: 'pod/checkout-1', message: 'Back-off restarting failed container' },
+          { name: 'e2', namespace: null, type: 'Warning', reason: 'NodeNotReady', object: 'node/node-1', message: 'Node is not ready' },
+          { name: 'e3', namespace: 'shop', type: 'Warning', reason: 'Odd', object: 'widget/w-1', message: 'a kind this UI does not know' },
+        ]),
+      },
+      {
+        '/api/v1/ai/insights': {
+          items: [{ id: 'i1', code: 'CRASHLOOP_DEPENDENCY', kind: 'Deployment', namespace: 'shop', name: 'checkout', summary: 'redis is down', context: 'dev' }],
+          total: 1,
+        },
+      },
+    )
+    show('dev')
+    const insight = await screen.findByRole('link', { name: 'Deployment shop/checkout' })
+    expect(insight.getAttribute('href')).toBe('/c/dev/resources/deployments/shop/checkout')
+    expect(screen.getByRole('link', { name: 'All 1 open' }).getAttribute('href')).toBe('/insights')
+    expect(screen.getByRole('link', { name: 'pod/checkout-1' }).getAttribute('href')).toBe('/c/dev/resources/pods/shop/checkout-1')
+    expect(screen.getByRole('link', { name: 'node/node-1' }).getAttribute('href')).toBe('/c/dev/resources/nodes/_/node-1')
+    expect(screen.getByText('widget/w-1').closest('a')).toBeNull()
+  })
+
   it('counts as before for credentials that see everything', async () => {
     serve({
       pods: everywhere('pods', [{ name: 'web-1', namespace: 'shop', status: 'Running', ready: '1/1' }]),

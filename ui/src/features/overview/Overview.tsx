@@ -3,6 +3,7 @@ import { errorMessage } from '../../api/error'
 import { useInsightList } from '../insights/useInsightList'
 import { cell, statusTone, type Row } from '../resources/rows'
 import type { KindStatus } from '../../api/types'
+import { kindByName, kindPath } from '../resources/kinds'
 import { useKindSync, useResourceList } from '../resources/useResources'
 
 /** Nodes, namespaces, workload health, warnings, recent events and insights, all live. */
@@ -112,7 +113,10 @@ export default function Overview() {
           </ul>
         </section>
         <section className="card" aria-labelledby="insights-title">
-          <h2 id="insights-title">Insights</h2>
+          <div className="row-between">
+            <h2 id="insights-title">Insights</h2>
+            {!!insights.data?.total && <Link to="/insights">All {insights.data.total} open</Link>}
+          </div>
           {insights.error ? (
             <p className="muted">{errorMessage(insights.error)}</p>
           ) : !insights.data?.items.length ? (
@@ -121,7 +125,16 @@ export default function Overview() {
             <ul className="plain">
               {insights.data.items.slice(0, 10).map((i) => (
                 <li key={i.id}>
-                  <code>{i.code}</code> {i.kind && i.name ? `${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}: ` : ''}
+                  <code>{i.code}</code>{' '}
+                  {i.kind && i.name && (
+                    <>
+                      <Link to={`${c}/resources/${kindPath(i.kind)}/${encodeURIComponent(i.namespace || '_')}/${encodeURIComponent(i.name)}`}>
+                        {i.kind} {i.namespace ? `${i.namespace}/` : ''}
+                        {i.name}
+                      </Link>
+                      :{' '}
+                    </>
+                  )}
                   {i.summary}
                 </li>
               ))}
@@ -136,7 +149,9 @@ export default function Overview() {
             {warnings.slice(0, 20).map((e) => (
               <tr key={`${e.namespace}/${e.name}`}>
                 <td>{cell(e.reason)}</td>
-                <td>{cell(e.object)}</td>
+                <td>
+                  <EventObject base={c} namespace={e.namespace} object={cell(e.object)} />
+                </td>
                 <td>{cell(e.message)}</td>
               </tr>
             ))}
@@ -145,6 +160,15 @@ export default function Overview() {
       </section>
     </div>
   )
+}
+
+/** An event's object (`pod/web-1`, as kubectl prints it) linked to its page when its kind is known. */
+function EventObject({ base, namespace, object }: { base: string; namespace?: string | null; object: string }) {
+  const [kind = '', name = ''] = object.split('/')
+  const known = kindByName(kind)
+  if (!known || !name) return <>{object}</>
+  const ns = known.namespaced ? namespace : null
+  return <Link to={`${base}/resources/${known.name}/${encodeURIComponent(ns || '_')}/${encodeURIComponent(name)}`}>{object}</Link>
 }
 
 function countBy(rows: Row[], f: (r: Row) => string): Record<string, number> {
