@@ -142,7 +142,8 @@ export default function Topology() {
                 <text x={8} y={34} className="tname">
                   {n.name.length > 24 ? n.name.slice(0, 23) + '…' : n.name}
                 </text>
-                {n.reason && <title>{n.reason}</title>}
+                {/* The whole name (the box cuts long ones), and why it is unhealthy. */}
+                <title>{`${n.kind} ${n.namespace ? `${n.namespace}/` : ''}${n.name}${n.reason ? `: ${n.reason}` : ''}`}</title>
               </g>
             ))}
           </g>
