@@ -28,14 +28,15 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
       if (draft.baseUrl !== undefined) await putBase.mutateAsync(draft.baseUrl)
       // The backend reads the provider, model, endpoint and key when it starts: the desktop
       // shell restarts it (storing a key restarts it too); in browser mode whoever runs
-      // `kubilitics serve` does.
-      if (mode.data === 'desktop') {
+      // `kubilitics serve` does. Saving what was already in force restarts nothing.
+      const changed = (draft.provider !== undefined && draft.provider !== (provider.data ?? 'none')) || draft.model !== undefined || draft.baseUrl !== undefined || !!draft.key
+      if (changed && mode.data === 'desktop') {
         const { invoke } = await import('@tauri-apps/api/core')
         if (draft.key) await invoke('store_llm_api_key', { provider: p, key: draft.key })
         else await invoke('restart_sidecar')
       }
       setDraft({})
-      setStatus(mode.data === 'desktop' ? 'Saved. The backend restarted to use it.' : 'Saved. Restart the backend (kubilitics serve) to use it.')
+      setStatus(!changed ? 'Saved.' : mode.data === 'desktop' ? 'Saved. The backend restarted to use it.' : 'Saved. Restart the backend (kubilitics serve) to use it.')
       onSaved?.()
     } catch (err) {
       setStatus(`Not saved: ${errorMessage(err)}`)

@@ -75,6 +75,11 @@ describe('LlmProviderForm', () => {
     expect(await screen.findByText('Saved. The backend restarted to use it.')).toBeTruthy()
     expect(shell.invoked).toEqual([['restart_sidecar', undefined]])
 
+    // Saved again unchanged: nothing to restart for.
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }))
+    expect(await screen.findByText('Saved.')).toBeTruthy()
+    expect(shell.invoked).toHaveLength(1)
+
     fireEvent.change(screen.getByLabelText(/API key/), { target: { value: 'sk-test' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
     await waitFor(() => expect(shell.invoked).toHaveLength(2))
