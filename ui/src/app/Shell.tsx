@@ -101,7 +101,7 @@ function KindNav({ base, kinds }: { base: string; kinds: KindDef[] }) {
         <details key={cat} open={cat === 'Workloads'}>
           <summary>{cat}</summary>
           {ks.map((k) => (
-            <NavLink key={k.name} to={`${base}/resources/${k.name}`} className="kind-link">
+            <NavLink key={k.name} to={`${base}/resources/${k.name}`} className="kind-link" title={k.kind}>
               {k.kind}
             </NavLink>
           ))}
