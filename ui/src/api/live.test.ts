@@ -55,6 +55,11 @@ describe('live topics', () => {
     dispatch(JSON.stringify({ type: 'resync', id: 'topic:approvals:*', reason: 'fell behind' }))
     expect(approvalsResync).toHaveBeenCalledTimes(1)
     expect(approvals).toHaveBeenCalledTimes(1)
+    // The server's confirmation (first subscription, or again after a reconnect): read again, as
+    // something may have changed before the subscription took effect.
+    dispatch(JSON.stringify({ type: 'subscribed', id: 'topic:approvals:*', approvals: '*' }))
+    expect(approvalsResync).toHaveBeenCalledTimes(2)
+    expect(approvals).toHaveBeenCalledTimes(1)
     off.forEach((f) => f())
     dispatch(JSON.stringify(change))
     expect(approvals).toHaveBeenCalledTimes(1)

@@ -114,10 +114,8 @@ async function ensureSocket() {
         if (wasRetry) l.onRestart()
         send(logsMsg(l))
       }
-      for (const t of topics.values()) {
-        send(t.msg)
-        if (wasRetry) t.listeners.forEach((l) => l.onResync())
-      }
+      // A topic's followers read again once the server confirms the subscription (below).
+      for (const t of topics.values()) send(t.msg)
     }
     ws.onmessage = (ev) => dispatch(String(ev.data))
     ws.onclose = () => {
@@ -155,8 +153,10 @@ export function dispatch(raw: string) {
   }
   const topic = typeof msg.id === 'string' ? topics.get(msg.id) : undefined
   if (topic) {
-    if (msg.type === 'resync' || msg.type === 'error') topic.listeners.forEach((l) => l.onResync())
-    else if (msg.type !== 'subscribed' && msg.type !== 'unsubscribed') topic.listeners.forEach((l) => l.onMessage(msg))
+    // Once subscribed, read again: a change made between the followers' first read and the
+    // subscription (or while the socket was down) would otherwise go unseen until the next one.
+    if (msg.type === 'subscribed' || msg.type === 'resync' || msg.type === 'error') topic.listeners.forEach((l) => l.onResync())
+    else if (msg.type !== 'unsubscribed') topic.listeners.forEach((l) => l.onMessage(msg))
     return
   }
   const log = typeof msg.id === 'string' ? logSubs.get(msg.id) : undefined
