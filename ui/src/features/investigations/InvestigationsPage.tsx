@@ -4,7 +4,7 @@ import { errorMessage } from '../../api/error'
 import { useCurrentContext } from '../../app/useCurrentContext'
 import { exportInvestigations, isActive, useInvestigations, useStartInvestigation } from './useInvestigations'
 import { Time } from '../../app/Time'
-import { useNamespaces } from '../resources/useResources'
+import { useNamespaces, withChosen } from '../resources/useResources'
 
 const STATES = ['', 'queued', 'gathering', 'analyzing', 'reasoning', 'concluded', 'failed', 'timed_out', 'cancelled']
 
@@ -107,11 +107,6 @@ export default function InvestigationsPage() {
       )}
     </div>
   )
-}
-
-/** The namespaces to offer, with the chosen one even when the list lacks it (not listed yet, or not visible). */
-function withChosen(names: string[] | undefined, chosen: string): string[] {
-  return [...new Set([...(names ?? []), ...(chosen ? [chosen] : [])])].sort()
 }
 
 function StartForm({ defaultScope }: { defaultScope: 'cluster' | 'namespace' }) {

@@ -77,6 +77,11 @@ export function useKindSync(context: string | undefined, kind: string): KindStat
   return q.data ?? null
 }
 
+/** The namespaces to offer in a picker, with the chosen one even when the list lacks it (not read yet, or not visible to the user). */
+export function withChosen(names: string[] | undefined, chosen: string): string[] {
+  return [...new Set([...(names ?? []), ...(chosen ? [chosen] : [])])].sort()
+}
+
 export function useNamespaces(context: string | undefined) {
   return useQuery({
     queryKey: ['resources', context, 'namespaces', '', ''],

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState } from 'react'
 import { useNavigate, useParams, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { kindPath } from '../resources/kinds'
-import { useNamespaces } from '../resources/useResources'
+import { useNamespaces, withChosen } from '../resources/useResources'
 import { layout, NODE_H, NODE_W } from './layout'
 import { useTopology } from './useTopology'
 
@@ -34,8 +34,7 @@ export default function Topology() {
             Namespace{' '}
             <select value={namespace} onChange={(e) => setParams((p) => (e.target.value ? p.set('namespace', e.target.value) : p.delete('namespace'), p))}>
               <option value="">All namespaces</option>
-              {/* A namespace given in the URL is offered even before (or without) the list. */}
-              {[...new Set([...(namespaces.data ?? []), ...(namespace ? [namespace] : [])])].sort().map((n) => (
+              {withChosen(namespaces.data, namespace).map((n) => (
                 <option key={n} value={n}>
                   {n}
                 </option>
