@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { outcomeOf, type Outcome } from '../actions/outcome'
-import { kindPath } from '../resources/kinds'
+import { objectRoute } from '../resources/kinds'
 import { useDecide, usePendingApprovals, type PendingApproval } from './useApprovals'
 import { Time } from '../../app/Time'
 
@@ -92,7 +92,7 @@ export default function ApprovalsPage() {
                   {p.approval.requested_because && <div className="muted small">{p.approval.requested_because}</div>}
                 </td>
                 <td>
-                  <Link to={`/c/${encodeURIComponent(a.context)}/resources/${kindPath(a.kind)}/${encodeURIComponent(a.namespace ?? '_')}/${encodeURIComponent(a.name)}`}>
+                  <Link to={objectRoute(a.context, a.kind, a.namespace, a.name)}>
                     {object}
                   </Link>
                   <div className="muted small">{a.context}</div>

@@ -1,7 +1,7 @@
 import { Fragment, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import { kindPath } from '../resources/kinds'
+import { objectRoute } from '../resources/kinds'
 import { AUDIT_PAGE, decisionTone, KNOWN_DECISIONS, matchesText, mergePages, targetLabel, useAuditLog, type AuditRecord } from './useAuditLog'
 import { Time } from '../../app/Time'
 
@@ -169,7 +169,7 @@ function AuditRow({ r, open, onToggle }: { r: AuditRecord; open: boolean; onTogg
         </td>
         <td>
           {r.context && r.kind && r.name ? (
-            <Link to={`/c/${encodeURIComponent(r.context)}/resources/${kindPath(r.kind)}/${encodeURIComponent(r.namespace || '_')}/${encodeURIComponent(r.name)}`}>{target}</Link>
+            <Link to={objectRoute(r.context, r.kind, r.namespace, r.name)}>{target}</Link>
           ) : (
             target
           )}

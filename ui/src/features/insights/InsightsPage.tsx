@@ -1,7 +1,7 @@
 import { Link, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useCurrentContext } from '../../app/useCurrentContext'
-import { kindPath } from '../resources/kinds'
+import { objectRoute } from '../resources/kinds'
 import { useInsightList, type InsightState } from './useInsightList'
 import { Time } from '../../app/Time'
 
@@ -65,7 +65,7 @@ export default function InsightsPage() {
                 <td>{i.severity}</td>
                 <td>
                   {i.kind && i.name ? (
-                    <Link to={`/c/${encodeURIComponent(i.context)}/resources/${kindPath(i.kind)}/${encodeURIComponent(i.namespace || '_')}/${encodeURIComponent(i.name)}`}>
+                    <Link to={objectRoute(i.context, i.kind, i.namespace, i.name)}>
                       {i.kind} {i.namespace ? `${i.namespace}/` : ''}
                       {i.name}
                     </Link>

@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import type { ObjectRef, ProposedAction } from '../../api/types'
 import { outcomeOf } from '../actions/outcome'
-import { kindPath } from '../resources/kinds'
+import { objectRoute } from '../resources/kinds'
 import { describeFix } from './fix'
 import { isActive, useApproveFix, useCancelInvestigation, useInvestigation, useRejectFix } from './useInvestigations'
 
@@ -108,7 +108,7 @@ export default function InvestigationDetail() {
 
 function ObjLink({ ctx, o }: { ctx: string; o: ObjectRef }) {
   return (
-    <Link to={`/c/${encodeURIComponent(ctx)}/resources/${kindPath(o.kind)}/${encodeURIComponent(o.namespace || '_')}/${encodeURIComponent(o.name)}`}>
+    <Link to={objectRoute(ctx, o.kind, o.namespace, o.name)}>
       {o.kind} {o.name}
     </Link>
   )

@@ -3,7 +3,7 @@ import { errorMessage } from '../../api/error'
 import { useInsightList } from '../insights/useInsightList'
 import { cell, statusTone, type Row } from '../resources/rows'
 import type { KindStatus } from '../../api/types'
-import { kindByName, kindPath } from '../resources/kinds'
+import { kindByName, objectRoute } from '../resources/kinds'
 import { useKindSync, useResourceList } from '../resources/useResources'
 
 /** Nodes, namespaces, workload health, warnings, recent events and insights, all live. */
@@ -78,7 +78,7 @@ export default function Overview() {
               {failing.map((p) => (
                 <tr key={`${p.namespace}/${p.name}`}>
                   <td>
-                    <Link to={`${c}/resources/pods/${encodeURIComponent(p.namespace ?? '_')}/${encodeURIComponent(p.name)}`}>Pod {p.name}</Link>
+                    <Link to={objectRoute(context, 'Pod', p.namespace, p.name)}>Pod {p.name}</Link>
                   </td>
                   <td>{p.namespace}</td>
                   <td className={`status-${statusTone(cell(p.status))}`}>{cell(p.status)}</td>
@@ -88,7 +88,7 @@ export default function Overview() {
               {unavailable.map((d) => (
                 <tr key={`d/${d.namespace}/${d.name}`}>
                   <td>
-                    <Link to={`${c}/resources/deployments/${encodeURIComponent(d.namespace ?? '_')}/${encodeURIComponent(d.name)}`}>Deployment {d.name}</Link>
+                    <Link to={objectRoute(context, 'Deployment', d.namespace, d.name)}>Deployment {d.name}</Link>
                   </td>
                   <td>{d.namespace}</td>
                   <td className="status-warn">{cell(d.ready)} ready</td>
@@ -128,7 +128,7 @@ export default function Overview() {
                   <code>{i.code}</code>{' '}
                   {i.kind && i.name && (
                     <>
-                      <Link to={`${c}/resources/${kindPath(i.kind)}/${encodeURIComponent(i.namespace || '_')}/${encodeURIComponent(i.name)}`}>
+                      <Link to={objectRoute(context, i.kind, i.namespace, i.name)}>
                         {i.kind} {i.namespace ? `${i.namespace}/` : ''}
                         {i.name}
                       </Link>
@@ -150,7 +150,7 @@ export default function Overview() {
               <tr key={`${e.namespace}/${e.name}`}>
                 <td>{cell(e.reason)}</td>
                 <td>
-                  <EventObject base={c} namespace={e.namespace} object={cell(e.object)} />
+                  <EventObject context={context} namespace={e.namespace} object={cell(e.object)} />
                 </td>
                 <td>{cell(e.message)}</td>
               </tr>
@@ -163,12 +163,12 @@ export default function Overview() {
 }
 
 /** An event's object (`pod/web-1`, as kubectl prints it) linked to its page when its kind is known. */
-function EventObject({ base, namespace, object }: { base: string; namespace?: string | null; object: string }) {
+function EventObject({ context, namespace, object }: { context: string; namespace?: string | null; object: string }) {
   const [kind = '', name = ''] = object.split('/')
   const known = kindByName(kind)
   if (!known || !name) return <>{object}</>
   const ns = known.namespaced ? namespace : null
-  return <Link to={`${base}/resources/${known.name}/${encodeURIComponent(ns || '_')}/${encodeURIComponent(name)}`}>{object}</Link>
+  return <Link to={objectRoute(context, known.kind, ns, name)}>{object}</Link>
 }
 
 function countBy(rows: Row[], f: (r: Row) => string): Record<string, number> {

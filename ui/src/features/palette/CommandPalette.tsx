@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { request } from '../../api/transport'
 import type { SearchResult } from '../../api/types'
-import { kindPath, type KindDef } from '../resources/kinds'
+import { objectRoute, type KindDef } from '../resources/kinds'
 import { usePageCommandList, type Command } from './pageCommands'
 import { rank } from './rank'
 
@@ -75,7 +75,6 @@ export default function CommandPalette({ context, kinds, onClose }: { context?: 
 
   const objects = useMemo<Command[]>(() => {
     if (!context || query.trim().length < 2) return []
-    const c = `/c/${encodeURIComponent(context)}`
     return (hits.data ?? []).map((h) => {
       const ns = h.row.namespace ?? undefined
       return {
@@ -83,7 +82,7 @@ export default function CommandPalette({ context, kinds, onClose }: { context?: 
         label: `${h.kind} ${ns ? `${ns}/` : ''}${h.row.name}`,
         hint: 'open',
         run: () => {
-          navigate(`${c}/resources/${kindPath(h.kind)}/${encodeURIComponent(ns ?? '_')}/${encodeURIComponent(h.row.name)}`)
+          navigate(objectRoute(context, h.kind, ns, h.row.name))
           onClose()
         },
       }

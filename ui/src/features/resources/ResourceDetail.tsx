@@ -5,7 +5,7 @@ import { useStartInvestigation } from '../investigations/useInvestigations'
 import { outcomeOf, type Outcome } from '../actions/outcome'
 import { usePageCommands, type Command } from '../palette/pageCommands'
 import { factsOf } from './facts'
-import { kindByName, kindPath } from './kinds'
+import { kindByName, objectRoute } from './kinds'
 import { LogsTab } from './LogsTab'
 import { YamlTab } from './YamlTab'
 import type { Offered, Submitted } from '../../api/types'
@@ -236,7 +236,7 @@ function Related(p: { context: string; kind: string; namespace: string; name: st
     <ul>
       {(rel.data ?? []).map(({ node: r, relation }) => (
         <li key={r.id}>
-          <Link to={`/c/${encodeURIComponent(p.context)}/resources/${kindPath(r.kind)}/${encodeURIComponent(r.namespace || '_')}/${encodeURIComponent(r.name)}`}>
+          <Link to={objectRoute(p.context, r.kind, r.namespace, r.name)}>
             {r.kind} {r.name}
           </Link>{' '}
           <span className="muted">{relation}</span> <span className={`status-${r.health === 'healthy' ? 'ok' : 'warn'}`}>{r.reason}</span>

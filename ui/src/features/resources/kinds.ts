@@ -80,3 +80,8 @@ export function kindByName(name: string, all: KindDef[] = BUILTIN_KINDS): KindDe
 export function kindPath(kind: string): string {
   return kindByName(kind)?.name ?? kind.toLowerCase() + 's'
 }
+
+/** The UI's page of one object (`_` stands for the namespace of a cluster-scoped one). */
+export function objectRoute(context: string, kind: string, namespace: string | null | undefined, name: string): string {
+  return `/c/${encodeURIComponent(context)}/resources/${kindPath(kind)}/${encodeURIComponent(namespace || '_')}/${encodeURIComponent(name)}`
+}

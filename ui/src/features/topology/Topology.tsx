@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react'
 import { useNavigate, useParams, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import { kindPath } from '../resources/kinds'
+import { objectRoute } from '../resources/kinds'
 import { useNamespaces, withChosen } from '../resources/useResources'
 import { layout, NODE_H, NODE_W } from './layout'
 import { useTopology } from './useTopology'
@@ -131,7 +131,7 @@ export default function Topology() {
                 tabIndex={0}
                 role="link"
                 aria-label={`${n.kind} ${n.name}, ${n.health ?? 'unknown'}${n.reason ? `: ${n.reason}` : ''}`}
-                onClick={() => navigate(`/c/${encodeURIComponent(context)}/resources/${kindPath(n.kind)}/${encodeURIComponent(n.namespace || '_')}/${encodeURIComponent(n.name)}`)}
+                onClick={() => navigate(objectRoute(context, n.kind, n.namespace, n.name))}
                 onKeyDown={(e) => e.key === 'Enter' && (e.currentTarget as SVGGElement).dispatchEvent(new MouseEvent('click', { bubbles: true }))}
               >
                 <rect width={NODE_W} height={NODE_H} rx={6} />
