@@ -70,6 +70,22 @@ async fn subscribe(ws: &mut Ws, msg: Value) {
     ws_until(ws, 10, |v| v["type"] == "subscribed" && v["id"] == id).await;
 }
 
+/// The next approval notice; what came before it goes to `seen`.
+async fn next_approval(ws: &mut Ws, seen: &mut Vec<Value>) -> Value {
+    let (notice, before) = ws_until(ws, 10, |v| v["type"] == "approval").await;
+    seen.extend(before);
+    notice
+}
+
+/// The approval an approval notice is about, and what happened to it.
+fn change(notice: &Value) -> (&str, &str) {
+    let c = &notice["change"];
+    (
+        c["approval_id"].as_str().unwrap_or_default(),
+        c["state"].as_str().unwrap_or_default(),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approvals_and_insight_changes_are_announced_to_the_clients_that_follow_them() {
     let home = home();
@@ -110,8 +126,7 @@ async fn approvals_and_insight_changes_are_announced_to_the_clients_that_follow_
     let (status, submitted) = tokio::task::block_in_place(|| api.call("POST", &actions, Some(delete.clone())));
     assert_eq!(status, 202, "{submitted}");
     let approval = submitted["approval_id"].as_str().unwrap().to_string();
-    let (requested, before) = ws_until(&mut ws, 10, |v| v["type"] == "approval").await;
-    seen.extend(before);
+    let requested = next_approval(&mut ws, &mut seen).await;
     assert_eq!(requested["id"], "approvals");
     assert_eq!(
         (&requested["change"]["approval_id"], &requested["change"]["action_id"]),
@@ -124,36 +139,19 @@ async fn approvals_and_insight_changes_are_announced_to_the_clients_that_follow_
     let reject = format!("/api/v1/approvals/{approval}/reject");
     let (status, r) = tokio::task::block_in_place(|| api.call("POST", &reject, Some(json!({"reason": "not now"}))));
     assert_eq!(status, 200, "{r}");
-    let (rejected, before) = ws_until(&mut ws, 10, |v| v["type"] == "approval").await;
-    seen.extend(before);
-    assert_eq!(
-        (
-            rejected["change"]["approval_id"].as_str(),
-            rejected["change"]["state"].as_str()
-        ),
-        (Some(approval.as_str()), Some("rejected")),
-        "{rejected}"
-    );
+    let rejected = next_approval(&mut ws, &mut seen).await;
+    assert_eq!(change(&rejected), (approval.as_str(), "rejected"), "{rejected}");
 
     // Approved: announced when decided, before the change runs.
     let (_, again) = tokio::task::block_in_place(|| api.call("POST", &actions, Some(delete)));
     let second = again["approval_id"].as_str().unwrap().to_string();
-    let (r2, before) = ws_until(&mut ws, 10, |v| v["type"] == "approval").await;
-    seen.extend(before);
+    let r2 = next_approval(&mut ws, &mut seen).await;
     assert_eq!(r2["change"]["state"], "requested", "{r2}");
     let approve = format!("/api/v1/approvals/{second}/approve");
     let (status, done) = tokio::task::block_in_place(|| api.call("POST", &approve, None));
     assert_eq!((status, done["state"].as_str()), (200, Some("applied")), "{done}");
-    let (approved, before) = ws_until(&mut ws, 10, |v| v["type"] == "approval").await;
-    seen.extend(before);
-    assert_eq!(
-        (
-            approved["change"]["approval_id"].as_str(),
-            approved["change"]["state"].as_str()
-        ),
-        (Some(second.as_str()), Some("approved")),
-        "{approved}"
-    );
+    let approved = next_approval(&mut ws, &mut seen).await;
+    assert_eq!(change(&approved), (second.as_str(), "approved"), "{approved}");
 
     // The fix of the demo's Service: a notice for this context arrives, after which the list
     // shows the insight resolved (other scans may announce other changes before it).

@@ -303,9 +303,7 @@ async fn handle(
         ClientMessage::Investigations { id, investigation_id } => {
             let rx = state.ai.engine.subscribe();
             let task = tokio::spawn(forward_progress(id.clone(), investigation_id.clone(), rx, tx.clone()));
-            if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
-                old.abort();
-            }
+            follow_topic(forwarders, &id, task);
             vec![
                 json!({"type": "subscribed", "id": id, "investigations": investigation_id.unwrap_or_else(|| "*".into())}),
             ]
@@ -313,9 +311,7 @@ async fn handle(
         ClientMessage::Approvals { id } => {
             let rx = state.notices.subscribe();
             let task = tokio::spawn(forward_notices(id.clone(), Follow::Approvals, rx, tx.clone()));
-            if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
-                old.abort();
-            }
+            follow_topic(forwarders, &id, task);
             vec![json!({"type": "subscribed", "id": id, "approvals": "*"})]
         }
         ClientMessage::Insights { id, context } => {
@@ -326,9 +322,7 @@ async fn handle(
                 rx,
                 tx.clone(),
             ));
-            if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
-                old.abort();
-            }
+            follow_topic(forwarders, &id, task);
             vec![json!({"type": "subscribed", "id": id, "insights": context.unwrap_or_else(|| "*".into())})]
         }
         ClientMessage::Logs {
@@ -480,6 +474,18 @@ async fn forward_progress(
         if tx.send(Outgoing::Ready(m)).await.is_err() {
             return;
         }
+    }
+}
+
+/// Keeps `task` as the forwarder of topic subscription `id`, ending the one it replaces (a client
+/// that subscribes again under the same id).
+fn follow_topic(
+    forwarders: &mut HashMap<String, tokio::task::AbortHandle>,
+    id: &str,
+    task: tokio::task::JoinHandle<()>,
+) {
+    if let Some(old) = forwarders.insert(format!("topic:{id}"), task.abort_handle()) {
+        old.abort();
     }
 }
 
