@@ -77,13 +77,16 @@ pub fn sidecar_status(sup: Sup<'_>) -> Status {
 /// it starts) and returns once the new one answers, so the page's next request finds it.
 #[tauri::command]
 pub async fn restart_sidecar(sup: Sup<'_>) -> Result<()> {
-    let sup = sup.inner().clone();
-    blocking({
-        let sup = sup.clone();
-        move || {
-            sup.restart();
-            Ok(())
-        }
+    restart_and_wait(sup.inner().clone()).await
+}
+
+/// Restarts the sidecar (stopping it blocks, so off the async runtime) and waits until the new
+/// one is ready.
+async fn restart_and_wait(sup: Arc<Supervisor>) -> Result<()> {
+    let restarting = sup.clone();
+    blocking(move || {
+        restarting.restart();
+        Ok(())
     })
     .await?;
     sup.connection(READY_TIMEOUT).await?;
@@ -151,8 +154,6 @@ pub async fn keyring_delete(account: String) -> Result<()> {
 /// new one answers.
 #[tauri::command]
 pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> Result<()> {
-    let sup = sup.inner().clone();
-    let restarting = sup.clone();
     blocking(move || {
         let account = format!("llm:{provider}");
         secrets::set(&account, &key)?;
@@ -163,12 +164,10 @@ pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> R
             .save(&home)
             .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))?;
         tracing::info!(provider = %provider, "LLM API key stored in the keyring; restarting the sidecar");
-        restarting.restart();
         Ok(())
     })
     .await?;
-    sup.connection(READY_TIMEOUT).await?;
-    Ok(())
+    restart_and_wait(sup.inner().clone()).await
 }
 
 /// Opens http(s) and mailto links in the user's browser or mail app; nothing else.
