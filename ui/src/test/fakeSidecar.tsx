@@ -38,3 +38,34 @@ export function renderAt(path: string, route: string, element: ReactElement) {
     </QueryClientProvider>,
   )
 }
+
+/**
+ * Stubs `fetch` as a sidecar's settings API with nothing stored: every PUT of a setting is kept
+ * in the returned list as [key, value] and answered by `onPut` (the stored value echoed when it
+ * returns nothing); a URL ending in a key of `answers` gets that JSON (a function's result, read
+ * at each request); anything else 404.
+ */
+export function serveSettings(opts: { answers?: Record<string, unknown>; onPut?: (key: string, value: unknown) => Response | undefined } = {}) {
+  const puts: [string, unknown][] = []
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/api/v1/settings')) return Response.json({ items: [] })
+      const key = /\/api\/v1\/settings\/(.+)$/.exec(url)?.[1]
+      if (key && init?.method === 'PUT') {
+        const { value } = JSON.parse(String(init.body)) as { value: unknown }
+        puts.push([key, value])
+        return opts.onPut?.(key, value) ?? Response.json({ key, value, updated_at: '' })
+      }
+      const answer = Object.entries(opts.answers ?? {}).find(([end]) => url.endsWith(end))
+      if (!answer) return new Response('{}', { status: 404 })
+      return Response.json(typeof answer[1] === 'function' ? (answer[1] as () => unknown)() : answer[1])
+    }),
+  )
+  return puts
+}
+
+/** Renders `element` with a fresh query cache (for components that are not a routed page). */
+export function renderWithQueries(element: ReactElement) {
+  return render(<QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>{element}</QueryClientProvider>)
+}

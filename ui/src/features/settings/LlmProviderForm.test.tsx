@@ -1,6 +1,6 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { fireEvent, render, screen, waitFor } from '@testing-library/react'
+import { fireEvent, screen, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { renderWithQueries, serveSettings } from '../../test/fakeSidecar'
 import { LlmProviderForm } from './AiSettings'
 
 /** How the UI is connected (browser unless a test says desktop), and the shell's commands. */
@@ -21,36 +21,11 @@ afterEach(() => {
   shell.invoked = []
 })
 
-/** A sidecar that keeps every PUT of a setting in `puts`. */
-function serveSettings(puts: [string, unknown][]) {
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init?: RequestInit) => {
-      if (url.endsWith('/api/v1/session')) return Response.json({ csrf: 't' })
-      if (url.endsWith('/api/v1/settings')) return Response.json({ items: [] })
-      const key = /\/api\/v1\/settings\/(.+)$/.exec(url)?.[1]
-      if (key && init?.method === 'PUT') {
-        const { value } = JSON.parse(String(init.body)) as { value: unknown }
-        puts.push([key, value])
-        return Response.json({ key, value, updated_at: '' })
-      }
-      return new Response('{}', { status: 404 })
-    }),
-  )
-}
-
-function renderForm() {
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <LlmProviderForm />
-    </QueryClientProvider>,
-  )
-}
+const renderForm = () => renderWithQueries(<LlmProviderForm />)
 
 describe('LlmProviderForm', () => {
   it("stores an OpenAI-compatible server under the configuration's own keys and names", async () => {
-    const puts: [string, unknown][] = []
-    serveSettings(puts)
+    const puts = serveSettings({ answers: { '/api/v1/session': { csrf: 't' } } })
     renderForm()
     fireEvent.change(await screen.findByLabelText('Provider'), { target: { value: 'openai_compatible' } })
     fireEvent.change(screen.getByLabelText('Base URL'), { target: { value: 'http://localhost:11434/v1' } })
@@ -66,8 +41,7 @@ describe('LlmProviderForm', () => {
 
   it('in the desktop app restarts the backend so a new model is used, and stores a key in the keyring', async () => {
     shell.mode = 'desktop'
-    const puts: [string, unknown][] = []
-    serveSettings(puts)
+    serveSettings({ answers: { '/api/v1/session': { csrf: 't' } } })
     renderForm()
     fireEvent.change(await screen.findByLabelText('Provider'), { target: { value: 'openai' } })
     fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'gpt-4o-mini' } })

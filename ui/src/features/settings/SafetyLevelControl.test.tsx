@@ -1,47 +1,35 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { fireEvent, render, screen, waitFor } from '@testing-library/react'
+import { fireEvent, screen, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { renderWithQueries, serveSettings } from '../../test/fakeSidecar'
 import { SafetyLevelControl } from './SafetyLevelControl'
 
 afterEach(() => vi.unstubAllGlobals())
 
 /** A sidecar whose gate is at `level` (pinned by `pinnedBy`, if given); PUT moves it unless pinned. */
 function serveGate(level: number, pinnedBy?: string) {
-  const puts: unknown[] = []
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init?: RequestInit) => {
-      if (url.endsWith('/api/v1/session')) return new Response('{}', { status: 404 })
-      if (url.endsWith('/api/v1/ai/status')) return Response.json({ safety: { autonomy_level: level, pinned_by: pinnedBy } })
-      if (url.endsWith('/api/v1/settings')) return Response.json({ items: [] })
-      if (url.endsWith('/api/v1/settings/ai.safety_policy.autonomy_level') && init?.method === 'PUT') {
-        const { value } = JSON.parse(String(init.body)) as { value: number }
-        puts.push(value)
-        if (pinnedBy) return Response.json({ error: { code: 'conflict', message: `set by ${pinnedBy}` } }, { status: 409 })
-        level = value
-        return Response.json({ key: 'ai.safety_policy.autonomy_level', value, updated_at: '' })
-      }
-      return new Response('{}', { status: 404 })
-    }),
-  )
-  return puts
+  const puts = serveSettings({
+    // Read at each request, so a PUT that moved the level shows in the next status.
+    answers: { '/api/v1/ai/status': () => ({ safety: { autonomy_level: level, pinned_by: pinnedBy } }) },
+    onPut: (key, value) => {
+      if (key !== 'ai.safety_policy.autonomy_level') return new Response('{}', { status: 404 })
+      if (pinnedBy) return Response.json({ error: { code: 'conflict', message: `set by ${pinnedBy}` } }, { status: 409 })
+      level = value as number
+      return undefined
+    },
+  })
+  return { values: () => puts.map(([, value]) => value) }
 }
 
-const renderControl = () =>
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <SafetyLevelControl />
-    </QueryClientProvider>,
-  )
+const renderControl = () => renderWithQueries(<SafetyLevelControl />)
 
 describe('SafetyLevelControl', () => {
   it("shows the gate's level and moves it when another is chosen", async () => {
-    const puts = serveGate(2)
+    const gate = serveGate(2)
     renderControl()
     await waitFor(() => expect((screen.getByRole('radio', { name: /Level 2/ }) as HTMLInputElement).checked).toBe(true))
     fireEvent.click(screen.getByRole('radio', { name: /Level 3/ }))
     await waitFor(() => expect((screen.getByRole('radio', { name: /Level 3/ }) as HTMLInputElement).checked).toBe(true))
-    expect(puts).toEqual([3])
+    expect(gate.values()).toEqual([3])
   })
 
   it('says who pinned the level and offers no choice that would not apply', async () => {
