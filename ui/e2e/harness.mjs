@@ -36,7 +36,8 @@ export async function expect(cond, message) {
 
 /**
  * Runs every test in a fresh browser context. `open(page)` signs the page in.
- * @param {{artifacts: string, open: (page: import('playwright-core').Page) => Promise<void>, only?: string}} o
+ * `diagnose()` adds what the servers logged to a failure's report.
+ * @param {{artifacts: string, open: (page: import('playwright-core').Page) => Promise<void>, only?: string, diagnose?: () => string[]}} o
  */
 export async function runAll(o) {
   const browser = await launch()
@@ -70,6 +71,8 @@ export async function runAll(o) {
       failures.push(t.name)
       console.log(`FAIL ${t.name}\n  ${String(e instanceof Error ? e.stack ?? e.message : e).split('\n').slice(0, 6).join('\n  ')}`)
       await shot('failure').catch(() => {})
+      const logged = o.diagnose?.() ?? []
+      if (logged.length) console.log(`  the sidecars' last warnings and errors:\n    ${logged.join('\n    ')}`)
     } finally {
       await context.close()
     }

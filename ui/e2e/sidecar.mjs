@@ -79,6 +79,14 @@ export class Sidecar {
     return { status: res.status, body: text ? JSON.parse(text) : null }
   }
 
+  /** Its last `n` warnings and errors (JSON log lines), to say what it saw when a test fails. */
+  problems(n = 15) {
+    return this.log
+      .split('\n')
+      .filter((l) => /"level":"(WARN|ERROR)"/.test(l))
+      .slice(-n)
+  }
+
   async hasPath(prefix) {
     const doc = await this.api('GET', '/api/v1/openapi.json')
     return Object.keys(doc.body?.paths ?? {}).some((p) => p.startsWith(prefix))

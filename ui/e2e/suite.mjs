@@ -75,6 +75,22 @@ async function crashingWith(s, reason) {
   }
   return undefined
 }
+/**
+ * Waits for `locator` on an investigation's page; on timeout the error says how far the sidecar
+ * got with it, which tells a stalled investigation from a page that missed its progress.
+ */
+async function onInvestigation(page, s, locator) {
+  await page.waitForURL(/#\/investigations\/[^/?]+/)
+  const id = decodeURIComponent(/#\/investigations\/([^/?]+)/.exec(page.url())?.[1] ?? '')
+  try {
+    await locator.waitFor({ timeout: 60_000 })
+  } catch (e) {
+    const inv = (await s.api('GET', `/api/v1/ai/investigations/${encodeURIComponent(id)}`)).body
+    const steps = (inv?.steps ?? []).map((st) => `${st.at} ${st.state}: ${st.detail}`)
+    const actions = (inv?.proposed_actions ?? []).map((a) => `${a.operation} ${a.decision} ${a.result ?? ''}`)
+    throw new Error(`${e instanceof Error ? e.message.split('\n')[0] : e}\n  the sidecar's investigation ${id}: ${inv?.state}\n    ${[...steps, ...actions].join('\n    ')}`)
+  }
+}
 const BAD = /(Err|BackOff|Fail|OOM|Invalid|Error|Unschedulable|Pending)/
 
 
@@ -298,9 +314,8 @@ test('an investigation names its root cause', async ({ page, shot }) => {
   const d = new Detail(page)
   await d.open(s.url, sandboxContext, 'pods', crashing.namespace, crashing.name)
   await page.getByTestId('investigate').click()
-  await page.waitForURL(/#\/investigations\//)
   const rc = page.getByTestId('root-cause')
-  await rc.waitFor({ timeout: 60_000 })
+  await onInvestigation(page, s, rc)
   await expect(/[A-Z_]{4,}/.test((await rc.locator('code').textContent()) ?? ''), 'the root cause carries a taxonomy code')
   await shot('root-cause')
 })
@@ -315,7 +330,7 @@ test('approving the proposed fix makes the pod healthy', async ({ page, shot }) 
   await d.open(s.url, sandboxContext, 'pods', failing.namespace, failing.name)
   await page.getByTestId('investigate').click()
   const action = page.getByTestId('proposed-action').filter({ has: page.getByRole('button', { name: 'Approve' }) }).first()
-  await action.waitFor({ timeout: 60_000 })
+  await onInvestigation(page, s, action)
   await shot('proposed')
   await action.getByRole('button', { name: 'Approve' }).click()
   // The fix replaces the failing pod (a new name) or heals it: wait until the workload has no failing pod.
@@ -522,7 +537,8 @@ test('a banner says when the sidecar is unreachable and goes away when it is bac
 
 let ok = false
 try {
-  ok = await runAll({ artifacts: env('E2E_ARTIFACTS'), open, only: process.env.E2E_ONLY })
+  const diagnose = () => [...sidecar.problems(), ...(sandbox?.problems() ?? [])]
+  ok = await runAll({ artifacts: env('E2E_ARTIFACTS'), open, only: process.env.E2E_ONLY, diagnose })
 } finally {
   await sidecar.stop()
   await sandbox?.stop()

@@ -13,7 +13,7 @@ export default function InvestigationDetail() {
   const { id = '' } = useParams()
   const inv = useInvestigation(id)
   const cancel = useCancelInvestigation()
-  if (inv.isLoading) return <p className="page">Loading…</p>
+  if (inv.isPending) return <p className="page">Loading…</p>
   if (inv.error) return <p className="page error">{errorMessage(inv.error)}</p>
   const i = inv.data
   if (!i) return null

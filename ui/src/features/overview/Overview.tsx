@@ -120,7 +120,7 @@ export default function Overview() {
           {insights.error ? (
             <p className="muted">{errorMessage(insights.error)}</p>
           ) : !insights.data?.items.length ? (
-            <p className="muted">{insights.isLoading ? 'Loading…' : 'No open problems found in this cluster yet.'}</p>
+            <p className="muted">{insights.isPending ? 'Loading…' : 'No open problems found in this cluster yet.'}</p>
           ) : (
             <ul className="plain">
               {insights.data.items.slice(0, 10).map((i) => (
