@@ -129,6 +129,14 @@ fn websocket_tickets_deltas_replay_and_logs() {
             }
         }
 
+        // A list says up to which delta it holds the changes: read after the Running delta, it
+        // holds that change; a client applies only the deltas after its `seq`.
+        let pods_url = format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}");
+        let listed = blocking(|| w.get(&pods_url));
+        let list_seq = listed["seq"].as_u64().expect("a cached kind's list carries seq");
+        assert!(list_seq >= last_seq, "list seq {list_seq} < the Running delta's {last_seq}");
+        assert_eq!(listed["items"][0]["status"], "Running", "{listed}");
+
         // Ping/pong and the server's keepalive pings.
         send(&mut ws, json!({"type": "ping"})).await;
         until(&mut ws, |v| v["type"] == "pong").await;
@@ -136,9 +144,9 @@ fn websocket_tickets_deltas_replay_and_logs() {
         // Disconnect, change things, reconnect with `since`: the missed changes are replayed.
         drop(ws);
         blocking(|| kubectl(&kc, &["-n", &ns, "delete", "pod", "live", "--wait=false"]));
-        blocking(|| w.wait_for(&format!("/api/v1/clusters/kubilitics-test/resources/pods?namespace={ns}"), |v| v["total"] == 0));
+        blocking(|| w.wait_for(&pods_url, |v| v["total"] == 0));
         let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(&w, Some(&blocking(|| ticket(&w))))).await.unwrap();
-        send(&mut ws, json!({"type": "subscribe", "id": "p", "context": "kubilitics-test", "kind": "pods", "namespace": ns, "since": last_seq})).await;
+        send(&mut ws, json!({"type": "subscribe", "id": "p", "context": "kubilitics-test", "kind": "pods", "namespace": ns, "since": list_seq})).await;
         let (replay, _) = until(&mut ws, |v| v["type"] == "deltas" && v["replay"] == true).await;
         assert!(has_delta(&replay, "DELETED", "live"), "{replay}");
         // Asking for more than is kept gets a clear resync instead.

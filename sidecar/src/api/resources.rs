@@ -48,6 +48,10 @@ pub struct ListResponse {
     /// How current the cache of this kind is. Absent for custom resources (read live), unless
     /// the read was narrowed to the context's namespace (then `namespace` says which).
     pub sync: Option<KindStatus>,
+    /// The context's last delta number when the list was read (cached kinds only): the list
+    /// holds every change numbered up to it, so a client applies the WebSocket deltas after it,
+    /// including those that arrived while the list was on its way.
+    pub seq: Option<u64>,
 }
 
 /// Orders rows by the query's `sort` column (`-` first for descending); by namespace, then name,
@@ -100,6 +104,7 @@ pub fn page(mut rows: Vec<Row>, q: &ListQuery, sync: Option<KindStatus>) -> Resu
         total,
         continue_: (end < total).then(|| end.to_string()),
         sync,
+        seq: None,
     })
 }
 
@@ -110,11 +115,14 @@ struct ListRest {
     #[serde(rename = "continue")]
     continue_: Option<String>,
     sync: Option<KindStatus>,
+    seq: u64,
 }
 
 /// A cached kind's list as the JSON of [`ListResponse`]: rows kept ready by the watch cache are
-/// filtered, ordered (already, unless a column is asked for), paged and concatenated.
-pub fn ready_page(kind: &dyn KindCache, filter: &Filter, q: &ListQuery) -> Result<Vec<u8>, ApiError> {
+/// filtered, ordered (already, unless a column is asked for), paged and concatenated. `seq` is
+/// the context's last delta number, read before the rows: a change is put in the rows before its
+/// delta is numbered, so the rows hold every change up to `seq` (and perhaps some after).
+pub fn ready_page(kind: &dyn KindCache, filter: &Filter, q: &ListQuery, seq: u64) -> Result<Vec<u8>, ApiError> {
     let now = chrono::Utc::now().timestamp();
     let mut rows = kind.ready(filter);
     if q.sort.as_deref().is_some_and(|s| !s.is_empty()) {
@@ -128,6 +136,7 @@ pub fn ready_page(kind: &dyn KindCache, filter: &Filter, q: &ListQuery) -> Resul
         total,
         continue_: (end < total).then(|| end.to_string()),
         sync: Some(kind.status()),
+        seq,
     };
     write_list(&rows[start..end], now, &rest).map_err(|e| ApiError::internal("writing the list", &e))
 }
@@ -151,8 +160,9 @@ pub async fn list(
     };
     if let Some(k) = conn.cache.kind(&kind) {
         let k = k.clone();
+        let seq = conn.cache.deltas.last();
         // Tens of thousands of rows are still CPU work (a column sort parses them): off the reactor.
-        let body = tokio::task::spawn_blocking(move || ready_page(k.as_ref(), &filter, &q))
+        let body = tokio::task::spawn_blocking(move || ready_page(k.as_ref(), &filter, &q, seq))
             .await
             .map_err(|e| ApiError::internal("listing from the cache", &e))??;
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());

@@ -24,7 +24,7 @@ describe('live deltas', () => {
         ],
       }),
     )
-    expect(shop).toHaveBeenCalledWith([{ type: 'ADDED', context: 'c1', kind: 'pods', object: { name: 'web', namespace: 'shop', status: 'Running' } }])
+    expect(shop).toHaveBeenCalledWith([{ type: 'ADDED', context: 'c1', kind: 'pods', object: { name: 'web', namespace: 'shop', status: 'Running' }, seq: 1 }])
     expect(all.mock.calls[0]?.[0]).toHaveLength(2)
     expect(all.mock.calls[0]?.[0][1]).toMatchObject({ type: 'DELETED', object: { name: 'db-0', namespace: 'data' } })
     expect(nodes).not.toHaveBeenCalled()

@@ -15,6 +15,8 @@ export interface Delta {
   kind?: string
   /** The summary row (or object) the delta carries. */
   object: Record<string, unknown>
+  /** Its number in the context's stream; a list's `seq` says which ones it already holds. */
+  seq?: number
 }
 
 export interface Subscription {
@@ -188,9 +190,10 @@ export function dispatch(raw: string) {
       }
       if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') continue
       const object = (e.row as Record<string, unknown> | null | undefined) ?? { name: e.name, namespace }
+      const delta: Delta = { type, context, kind, object, seq: typeof e.seq === 'number' ? e.seq : undefined }
       const list = byKey.get(k)
-      if (list) list.push({ type, context, kind, object })
-      else byKey.set(k, [{ type, context, kind, object }])
+      if (list) list.push(delta)
+      else byKey.set(k, [delta])
     }
   }
   for (const [k, deltas] of byKey) subs.get(k)?.forEach((s) => s.onDeltas(deltas))

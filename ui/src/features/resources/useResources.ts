@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect } from 'react'
-import { subscribe } from '../../api/live'
+import { useEffect, useRef } from 'react'
+import { subscribe, type Delta } from '../../api/live'
 import { request, requestText } from '../../api/transport'
+import { readAgain } from '../../api/useTopic'
 import type { ClusterAction, EventList, Graph, KindStatus, ListResponse, Offered, OfferedList, Outcome, Submitted } from '../../api/types'
 import { approvalsChanged } from '../approvals/useApprovals'
 import { kindByName, kindPath } from './kinds'
@@ -25,6 +26,10 @@ type ListPage = Omit<ListResponse, 'items'> & { items: Row[] }
 export function useResourceList(context: string | undefined, kind: string, filter: ListFilter) {
   const qc = useQueryClient()
   const key = ['resources', context, kind, filter.namespace ?? '', filter.labelSelector ?? '']
+  // The deltas that arrive while the list is being read. The sidecar may have answered before
+  // they happened, so those numbered after the list's `seq` are applied to it when it lands
+  // (applied only to the rows on screen, they would be lost when the read replaces them).
+  const arriving = useRef<Delta[] | null>(null)
   const query = useQuery({
     queryKey: key,
     enabled: !!context,
@@ -33,20 +38,30 @@ export function useResourceList(context: string | undefined, kind: string, filte
     // batch would only cost time (and lose the key index handed from array to array).
     structuralSharing: false,
     queryFn: async ({ signal }) => {
-      const rows: Row[] = []
-      let cont: string | undefined
-      do {
-        const page = await request<ListPage>('GET', `${base(context ?? '')}/resources/${encodeURIComponent(kind)}`, {
-          query: { namespace: filter.namespace, labelSelector: filter.labelSelector, limit: 5000, continue: cont },
-          signal,
-        })
-        // A custom resource read in one namespace has no sync state; only the all-namespaces
-        // read says whether the kind is narrowed, so a filtered one must not forget it.
-        if (!cont && (page.sync || !filter.namespace)) qc.setQueryData<KindStatus | null>(syncKey(context, kind), page.sync ?? null)
-        rows.push(...page.items)
-        cont = page.continue ?? undefined
-      } while (cont)
-      return rows
+      const arrived: Delta[] = []
+      arriving.current = arrived
+      try {
+        const rows: Row[] = []
+        let seq: number | null | undefined
+        let cont: string | undefined
+        do {
+          const page = await request<ListPage>('GET', `${base(context ?? '')}/resources/${encodeURIComponent(kind)}`, {
+            query: { namespace: filter.namespace, labelSelector: filter.labelSelector, limit: 5000, continue: cont },
+            signal,
+          })
+          // A custom resource read in one namespace has no sync state; only the all-namespaces
+          // read says whether the kind is narrowed, so a filtered one must not forget it.
+          if (!cont && (page.sync || !filter.namespace)) qc.setQueryData<KindStatus | null>(syncKey(context, kind), page.sync ?? null)
+          // The first page's number: later pages were read later and hold at least as much.
+          if (!cont) seq = page.seq
+          rows.push(...page.items)
+          cont = page.continue ?? undefined
+        } while (cont)
+        // A label selector is the server's to apply: such a list is read again instead (below).
+        return filter.labelSelector ? rows : applyDeltas(rows, arrived.filter((d) => seq == null || d.seq == null || d.seq > seq))
+      } finally {
+        if (arriving.current === arrived) arriving.current = null
+      }
     },
   })
   useEffect(() => {
@@ -54,11 +69,12 @@ export function useResourceList(context: string | undefined, kind: string, filte
     return subscribe(
       { context, kind, namespace: filter.namespace },
       (deltas) => {
-        // A label selector is applied by the server; refetch rather than guess which rows match.
-        if (filter.labelSelector) return void qc.invalidateQueries({ queryKey: key })
+        // A label selector is applied by the server; read again rather than guess which rows match.
+        if (filter.labelSelector) return void readAgain(qc, key)
+        arriving.current?.push(...deltas)
         qc.setQueryData<Row[]>(key, (old) => (old ? applyDeltas(old, deltas) : old))
       },
-      () => void qc.invalidateQueries({ queryKey: key }),
+      () => void readAgain(qc, key),
     )
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [context, kind, filter.namespace, filter.labelSelector, qc])
