@@ -42,4 +42,29 @@ describe('useTopology', () => {
     vi.useRealTimers()
     await waitFor(() => expect(reads()).toBe(2))
   })
+
+  it('draws a change made while the graph was still being read, once that read has landed', async () => {
+    const graph = { nodes: [], edges: [], truncated: false }
+    let answer: () => void = () => {}
+    const fetchGraph = vi.fn((url: string) =>
+      String(url).includes('/topology') ? new Promise<Response>((resolve) => (answer = () => resolve(Response.json(graph)))) : Promise.resolve(new Response('{}', { status: 404 })),
+    )
+    vi.stubGlobal('fetch', fetchGraph)
+    const wrapper = ({ children }: { children: ReactNode }) => <QueryClientProvider client={new QueryClient()}>{children}</QueryClientProvider>
+    const { result } = renderHook(() => useTopology('dev', {}), { wrapper })
+    const reads = () => fetchGraph.mock.calls.filter(([url]) => String(url).includes('/topology')).length
+    await waitFor(() => expect(reads()).toBe(1))
+    // A change while the first read is on its way (answered, perhaps, before the change).
+    vi.useFakeTimers()
+    act(() => live.subs[0]?.onDeltas())
+    await act(() => vi.advanceTimersByTimeAsync(REDRAW_AFTER_MS))
+    expect(reads()).toBe(1)
+    await act(async () => answer())
+    await act(() => vi.advanceTimersByTimeAsync(1))
+    expect(result.current.isSuccess).toBe(true)
+    // The next turn reads the graph again, after the first answer.
+    await act(() => vi.advanceTimersByTimeAsync(REDRAW_AFTER_MS))
+    expect(reads()).toBe(2)
+    vi.useRealTimers()
+  })
 })

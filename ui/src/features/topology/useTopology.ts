@@ -23,7 +23,11 @@ export function useTopology(context: string, filter: { namespace?: string; root?
     const redraw = () => {
       timer ??= setTimeout(() => {
         timer = null
-        void qc.invalidateQueries({ queryKey: ['topology', context] })
+        const queryKey = ['topology', context]
+        // A read in flight may have been answered before the change: read again once it has
+        // landed (an invalidation now would join a first read, or cancel a slow one each time).
+        if (qc.isFetching({ queryKey }) > 0) redraw()
+        else void qc.invalidateQueries({ queryKey })
       }, REDRAW_AFTER_MS)
     }
     const stop = subscribe({ context, kind: '*', namespace }, redraw, redraw)
