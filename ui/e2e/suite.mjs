@@ -286,6 +286,11 @@ test('the insights list shows what the analyzers found in the sandbox, linked to
   await row.waitFor({ timeout: 30_000 })
   await expect((await row.getByRole('link', { name: 'Deployment shop/checkout' }).count()) === 1, 'the insight links its workload')
   await shot('open')
+  // On a 1,024-pixel screen the table fits the page: no sideways scrolling to read a row.
+  await page.setViewportSize({ width: 1024, height: 768 })
+  const overflow = await page.evaluate(() => document.querySelector('[data-testid=insights]').getBoundingClientRect().right - document.documentElement.clientWidth)
+  await expect(overflow <= 0, `the insights table ends ${overflow} px past a 1,024 px page`)
+  await shot('1024px')
   await row.getByRole('link', { name: 'Deployment shop/checkout' }).click()
   await page.waitForURL(/resources\/deployments\/shop\/checkout/)
 })

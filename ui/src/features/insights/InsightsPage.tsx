@@ -39,8 +39,7 @@ export default function InsightsPage() {
         <table className="simple" data-testid="insights">
           <thead>
             <tr>
-              <th>Code</th>
-              <th>Severity</th>
+              <th>Code and severity</th>
               <th>Object</th>
               <th>Summary</th>
               <th>First seen</th>
@@ -50,7 +49,7 @@ export default function InsightsPage() {
           <tbody>
             {insights.isSuccess && items.length === 0 && (
               <tr>
-                <td colSpan={6} className="muted" data-testid="insights-empty">
+                <td colSpan={5} className="muted" data-testid="insights-empty">
                   {state === 'open'
                     ? 'Nothing open: the analyzers found no problem in the objects they watch. Start an investigation from Investigations or from any object that looks wrong.'
                     : `No ${state === 'all' ? '' : `${state} `}insights yet.`}
@@ -61,8 +60,9 @@ export default function InsightsPage() {
               <tr key={i.id}>
                 <td>
                   <code>{i.code}</code>
+                  <br />
+                  <span className={`pill ${i.severity === 'critical' ? 'pill-bad' : i.severity === 'info' ? 'pill-neutral' : 'pill-warn'}`}>{i.severity}</span>
                 </td>
-                <td>{i.severity}</td>
                 <td>
                   {i.kind && i.name ? (
                     <Link to={objectRoute(i.context, i.kind, i.namespace, i.name)}>
@@ -73,7 +73,7 @@ export default function InsightsPage() {
                     (i.namespace ?? '')
                   )}
                 </td>
-                <td>{i.summary}</td>
+                <td className="message">{i.summary}</td>
                 <td className="muted">
                   <Time at={i.first_seen} />
                 </td>
