@@ -395,7 +395,10 @@ test('a pod deletion waits for approval and runs once approved on the Approvals 
 
   await result.getByRole('link', { name: 'Review it under Approvals' }).click()
   await page.waitForURL(/#\/approvals$/)
-  await new App(page).nav(/^Approvals, \d+ waiting$/).waitFor()
+  const badge = new App(page).nav(/^Approvals, \d+ waiting$/)
+  await badge.waitFor()
+  const waiting = Number(/(\d+) waiting/.exec((await badge.getAttribute('aria-label')) ?? (await badge.textContent()) ?? '')?.[1])
+  await expect(waiting >= 1, `the badge counts the deletion (${waiting})`)
   const row = page.getByTestId('approval-row').filter({ hasText: pod.name })
   await row.getByText('delete_pod needs approval (ai.safety_policy.require_approval)').waitFor()
   page.once('dialog', (dialog) => void dialog.accept())
@@ -408,7 +411,8 @@ test('a pod deletion waits for approval and runs once approved on the Approvals 
     if (status === 200) await new Promise((r) => setTimeout(r, 250))
   }
   await expect(status === 404, `the pod is deleted once approved (GET answers ${status})`)
-  await new App(page).nav('Approvals').waitFor()
+  // One fewer waits (what other tests left waiting is theirs).
+  await new App(page).nav(waiting === 1 ? 'Approvals' : `Approvals, ${waiting - 1} waiting`).waitFor()
 })
 
 test('a change another client parks for approval appears on the open Approvals page and leaves when it is rejected', async ({ page, shot }) => {
