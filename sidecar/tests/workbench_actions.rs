@@ -611,6 +611,18 @@ fn rollback_restores_the_previous_template_whole_and_says_when_there_is_none() {
         deployment_field(&kc, &ns, "{.spec.template.spec.containers[0].image}"),
         "nginx:1.27"
     );
+
+    // Rollbacks in a row, each once the controller has numbered the previous one but while it
+    // still writes that rollout's status: every one applies (status writes are not a change
+    // to the spec to roll back over). Each reuses the other template's ReplicaSet: 5, 6, ...
+    for revision in 5..11 {
+        let (s, r) = w.post(
+            actions,
+            json!({"kind": "Deployment", "namespace": ns, "name": "web", "action": {"type": "rollback"}}),
+        );
+        assert_eq!((s, r["state"].as_str()), (200, Some("applied")), "{r}");
+        wait_for_revision(&kc, &ns, &revision.to_string());
+    }
     kubectl(&kc, &["delete", "namespace", &ns, "--wait=false"]);
 }
 

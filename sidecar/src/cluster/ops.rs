@@ -441,18 +441,44 @@ async fn rollback(
     }
     // The whole template is replaced, as `kubectl rollout undo` does: a merge would keep what
     // the newer revision added (an env var's neighbour, an annotation such as restartedAt).
-    // The test makes it apply to the Deployment as read, or conflict.
+    // The test makes it apply to the spec as read, or conflict: on the generation, which only a
+    // spec change moves (the resourceVersion also moves with every status update the
+    // controller writes, which made a rollback right after a rollout fail).
+    let generation = dep.metadata.generation.unwrap_or_default();
     let patch: json_patch::Patch = serde_json::from_value(json!([
-        {"op": "test", "path": "/metadata/resourceVersion", "value": dep.resource_version()},
+        {"op": "test", "path": "/metadata/generation", "value": generation},
         {"op": "replace", "path": "/spec/template", "value": template},
     ]))
     .map_err(kube::Error::SerdeError)?;
-    deployments.patch(name, pp, &Patch::Json::<()>(patch)).await?;
+    if let Err(e) = deployments.patch(name, pp, &Patch::Json::<()>(patch)).await {
+        return Err(changed_meanwhile(&deployments, name, generation).await.unwrap_or(e));
+    }
     Ok(Outcome {
         summary: format!("rolled deployment {name} back from revision {current} to the template of revision {to}"),
         before: Some(json!({"revision": current})),
         after: Some(json!({"template_of_revision": to})),
         diff: None,
+    })
+}
+
+/// A conflict that says so, when a patch tested against `generation` failed because someone
+/// changed the Deployment's spec since it was read (the API server says only "invalid").
+async fn changed_meanwhile(deployments: &Api<Deployment>, name: &str, generation: i64) -> Option<kube::Error> {
+    let now = deployments
+        .get(name)
+        .await
+        .ok()?
+        .metadata
+        .generation
+        .unwrap_or_default();
+    (now != generation).then(|| {
+        kube::Error::Api(Box::new(kube::core::Status {
+            code: 409,
+            message: format!(
+                "deployment {name} changed while rolling back (generation {generation}, now {now}); look at its revisions and try again"
+            ),
+            ..Default::default()
+        }))
     })
 }
 
