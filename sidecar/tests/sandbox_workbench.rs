@@ -40,10 +40,12 @@ fn the_demo_reads_like_a_cluster_through_the_workbench() {
         sorted["items"][0]["name"].as_str().unwrap().starts_with("checkout-"),
         "{sorted}"
     );
-    let deps = w.get(&format!(
-        "{BASE}/resources/deployments?namespace=shop&labelSelector=app%3Dfrontend"
-    ));
-    assert_eq!(deps["total"], 1);
+    // Each kind's cache syncs on its own: the pods' being synced says nothing of deployments'.
+    let deps = w.wait_for(
+        &format!("{BASE}/resources/deployments?namespace=shop&labelSelector=app%3Dfrontend"),
+        |v| v["sync"]["state"] == "synced",
+    );
+    assert_eq!(deps["total"], 1, "{deps}");
     assert_eq!(deps["items"][0]["ready"], "3/3");
 
     // One object as YAML; its events; its logs; its related objects.
