@@ -71,6 +71,12 @@ struct Harness {
 }
 
 fn harness(provider: Arc<dyn ChatProvider>, snap: Snapshot, extra: &[(&str, &str)]) -> Harness {
+    harness_with(Some(provider), snap, extra)
+}
+
+/// The sidecar's state with `snap` as the evidence and `provider` reasoning (none: the
+/// analyzers alone, until one is chosen in Settings).
+fn harness_with(provider: Option<Arc<dyn ChatProvider>>, snap: Snapshot, extra: &[(&str, &str)]) -> Harness {
     let home = tempfile::tempdir().unwrap();
     let mut env: HashMap<String, String> = [("KUBILITICS_HOME".to_string(), home.path().display().to_string())].into();
     for (k, v) in extra {
@@ -80,7 +86,7 @@ fn harness(provider: Arc<dyn ChatProvider>, snap: Snapshot, extra: &[(&str, &str
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database.sqlite).unwrap());
     let mut state = AppState::new(Arc::new(cfg.clone()), store.clone(), TOKEN);
     let budget = Budget::new(cfg.ai.budget.clone(), store.clone(), PriceTable::default());
-    let reasoner = service::reasoner(provider, &cfg.ai.llm, budget.clone(), store.clone());
+    let reasoner = provider.map(|p| service::reasoner(p, &cfg.ai.llm, budget.clone(), store.clone()));
     let actions = state.actions();
     state.ai = Ai::new(
         cfg.ai.clone(),
@@ -88,7 +94,7 @@ fn harness(provider: Arc<dyn ChatProvider>, snap: Snapshot, extra: &[(&str, &str
         Arc::new(StaticSource(snap)),
         budget,
         actions,
-        Some(reasoner),
+        reasoner,
     );
     Harness {
         _home: home,
@@ -797,4 +803,89 @@ async fn past_the_warning_threshold_calls_go_on_and_past_the_usd_limit_none_is_m
     let note = inv["llm_note"].as_str().unwrap();
     assert!(note.contains("budget") && note.contains("$10.50 of $10.00"), "{note}");
     assert!(script.requests().is_empty(), "no call past monthly_limit_usd");
+}
+
+/// Saves a setting as the UI does; the sidecar answers with the value stored.
+async fn save_setting(h: &Harness, key: &str, value: &str) {
+    let saved = call(
+        h,
+        "PUT",
+        &format!("/api/v1/settings/{key}"),
+        Some(json!({"value": value})),
+    )
+    .await;
+    assert_eq!(saved["value"], value, "{key}: {saved}");
+}
+
+/// A provider chosen in Settings is used from the next investigation and chat answer, with no
+/// restart: the sidecar starts without one, the UI saves an OpenAI-compatible server's endpoint,
+/// model and provider, and the next investigation reasons with it; "none" returns it to the
+/// analyzers alone, and the status follows each change.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_chosen_in_settings_is_used_from_the_next_investigation_without_a_restart() {
+    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
+    let h = harness_with(None, snapshot(None), &[]);
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(status["llm_provider"]["connectivity"], "not_configured", "{status}");
+    let before = investigate(&h).await;
+    assert_eq!(before["conclusion_source"], "analyzers", "{before:#}");
+
+    for (key, value) in [
+        ("ai.llm.endpoint", format!("{url}/v1")),
+        ("ai.llm.model", "scripted-model".to_string()),
+        ("ai.llm.provider", "openai_compatible".to_string()),
+    ] {
+        save_setting(&h, key, &value).await;
+    }
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(
+        (
+            status["llm_provider"]["model"].as_str(),
+            status["llm_provider"]["connectivity"].as_str()
+        ),
+        (Some("scripted-model"), Some("healthy")),
+        "{status}"
+    );
+    let with_llm = investigate(&h).await;
+    assert_eq!(
+        (
+            with_llm["conclusion_source"].as_str(),
+            with_llm["root_cause"]["code"].as_str()
+        ),
+        (Some("llm"), Some("CRASHLOOP_MISSING_ENV")),
+        "{with_llm:#}"
+    );
+    let sent = script.requests();
+    assert_eq!(sent.len(), 1, "one call to the server chosen in Settings");
+    assert_eq!(sent[0]["model"], "scripted-model");
+
+    // A provider that cannot be used as set (a compatible server without its URL): the status
+    // names it, says why and what to set, and the analyzers answer meanwhile.
+    save_setting(&h, "ai.llm.endpoint", "").await;
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(
+        (
+            status["status"].as_str(),
+            status["llm_provider"]["name"].as_str(),
+            status["llm_provider"]["connectivity"].as_str()
+        ),
+        (Some("degraded"), Some("openai_compatible"), Some("not_configured")),
+        "{status}"
+    );
+    assert!(
+        status["llm_provider"]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ai.llm.endpoint"),
+        "{status}"
+    );
+    let health = call(&h, "GET", "/health", None).await;
+    assert_eq!(health["dependencies"]["ai_service"], "degraded", "{health}");
+
+    save_setting(&h, "ai.llm.provider", "none").await;
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(status["llm_provider"]["connectivity"], "not_configured", "{status}");
+    let after = investigate(&h).await;
+    assert_eq!(after["conclusion_source"], "analyzers", "{after:#}");
+    assert_eq!(script.requests().len(), 1, "no call once the provider is none");
 }

@@ -430,7 +430,7 @@ fn the_safety_level_and_llm_chosen_in_the_ui_are_the_ones_in_force() {
     );
     assert_eq!(ai_status(&sidecar)["safety"]["autonomy_level"], 3);
 
-    // The provider is read at start-up, with its key: chosen now, used from the next start.
+    // The provider applies at once too (rebuilt as each is saved), and stays after a restart.
     for (key, value) in [
         ("ai.llm.provider", "openai_compatible"),
         ("ai.llm.endpoint", "http://127.0.0.1:9/v1"),
@@ -439,7 +439,9 @@ fn the_safety_level_and_llm_chosen_in_the_ui_are_the_ones_in_force() {
         let (status, body) = put_setting(&sidecar, key, serde_json::json!(value));
         assert_eq!(status, StatusCode::OK, "{key}: {body}");
     }
-    assert_eq!(ai_status(&sidecar)["llm_provider"]["name"], "none");
+    let now = ai_status(&sidecar);
+    assert_ne!(now["llm_provider"]["name"], "none", "{now}");
+    assert_eq!(now["llm_provider"]["model"], "local-model", "{now}");
     sidecar.terminate();
 
     let again = Sidecar::start(command(home.path()));

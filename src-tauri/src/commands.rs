@@ -73,8 +73,8 @@ pub fn sidecar_status(sup: Sup<'_>) -> Status {
     sup.status()
 }
 
-/// Restarts the sidecar (it reads the settings chosen in the UI, such as the LLM provider, when
-/// it starts) and returns once the new one answers, so the page's next request finds it.
+/// Restarts the sidecar and returns once the new one answers, so the page's next request finds
+/// it. (Settings chosen in the UI apply without one; storing a key restarts it by itself.)
 #[tauri::command]
 pub async fn restart_sidecar(sup: Sup<'_>) -> Result<()> {
     restart_and_wait(sup.inner().clone()).await

@@ -243,7 +243,7 @@ await check('sidecar crash -> restart with backoff, the UI is told', async () =>
   assert(health === 200, `health after restart: ${health}`)
 })
 
-await check('a requested restart (settings saved) returns once the new sidecar answers', async () => {
+await check('a requested restart returns once the new sidecar answers', async () => {
   const before = await invoke('sidecar_status')
   assert(before.phase === 'ready' && before.pid, JSON.stringify(before))
   await invoke('restart_sidecar')

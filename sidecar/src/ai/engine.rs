@@ -121,7 +121,9 @@ struct Inner {
     store: Arc<dyn Store>,
     source: Arc<dyn EvidenceSource>,
     actions: Actions,
-    reasoner: Option<Arc<dyn Reasoner>>,
+    /// The LLM step, replaced when the provider's settings change; an investigation keeps the
+    /// one it started reasoning with.
+    reasoner: std::sync::RwLock<Option<Arc<dyn Reasoner>>>,
     permits: Arc<Semaphore>,
     running: Mutex<HashMap<String, Running>>,
     events: broadcast::Sender<Progress>,
@@ -154,13 +156,18 @@ impl Engine {
                 store,
                 source,
                 actions,
-                reasoner,
+                reasoner: std::sync::RwLock::new(reasoner),
                 permits,
                 running: Mutex::new(HashMap::new()),
                 events,
                 similar: similar::Index::new(anonymize),
             }),
         }
+    }
+
+    /// Reasons with `reasoner` from the next investigation on (None: the analyzers conclude alone).
+    pub fn set_reasoner(&self, reasoner: Option<Arc<dyn Reasoner>>) {
+        *self.inner.reasoner.write().expect("reasoner lock") = reasoner;
     }
 
     /// Progress of every investigation, for the WebSocket (`/api/v1/ws` forwards these).
@@ -356,7 +363,8 @@ impl Engine {
         let mut llm_note = None;
         let mut requested = Vec::new();
         let mut cited = Vec::new();
-        if let Some(reasoner) = &self.inner.reasoner {
+        let reasoner = self.inner.reasoner.read().expect("reasoner lock").clone();
+        if let Some(reasoner) = &reasoner {
             if !self
                 .transition(doc, State::Reasoning, "asking the LLM, with the same evidence tools")
                 .await

@@ -1,7 +1,8 @@
 //! The AI investigator as the API sees it: the engine, the reasoner (LLM) if configured, and the
-//! status the runbook documents. Built once from the configuration in `AppState::new`.
+//! status the runbook documents. Built from the configuration in `AppState::new`; the provider
+//! is rebuilt when the UI changes its settings ([`Ai::apply_llm_setting`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,9 +51,22 @@ pub struct Ai {
     pub chat: Chat,
     pub config: Arc<crate::config::Ai>,
     pub store: Arc<dyn Store>,
-    /// The provider in use, when one is configured.
-    pub provider: Option<ProviderInfo>,
+    /// What is in use (see [`Ai::provider`]); written only once a provider is built.
+    in_use: Arc<RwLock<InUse>>,
+    /// The provider settings in force: the configuration's, then as the UI changes them. Held
+    /// while a provider is built from them (which may wait on the OS keyring).
+    llm: Arc<Mutex<crate::config::Llm>>,
     pub budget: Budget,
+}
+
+/// The provider the settings in force name, and the one built from them.
+struct InUse {
+    /// `ai.llm.provider` as set ("none" when none is), usable or not.
+    configured: String,
+    /// None without a provider, or when the named one cannot be used.
+    provider: Option<ProviderInfo>,
+    /// Why the named provider cannot be used (no key, no endpoint), what to do in its words.
+    problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -72,37 +86,86 @@ impl Ai {
         let source: Arc<dyn EvidenceSource> = Arc::new(KubeSource::from_clusters(actions.clusters.clone()));
         let prices = PriceTable::load(&crate::config::home_dir(&std::env::vars().collect()));
         let budget = Budget::new(config.ai.budget.clone(), store.clone(), prices);
-        let provider: Option<Arc<dyn ChatProvider>> = match super::llm::from_config(&config.ai.llm) {
+        let ai = Ai::new(config.ai.clone(), store, source, budget, actions, None);
+        ai.use_llm(config.ai.llm.clone());
+        ai
+    }
+
+    /// Investigations that start from now on and chat's next answers use the provider `llm`
+    /// names, with its sampling, retries and the shared budget; investigations already
+    /// reasoning keep theirs. A provider that cannot be used (no key, no endpoint) is logged and
+    /// leaves none, as at start: the analyzers still answer. May block on the OS keyring.
+    pub fn use_llm(&self, llm: crate::config::Llm) {
+        let mut in_force = self.llm.lock().expect("llm settings lock");
+        *in_force = llm;
+        self.install(&in_force);
+    }
+
+    /// After the UI saved `ai.llm.provider`, `ai.llm.model` or `ai.llm.endpoint` (a string):
+    /// the provider rebuilt with it ([`Ai::use_llm`]). False for any other key.
+    pub fn apply_llm_setting(&self, key: &str, value: &serde_json::Value) -> bool {
+        // Held until the provider is in place, so two saves at once cannot lose one another.
+        let mut llm = self.llm.lock().expect("llm settings lock");
+        let text = value.as_str().unwrap_or_default().to_string();
+        match key {
+            "ai.llm.provider" => llm.provider = text,
+            "ai.llm.model" => llm.model = text,
+            "ai.llm.endpoint" => llm.endpoint = text,
+            _ => return false,
+        }
+        self.install(&llm);
+        true
+    }
+
+    /// Builds the provider `llm` names and hands it to the investigator and chat.
+    fn install(&self, llm: &crate::config::Llm) {
+        let mut problem = None;
+        let provider: Option<Arc<dyn ChatProvider>> = match super::llm::from_config(llm) {
             Ok(p) => p.map(Arc::from),
             Err(e) => {
-                // The analyzers still answer; /status shows the provider is unusable.
+                // The analyzers still answer; /status says why the provider is not in use.
                 tracing::warn!(error = %e, "the configured LLM provider cannot be used; investigating without it");
+                problem = Some(e.to_string());
                 None
             }
         };
-        let reasoner = provider
-            .clone()
-            .map(|p| reasoner(p, &config.ai.llm, budget.clone(), store.clone()));
-        let ai = Ai::new(config.ai.clone(), store, source, budget.clone(), actions, reasoner);
-        // Chat's calls count towards the same reachability as investigations'.
-        let seen = ai.provider.as_ref().map(|info| info.reachability.clone());
-        match provider {
-            Some(provider) => ai.with_chat_llm(ChatLlm {
-                provider: match seen {
-                    Some(seen) => Arc::new(Observed::new(provider, seen)),
-                    None => provider,
-                },
-                params: Params::from_config(&config.ai.llm),
-                budget,
-            }),
-            None => ai,
-        }
+        let parts = provider.map(|provider| {
+            let (info, reasoner) = reasoner(provider.clone(), llm, self.budget.clone(), self.store.clone());
+            // Chat's calls count towards the same reachability as investigations'.
+            let chat = ChatLlm {
+                provider: Arc::new(Observed::new(provider, info.reachability.clone())),
+                params: Params::from_config(llm),
+                budget: self.budget.clone(),
+            };
+            (info, reasoner, chat)
+        });
+        let (info, reasoner, chat) = match parts {
+            Some((info, reasoner, chat)) => (Some(info), Some(reasoner), Some(chat)),
+            None => (None, None, None),
+        };
+        self.engine.set_reasoner(reasoner);
+        self.chat.set_llm(chat);
+        *self.in_use.write().expect("provider lock") = InUse {
+            configured: llm.provider.trim().to_ascii_lowercase(),
+            provider: info,
+            problem,
+        };
+    }
+
+    /// The provider in use, if any.
+    pub fn provider(&self) -> Option<ProviderInfo> {
+        self.in_use.read().expect("provider lock").provider.clone()
+    }
+
+    /// The provider named in the settings in force ("none" when none is), usable or not.
+    pub fn configured_provider(&self) -> String {
+        self.in_use.read().expect("provider lock").configured.clone()
     }
 
     /// The same investigator with `llm` answering in chat (the same provider and budget as
     /// investigations, as `from_config` builds it).
-    pub fn with_chat_llm(mut self, llm: ChatLlm) -> Ai {
-        self.chat = self.chat.with_llm(llm);
+    pub fn with_chat_llm(self, llm: ChatLlm) -> Ai {
+        self.chat.set_llm(Some(llm));
         self
     }
 
@@ -124,9 +187,14 @@ impl Ai {
         Ai {
             engine,
             chat,
+            in_use: Arc::new(RwLock::new(InUse {
+                configured: config.llm.provider.trim().to_ascii_lowercase(),
+                provider,
+                problem: None,
+            })),
+            llm: Arc::new(Mutex::new(config.llm.clone())),
             config: Arc::new(config),
             store,
-            provider,
             budget,
         }
     }
@@ -134,7 +202,18 @@ impl Ai {
     pub async fn status(&self) -> AiStatus {
         let token_usage = self.budget.usage_by_day().await;
         let mut last_error = None;
-        let (name, model, connectivity) = match &self.provider {
+        let (provider, unusable) = {
+            let in_use = self.in_use.read().expect("provider lock");
+            let unusable = in_use.problem.clone().map(|why| (in_use.configured.clone(), why));
+            (in_use.provider.clone(), unusable)
+        };
+        let (name, model, connectivity) = match &provider {
+            // Named but not usable: which, and why (the analyzers answer meanwhile).
+            None if unusable.is_some() => {
+                let (named, why) = unusable.clone().unwrap_or_default();
+                last_error = Some(why);
+                (named, None, "not_configured".to_string())
+            }
             None => ("none".to_string(), None, "not_configured".to_string()),
             Some(p) => {
                 let c = if token_usage.exhausted && self.config.budget.hard_limit {
@@ -148,7 +227,7 @@ impl Ai {
                 (p.name.clone(), Some(p.model.clone()), c.to_string())
             }
         };
-        let degraded = self.provider.is_some() && connectivity != "healthy";
+        let degraded = unusable.is_some() || (provider.is_some() && connectivity != "healthy");
         AiStatus {
             status: if degraded { "degraded" } else { "operational" }.into(),
             llm_provider: LlmProviderStatus {
@@ -177,7 +256,8 @@ pub struct LlmProviderStatus {
     /// is "unreachable" from a call that could not reach it (or whose key it refused) until one
     /// that does; "healthy" before any call.
     pub connectivity: String,
-    /// Why the last call failed, while `connectivity` is "unreachable".
+    /// Why the last call failed, while `connectivity` is "unreachable"; why the provider named
+    /// cannot be used (no API key, no endpoint), while it is "not_configured".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }

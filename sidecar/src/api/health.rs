@@ -85,8 +85,10 @@ fn overall(d: &Dependencies) -> (StatusCode, &'static str) {
 
 fn ai_state(state: &AppState) -> DependencyState {
     // Investigations always work (deterministic analyzers); the LLM is the optional part.
-    match state.config.ai.llm.provider.as_str() {
-        "none" => DependencyState::NotConfigured,
+    match state.ai.configured_provider().as_str() {
+        "none" | "" => DependencyState::NotConfigured,
+        // Named but not buildable (no key, no endpoint): the analyzers answer alone.
+        _ if state.ai.provider().is_none() => DependencyState::Degraded,
         _ => DependencyState::Healthy,
     }
 }

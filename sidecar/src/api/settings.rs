@@ -65,8 +65,9 @@ pub async fn put(
         return Ok(Json(state.store.put_setting(&key, &body.value).await?));
     }
     // A configuration key the UI may set: checked as the config file's value would be, refused
-    // when the operator pinned it, stored typed, and the safety level applied at once (the LLM
-    // keys at the next start, where the provider and its key are read).
+    // when the operator pinned it, stored typed, and applied at once: the safety level to the
+    // gate, the LLM provider, model and endpoint to the investigator and chat (the API key is
+    // the environment's or the OS keyring's, read as the provider is rebuilt).
     if let Some(by) = state.pinned.get(&key) {
         return Err(ApiError::conflict(format!(
             "{key} is set by {by} where the backend runs, which the UI does not override; change it there and restart"
@@ -80,6 +81,19 @@ pub async fn put(
     {
         state.gate.set_autonomy_level(u8::try_from(level).unwrap_or(1));
         tracing::info!(level, "safety autonomy level changed in the UI");
+    }
+    if key.starts_with("ai.llm.") {
+        // Rebuilding the provider may read the OS keyring, which can block: off the runtime.
+        let (ai, k, v) = (state.ai.clone(), key.clone(), typed.clone());
+        tokio::task::spawn_blocking(move || ai.apply_llm_setting(&k, &v))
+            .await
+            .map_err(|e| ApiError::internal("applying the LLM setting", &e))?;
+        let provider = state.ai.provider().map(|p| format!("{} ({})", p.name, p.model));
+        tracing::info!(
+            key,
+            provider = provider.as_deref().unwrap_or("none"),
+            "LLM setting changed in the UI; in use from the next investigation and chat answer"
+        );
     }
     Ok(Json(saved))
 }

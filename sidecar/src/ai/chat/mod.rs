@@ -161,7 +161,8 @@ struct Inner {
     store: Arc<dyn Store>,
     source: Arc<dyn EvidenceSource>,
     actions: Actions,
-    llm: Option<ChatLlm>,
+    /// Replaced when the provider's settings change.
+    llm: std::sync::RwLock<Option<ChatLlm>>,
 }
 
 #[derive(Clone)]
@@ -215,20 +216,14 @@ impl Chat {
                 store,
                 source,
                 actions,
-                llm,
+                llm: std::sync::RwLock::new(llm),
             }),
         }
     }
 
-    /// The same chat with an LLM.
-    pub fn with_llm(&self, llm: ChatLlm) -> Chat {
-        Chat::new(
-            self.inner.config.clone(),
-            self.inner.store.clone(),
-            self.inner.source.clone(),
-            self.inner.actions.clone(),
-            Some(llm),
-        )
+    /// Answers with `llm` from the next message on (None: the analyzers' findings, templated).
+    pub fn set_llm(&self, llm: Option<ChatLlm>) {
+        *self.inner.llm.write().expect("chat llm lock") = llm;
     }
 
     /// A conversation's stored messages, oldest first.
@@ -337,7 +332,8 @@ impl Chat {
         }
 
         let mut commands = Vec::new();
-        let llm_outcome = match &self.inner.llm {
+        let llm = self.inner.llm.read().expect("chat llm lock").clone();
+        let llm_outcome = match &llm {
             Some(llm) => Some(self.ask_llm(llm, &turn, &scope, &mut commands).await),
             None => None,
         };

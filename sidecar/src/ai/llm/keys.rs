@@ -28,7 +28,8 @@ pub enum KeyError {
     },
 }
 
-/// The key for `provider`, if any. Called once at start-up.
+/// The key for `provider`, if any. Called at start-up and when the provider's settings change;
+/// it may block on the OS keyring, so not on an async runtime's thread.
 pub fn api_key(provider: &str, configured: &str) -> Option<String> {
     if !configured.trim().is_empty() && !configured.starts_with("${") {
         return Some(configured.trim().to_string());

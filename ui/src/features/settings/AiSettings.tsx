@@ -1,7 +1,8 @@
 import { useState } from 'react'
 import { errorMessage } from '../../api/error'
-import { connectionMode } from '../../api/transport'
-import { useQuery } from '@tanstack/react-query'
+import { connectionMode, request } from '../../api/transport'
+import type { AiStatus } from '../../api/types'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { POLICY_SETTING, PROVIDERS } from './safetyLevels'
 import { usePutSetting, useSetting } from './useSetting'
 import { useAiStatus } from '../investigations/useInvestigations'
@@ -16,6 +17,7 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
   const putModel = usePutSetting<string>(POLICY_SETTING.model)
   const putBase = usePutSetting<string>(POLICY_SETTING.baseUrl)
   const mode = useQuery({ queryKey: ['connection-mode'], queryFn: connectionMode })
+  const qc = useQueryClient()
   const [draft, setDraft] = useState<{ provider?: string; model?: string; baseUrl?: string; key?: string }>({})
   const [status, setStatus] = useState<string | null>(null)
   const p = draft.provider ?? provider.data ?? 'none'
@@ -23,20 +25,31 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
   async function save(e: React.FormEvent) {
     e.preventDefault()
     try {
-      await putProvider.mutateAsync(p)
+      // The backend rebuilds the provider as each is saved and uses it from the next
+      // investigation and chat answer: the provider last, so it is built with the rest in place.
       if (draft.model !== undefined) await putModel.mutateAsync(draft.model)
       if (draft.baseUrl !== undefined) await putBase.mutateAsync(draft.baseUrl)
-      // The backend reads the provider, model, endpoint and key when it starts: the desktop
-      // shell restarts it (storing a key restarts it too); in browser mode whoever runs
-      // `kubilitics serve` does. Saving what was already in force restarts nothing.
+      await putProvider.mutateAsync(p)
       const changed = (draft.provider !== undefined && draft.provider !== (provider.data ?? 'none')) || draft.model !== undefined || draft.baseUrl !== undefined || !!draft.key
-      if (changed && mode.data === 'desktop') {
+      // A key goes to the OS keyring through the desktop shell, which restarts the backend to read it.
+      const keyStored = !!draft.key && mode.data === 'desktop'
+      if (keyStored) {
         const { invoke } = await import('@tauri-apps/api/core')
-        if (draft.key) await invoke('store_llm_api_key', { provider: p, key: draft.key })
-        else await invoke('restart_sidecar')
+        await invoke('store_llm_api_key', { provider: p, key: draft.key })
       }
+      // What the backend made of it: a provider it cannot use says why (no key, no URL).
+      const now = await qc.fetchQuery({ queryKey: ['ai-status'], queryFn: () => request<AiStatus>('GET', '/api/v1/ai/status'), staleTime: 0 }).catch(() => null)
+      const unusable = p !== 'none' && now?.llm_provider.connectivity === 'not_configured' ? now.llm_provider.last_error : undefined
       setDraft({})
-      setStatus(!changed ? 'Saved.' : mode.data === 'desktop' ? 'Saved. The backend restarted to use it.' : 'Saved. Restart the backend (kubilitics serve) to use it.')
+      setStatus(
+        !changed
+          ? 'Saved.'
+          : unusable
+            ? `Saved, but not in use: ${unusable}`
+            : keyStored
+              ? 'Saved. The backend restarted to read the key.'
+              : 'Saved. In use from the next investigation and chat answer.',
+      )
       onSaved?.()
     } catch (err) {
       setStatus(`Not saved: ${errorMessage(err)}`)

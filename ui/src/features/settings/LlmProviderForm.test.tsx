@@ -31,32 +31,47 @@ describe('LlmProviderForm', () => {
     fireEvent.change(screen.getByLabelText('Base URL'), { target: { value: 'http://localhost:11434/v1' } })
     fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'llama3' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
-    expect(await screen.findByText('Saved. Restart the backend (kubilitics serve) to use it.')).toBeTruthy()
+    expect(await screen.findByText('Saved. In use from the next investigation and chat answer.')).toBeTruthy()
+    // The provider last: the backend rebuilds it as each is saved, and builds it once complete.
     expect(puts).toEqual([
-      ['ai.llm.provider', 'openai_compatible'],
       ['ai.llm.model', 'llama3'],
       ['ai.llm.endpoint', 'http://localhost:11434/v1'],
+      ['ai.llm.provider', 'openai_compatible'],
     ])
+    expect(shell.invoked).toEqual([])
   })
 
-  it('in the desktop app restarts the backend so a new model is used, and stores a key in the keyring', async () => {
+  it("says why a provider saved is not in use, in the backend's words", async () => {
+    serveSettings({
+      answers: {
+        '/api/v1/session': { csrf: 't' },
+        '/api/v1/ai/status': { status: 'degraded', llm_provider: { name: 'openai_compatible', connectivity: 'not_configured', last_error: 'an OpenAI-compatible provider needs its base URL: set ai.llm.endpoint' } },
+      },
+    })
+    renderForm()
+    fireEvent.change(await screen.findByLabelText('Provider'), { target: { value: 'openai_compatible' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }))
+    expect(await screen.findByText('Saved, but not in use: an OpenAI-compatible provider needs its base URL: set ai.llm.endpoint')).toBeTruthy()
+  })
+
+  it('in the desktop app uses a new model without a restart, and stores a key in the keyring', async () => {
     shell.mode = 'desktop'
     serveSettings({ answers: { '/api/v1/session': { csrf: 't' } } })
     renderForm()
     fireEvent.change(await screen.findByLabelText('Provider'), { target: { value: 'openai' } })
     fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'gpt-4o-mini' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
-    expect(await screen.findByText('Saved. The backend restarted to use it.')).toBeTruthy()
-    expect(shell.invoked).toEqual([['restart_sidecar', undefined]])
+    expect(await screen.findByText('Saved. In use from the next investigation and chat answer.')).toBeTruthy()
+    expect(shell.invoked).toEqual([])
 
-    // Saved again unchanged: nothing to restart for.
+    // Saved again unchanged.
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
     expect(await screen.findByText('Saved.')).toBeTruthy()
-    expect(shell.invoked).toHaveLength(1)
 
     fireEvent.change(screen.getByLabelText(/API key/), { target: { value: 'sk-test' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
-    await waitFor(() => expect(shell.invoked).toHaveLength(2))
-    expect(shell.invoked[1]).toEqual(['store_llm_api_key', { provider: 'openai', key: 'sk-test' }])
+    await waitFor(() => expect(shell.invoked).toHaveLength(1))
+    expect(shell.invoked[0]).toEqual(['store_llm_api_key', { provider: 'openai', key: 'sk-test' }])
+    expect(await screen.findByText('Saved. The backend restarted to read the key.')).toBeTruthy()
   })
 })

@@ -24,8 +24,9 @@ export type SafetyLevel = 1 | 2 | 3
 
 /**
  * Configuration keys the UI may set (the sidecar's `config::load::USER_SETTABLE`): stored through
- * /api/v1/settings, they apply over the config files unless the environment pins them. The safety
- * level applies at once; the LLM provider, model and endpoint from the backend's next start.
+ * /api/v1/settings, they apply over the config files unless the environment pins them, and at
+ * once: the safety level to the next decision, the LLM provider, model and endpoint to the next
+ * investigation and chat answer.
  */
 export const POLICY_SETTING = {
   autonomy: 'ai.safety_policy.autonomy_level',
