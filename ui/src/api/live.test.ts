@@ -34,6 +34,16 @@ describe('live deltas', () => {
   })
 })
 
+describe('live subscriptions', () => {
+  it("tells a kind's subscribers where the server's numbering stood when it took the subscription", () => {
+    const at = vi.fn()
+    const off = subscribe({ context: 'c2', kind: 'pods', namespace: 'shop' }, () => {}, () => {}, at)
+    dispatch(JSON.stringify({ type: 'subscribed', id: 'c2\u0000pods\u0000shop', context: 'c2', kind: 'pods', seq: 42 }))
+    expect(at).toHaveBeenCalledWith(42)
+    off()
+  })
+})
+
 describe('live topics', () => {
   it('routes a topic message to its followers only, and tells them to read again when they fell behind', () => {
     const approvals = vi.fn()

@@ -29,6 +29,8 @@ interface Sub extends Subscription {
   key: string
   onDeltas: (d: Delta[]) => void
   onResync: () => void
+  /** The server took the subscription when the context's deltas were numbered up to `seq`. */
+  onSubscribed?: (seq: number) => void
 }
 
 type Message = Record<string, unknown>
@@ -170,6 +172,11 @@ export function dispatch(raw: string) {
     }
     return
   }
+  if (msg.type === 'subscribed' && typeof msg.id === 'string') {
+    const seq = msg.seq
+    if (typeof seq === 'number') subs.get(msg.id)?.forEach((s) => s.onSubscribed?.(seq))
+    return
+  }
   const context = msg.context as string | undefined
   if (msg.type === 'resync') {
     for (const [k, set] of subs) if (matches(k, context, msg.kind as string | undefined, undefined)) set.forEach((s) => s.onResync())
@@ -208,9 +215,9 @@ function matches(key: string, context: string | undefined, kind: string | undefi
   return true
 }
 
-export function subscribe(s: Subscription, onDeltas: Sub['onDeltas'], onResync: Sub['onResync']): () => void {
+export function subscribe(s: Subscription, onDeltas: Sub['onDeltas'], onResync: Sub['onResync'], onSubscribed?: Sub['onSubscribed']): () => void {
   const key = keyOf(s)
-  const sub: Sub = { ...s, key, onDeltas, onResync }
+  const sub: Sub = { ...s, key, onDeltas, onResync, onSubscribed }
   const set = subs.get(key) ?? new Set()
   const isNew = set.size === 0
   set.add(sub)

@@ -5,10 +5,11 @@ import type { Delta } from '../../api/live'
 import { useResourceList } from './useResources'
 
 /** The pods subscription's delta handler: calling it is the sidecar sending a batch. */
-const live = vi.hoisted(() => ({ onDeltas: null as ((d: Delta[]) => void) | null }))
+const live = vi.hoisted(() => ({ onDeltas: null as ((d: Delta[]) => void) | null, onSubscribed: null as ((seq: number) => void) | null }))
 vi.mock('../../api/live', () => ({
-  subscribe: (_s: unknown, onDeltas: (d: Delta[]) => void) => {
+  subscribe: (_s: unknown, onDeltas: (d: Delta[]) => void, _onResync: () => void, onSubscribed: (seq: number) => void) => {
     live.onDeltas = onDeltas
+    live.onSubscribed = onSubscribed
     return () => (live.onDeltas = null)
   },
 }))
@@ -46,5 +47,24 @@ describe('useResourceList', () => {
     live.onDeltas?.([{ type: 'MODIFIED', object: pod('web-2', 'Terminating'), seq: 13 }])
     await waitFor(() => expect(screen.getByTestId('pods').textContent).toBe('web-1=Running web-2=Terminating'))
     expect(lists).toHaveBeenCalledTimes(1)
+  })
+
+  it('reads the list again when it was read before the subscription took effect, and only then', async () => {
+    const answers = [10, 15]
+    const lists = vi.fn(async () => Response.json({ items: [pod('web-1', 'Running')], total: 1, seq: answers.shift() }))
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => (String(url).includes('/resources/pods') ? lists() : new Response('{}', { status: 404 }))))
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <Pods />
+      </QueryClientProvider>,
+    )
+    await waitFor(() => expect(screen.getByTestId('pods').textContent).toBe('web-1=Running'))
+    // The socket opened after the list was read (delta 10): changes 11 and 12 reached no one.
+    live.onSubscribed?.(12)
+    await waitFor(() => expect(lists).toHaveBeenCalledTimes(2))
+    // A later confirmation at a number the list already holds (15) asks for nothing more.
+    live.onSubscribed?.(15)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(lists).toHaveBeenCalledTimes(2)
   })
 })

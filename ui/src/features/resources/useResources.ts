@@ -30,6 +30,16 @@ export function useResourceList(context: string | undefined, kind: string, filte
   // they happened, so those numbered after the list's `seq` are applied to it when it lands
   // (applied only to the rows on screen, they would be lost when the read replaces them).
   const arriving = useRef<Delta[] | null>(null)
+  // Where the list and the server's subscription each stand in the context's delta numbering. A
+  // list read before the subscription took effect misses what changed in between: read again.
+  const keyJson = JSON.stringify(key)
+  const listAt = useRef<{ key: string; seq: number } | null>(null)
+  const subscribedAt = useRef<{ key: string; seq: number } | null>(null)
+  const missedBetween = () => {
+    const list = listAt.current
+    const sub = subscribedAt.current
+    return !!list && !!sub && list.key === sub.key && list.seq < sub.seq
+  }
   const query = useQuery({
     queryKey: key,
     enabled: !!context,
@@ -57,6 +67,11 @@ export function useResourceList(context: string | undefined, kind: string, filte
           rows.push(...page.items)
           cont = page.continue ?? undefined
         } while (cont)
+        if (seq != null) {
+          listAt.current = { key: keyJson, seq }
+          // Once this answer is in place, not from within it (that would cancel it).
+          if (missedBetween()) setTimeout(() => void readAgain(qc, key), 0)
+        }
         // A label selector is the server's to apply: such a list is read again instead (below).
         return filter.labelSelector ? rows : applyDeltas(rows, arrived.filter((d) => seq == null || d.seq == null || d.seq > seq))
       } finally {
@@ -75,6 +90,11 @@ export function useResourceList(context: string | undefined, kind: string, filte
         qc.setQueryData<Row[]>(key, (old) => (old ? applyDeltas(old, deltas) : old))
       },
       () => void readAgain(qc, key),
+      (seq) => {
+        subscribedAt.current = { key: keyJson, seq }
+        // A list still on its way checks when it lands (above).
+        if (missedBetween() && !arriving.current) void readAgain(qc, key)
+      },
     )
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [context, kind, filter.namespace, filter.labelSelector, qc])
