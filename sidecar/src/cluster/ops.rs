@@ -419,10 +419,7 @@ async fn rollback(
         .filter_map(|rs| rev_of(&rs.metadata).map(|r| (r, rs)))
         .collect();
     owned.sort_by_key(|(r, _)| *r);
-    let target = match revision {
-        Some(r) => owned.iter().find(|(x, _)| *x == r),
-        None => owned.iter().rev().find(|(x, _)| *x < current),
-    };
+    let target = rollback_target(&owned, &template_without_hash(Some(&dep.spec.template)), revision);
     let Some((to, rs)) = target else {
         return Err(kube::Error::Api(Box::new(kube::core::Status {
             code: 422,
@@ -435,10 +432,7 @@ async fn rollback(
             ..Default::default()
         })));
     };
-    let mut template = serde_json::to_value(rs.spec.template.clone()).unwrap_or_default();
-    if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
-        labels.remove("pod-template-hash");
-    }
+    let template = template_without_hash(rs.spec.template.as_ref());
     // The whole template is replaced, as `kubectl rollout undo` does: a merge would keep what
     // the newer revision added (an env var's neighbour, an annotation such as restartedAt).
     // The test makes it apply to the spec as read, or conflict: on the generation, which only a
@@ -459,6 +453,35 @@ async fn rollback(
         after: Some(json!({"template_of_revision": to})),
         diff: None,
     })
+}
+
+/// The ReplicaSet to roll back to, of the Deployment's own sorted by revision: the one numbered
+/// `revision`, or else "the previous revision": the newest template other than the one running,
+/// compared as the deployment controller compares them (without the hash label). Not by the
+/// revision annotation: it lags until the controller has numbered the last change, and a
+/// rollback sent right after another would find the template it just left, or nothing.
+fn rollback_target<'a>(
+    owned: &'a [(i64, ReplicaSet)],
+    running: &Value,
+    revision: Option<i64>,
+) -> Option<&'a (i64, ReplicaSet)> {
+    match revision {
+        Some(r) => owned.iter().find(|(x, _)| *x == r),
+        None => owned
+            .iter()
+            .rev()
+            .find(|(_, rs)| template_without_hash(rs.spec.template.as_ref()) != *running),
+    }
+}
+
+/// A pod template as JSON without the `pod-template-hash` label the controller adds to a
+/// ReplicaSet's copy: what a Deployment's template is compared with, and rolled back to.
+fn template_without_hash(template: Option<&k8s_openapi::api::core::v1::PodTemplateSpec>) -> Value {
+    let mut template = serde_json::to_value(template).unwrap_or_default();
+    if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+        labels.remove("pod-template-hash");
+    }
+    template
 }
 
 /// A conflict that says so, when a patch tested against `generation` failed because someone
@@ -741,6 +764,51 @@ pub fn line_diff(title: &str, before: Option<&Value>, after: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A ReplicaSet of revision `rev` whose template runs `image`, with the hash label its
+    /// controller adds.
+    fn replica_set(rev: i64, image: &str) -> (i64, ReplicaSet) {
+        let rs = serde_json::from_value(json!({
+            "metadata": {"name": format!("web-{rev}"), "annotations": {"deployment.kubernetes.io/revision": rev.to_string()}},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                "metadata": {"labels": {"app": "web", "pod-template-hash": format!("h{rev}")}},
+                "spec": {"containers": [{"name": "web", "image": image}]}}}
+        }))
+        .unwrap();
+        (rev, rs)
+    }
+
+    fn running(image: &str) -> Value {
+        let t: k8s_openapi::api::core::v1::PodTemplateSpec = serde_json::from_value(json!({
+            "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": image}]}
+        }))
+        .unwrap();
+        template_without_hash(Some(&t))
+    }
+
+    #[test]
+    fn the_previous_revision_is_the_newest_other_template_even_before_the_controller_renumbers() {
+        // Revision 2 (nginx:1.27) was rolled back to revision 1's template (nginx): the
+        // controller has not yet numbered that ReplicaSet 3, so the Deployment runs nginx while
+        // revision 2 is the newest. Going back means nginx:1.27, not "nothing earlier than 2".
+        let owned = [replica_set(1, "nginx"), replica_set(2, "nginx:1.27")];
+        let to = rollback_target(&owned, &running("nginx"), None).expect("a previous revision");
+        assert_eq!(to.0, 2);
+        // Numbered since (nginx is revision 3 now): still the other template.
+        let owned = [replica_set(2, "nginx:1.27"), replica_set(3, "nginx")];
+        assert_eq!(rollback_target(&owned, &running("nginx"), None).map(|t| t.0), Some(2));
+        // The template just rolled back to (nginx:1.27), before its renumbering: not itself.
+        assert_eq!(
+            rollback_target(&owned, &running("nginx:1.27"), None).map(|t| t.0),
+            Some(3)
+        );
+        // A named revision is that one; one template only means nothing to go back to.
+        assert_eq!(
+            rollback_target(&owned, &running("nginx"), Some(3)).map(|t| t.0),
+            Some(3)
+        );
+        assert!(rollback_target(&owned[..1], &running("nginx:1.27"), None).is_none());
+    }
 
     #[test]
     fn actions_name_the_policy_operation() {
