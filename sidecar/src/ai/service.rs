@@ -162,13 +162,6 @@ impl Ai {
         self.in_use.read().expect("provider lock").configured.clone()
     }
 
-    /// The same investigator with `llm` answering in chat (the same provider and budget as
-    /// investigations, as `from_config` builds it).
-    pub fn with_chat_llm(self, llm: ChatLlm) -> Ai {
-        self.chat.set_llm(Some(llm));
-        self
-    }
-
     /// With explicit parts (tests swap the source and the reasoner).
     pub fn new(
         config: crate::config::Ai,
