@@ -1,6 +1,7 @@
-import { useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query'
+import { useQueryClient, type QueryKey } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { followTopic, type Topic } from './live'
+import { readAgain } from './readAgain'
 
 /**
  * While the calling component is mounted, re-reads the queries under `keys` whenever the sidecar
@@ -19,16 +20,4 @@ export function useTopic(topic: Topic | undefined, keys: QueryKey[]) {
     }
     return followTopic(JSON.parse(topicJson) as Topic, refresh, refresh)
   }, [topicJson, keysJson, qc])
-}
-
-/**
- * Reads the queries under `queryKey` again, after the change just announced. An invalidation
- * alone restarts a refetch in flight, but joins a first read in flight (one with no data yet),
- * and that read may have been answered before the change: its stale answer would then stand
- * until the next announcement, which may never come (an investigation that has concluded).
- * So what is in flight is cancelled first, and every read starts after the announcement.
- */
-export async function readAgain(qc: QueryClient, queryKey: QueryKey) {
-  await qc.cancelQueries({ queryKey })
-  await qc.invalidateQueries({ queryKey })
 }
