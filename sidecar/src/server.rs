@@ -109,12 +109,9 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
         .with_pinned(&values);
     // Insights: the analyzers rerun on what the watch caches see change.
     crate::ai::insights::spawn(state.clusters.clone(), store.clone(), state.notices.clone());
-    // Similar incidents: embeddings from the provider when it has them, and the past
-    // investigations indexed again (the memory index starts empty).
+    // Similar incidents: the past investigations indexed again (the memory index starts empty),
+    // with the embeddings of the provider in use when it has them (`Ai::from_config` chose it).
     let index = state.ai.engine.clone();
-    index
-        .similar_index()
-        .configure(crate::ai::similar::Embedder::from_config(&config.ai));
     let index_store = store.clone();
     tokio::spawn(async move {
         let n = index.similar_index().load(&*index_store).await;

@@ -889,3 +889,69 @@ async fn a_provider_chosen_in_settings_is_used_from_the_next_investigation_witho
     assert_eq!(after["conclusion_source"], "analyzers", "{after:#}");
     assert_eq!(script.requests().len(), 1, "no call once the provider is none");
 }
+
+/// Similar incidents follow the provider chosen in Settings, like investigations do: once an
+/// OpenAI provider is saved, the incident investigated before is embedded again with its
+/// embeddings model (in the background) and the next investigation's similar incidents are
+/// scored by embeddings; with "none" again they are scored lexically and nothing is embedded.
+#[tokio::test(flavor = "multi_thread")]
+async fn similar_incidents_use_the_embeddings_of_the_provider_chosen_in_settings() {
+    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
+    let h = harness_with(None, snapshot(None), &[("AI_LLM_API_KEY", "k")]);
+    let first = investigate(&h).await;
+    assert_eq!(first["conclusion_source"], "analyzers", "{first:#}");
+    let first_id = first["investigation_id"].as_str().unwrap().to_string();
+
+    save_setting(&h, "ai.llm.endpoint", &format!("{url}/v1")).await;
+    save_setting(&h, "ai.llm.provider", "openai").await;
+    // The incident indexed lexically before is embedded again, off the request.
+    let mut embedded = Vec::new();
+    for _ in 0..200 {
+        embedded = script.embedding_requests();
+        if !embedded.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(embedded.len(), 1, "the earlier incident, once: {embedded:?}");
+    assert_eq!(embedded[0]["model"], "text-embedding-3-small");
+    assert!(
+        embedded[0]["input"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("CRASHLOOP_MISSING_ENV"),
+        "{embedded:?}"
+    );
+
+    let second = investigate(&h).await;
+    assert_eq!(second["conclusion_source"], "llm", "{second:#}");
+    let similar = second["similar_incidents"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        similar
+            .iter()
+            .map(|s| (
+                s["investigation_id"].as_str().unwrap_or(""),
+                s["method"].as_str().unwrap_or("")
+            ))
+            .collect::<Vec<_>>(),
+        vec![(first_id.as_str(), "embedding")],
+        "{second:#}"
+    );
+
+    save_setting(&h, "ai.llm.provider", "none").await;
+    let sent = script.embedding_requests().len();
+    let third = investigate(&h).await;
+    let methods: Vec<&str> = third["similar_incidents"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["method"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        !methods.is_empty() && methods.iter().all(|m| *m == "lexical"),
+        "{third:#}"
+    );
+    assert_eq!(
+        script.embedding_requests().len(),
+        sent,
+        "nothing embedded without a provider"
+    );
+}

@@ -156,6 +156,42 @@ async fn the_providers_embeddings_find_an_incident_that_shares_few_words() {
     );
 }
 
+/// Vectors of two models do not compare: after the embeddings model changes, the incidents
+/// embedded with the old one are scored lexically until they are embedded again.
+#[tokio::test]
+async fn incidents_embedded_with_another_model_are_scored_lexically_until_embedded_again() {
+    let (url, _) = server(false).await;
+    let provider = || OpenAi::new(params(), Some("test-key".into()), &format!("{url}/v1"), "").unwrap();
+    let index = Index::default();
+    assert!(
+        !index.configure(Some(Embedder::new(provider(), "text-embedding-3-small"))),
+        "nothing to embed yet"
+    );
+    index_of_two(&index).await;
+    assert!(
+        !index.configure(Some(Embedder::new(provider(), "text-embedding-3-small"))),
+        "the same model: the vectors still compare"
+    );
+    assert!(
+        index.configure(Some(Embedder::new(provider(), "text-embedding-3-large"))),
+        "another model: the index asks to be embedded again"
+    );
+    let methods = |hits: &[kubilitics::ai::investigation::SimilarIncident]| {
+        hits.iter().map(|h| h.method.clone()).collect::<Vec<_>>()
+    };
+    let hits = index.search(QUERY, "new", 3).await;
+    assert!(hits.iter().all(|h| h.method == "lexical"), "{:?}", methods(&hits));
+
+    index_of_two(&index).await;
+    let hits = index.search(QUERY, "new", 3).await;
+    assert_eq!(
+        (hits.first().map(|h| h.investigation_id.as_str()), methods(&hits)),
+        (Some("oom-1"), vec!["embedding".to_string()]),
+        "{hits:?}"
+    );
+    assert!(!index.configure(None), "lexical alone needs no embedding");
+}
+
 #[tokio::test]
 async fn a_provider_without_embeddings_falls_back_to_lexical_scores() {
     let (url, seen) = server(true).await;

@@ -16,6 +16,7 @@ use super::kube_source::KubeSource;
 use super::llm::reachability::{Observed, Reachability};
 use super::llm::reasoner::{LlmReasoner, MAX_STEPS};
 use super::llm::{ChatProvider, Params};
+use super::similar::Embedder;
 use crate::config::Config;
 use crate::safety::actions::Actions;
 use crate::store::Store;
@@ -145,11 +146,33 @@ impl Ai {
         };
         self.engine.set_reasoner(reasoner);
         self.chat.set_llm(chat);
+        self.embed_with(llm);
         *self.in_use.write().expect("provider lock") = InUse {
             configured: llm.provider.trim().to_ascii_lowercase(),
             provider: info,
             problem,
         };
+    }
+
+    /// Similar incidents use the embeddings `llm`'s provider offers (lexical without), and the
+    /// past incidents are embedded again in the background when that is another model than
+    /// before. The similar-incident search works meanwhile: it scores those lexically.
+    fn embed_with(&self, llm: &crate::config::Llm) {
+        let mut config = (*self.config).clone();
+        config.llm = llm.clone();
+        let index = self.engine.clone();
+        if !index.similar_index().configure(Embedder::from_config(&config)) {
+            return;
+        }
+        // Callers run on the runtime or its blocking pool; without one there is none to use.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = self.store.clone();
+        runtime.spawn(async move {
+            let n = index.similar_index().reembed(&*store).await;
+            tracing::info!(indexed = n, "similar incidents embedded again with the new provider");
+        });
     }
 
     /// The provider in use, if any.

@@ -11,6 +11,11 @@
 //!   call) lexically: the cosine of TF-IDF vectors over the indexed incidents, which works offline.
 //!
 //! A hit says which way it was scored (`method`).
+//!
+//! The embedder follows the LLM settings in force ([`crate::ai::service::Ai`] configures it on
+//! each change). Vectors from different models do not compare, so each remembers the model and
+//! endpoint that made it; after a change the index is embedded again from the store, and
+//! meanwhile incidents whose vectors came from the previous model are scored lexically.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -18,7 +23,7 @@ use std::time::Instant;
 
 use super::investigation::{Investigation, SimilarIncident, State};
 use super::llm::openai::OpenAi;
-use super::llm::{self, LlmError, Params};
+use super::llm::{self, ChatProvider, LlmError, Params};
 use super::taxonomy::Code;
 use crate::store::Store;
 use crate::store::ai::InvestigationFilter;
@@ -33,13 +38,17 @@ pub const MIN_LEXICAL_SCORE: f64 = 0.2;
 pub struct Embedder {
     provider: Arc<OpenAi>,
     model: String,
+    /// Which model at which endpoint: vectors compare only within one space.
+    space: Arc<str>,
 }
 
 impl Embedder {
     pub fn new(provider: OpenAi, model: &str) -> Embedder {
+        let space = format!("{} {model}", provider.display_name());
         Embedder {
             provider: Arc::new(provider),
             model: model.to_string(),
+            space: space.into(),
         }
     }
 
@@ -73,7 +82,12 @@ impl Embedder {
             _ => return None,
         };
         match built {
-            Ok(p) => Some(Embedder::new(p, &ai.vector_store.embeddings.model)),
+            Ok(p) => {
+                let mut embedder = Embedder::new(p, &ai.vector_store.embeddings.model);
+                // The display name leaves Azure's endpoint out; two Azure resources are two spaces.
+                embedder.space = format!("{provider} {} {}", llm_cfg.endpoint.trim(), embedder.model).into();
+                Some(embedder)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "embeddings unavailable; similar incidents are found lexically");
                 None
@@ -81,8 +95,27 @@ impl Embedder {
         }
     }
 
-    async fn embed(&self, text: &str) -> Result<Vec<f32>, LlmError> {
-        self.provider.embed(&self.model, text).await
+    async fn embed(&self, text: &str) -> Result<Embedded, LlmError> {
+        Ok(Embedded {
+            space: self.space.clone(),
+            values: self.provider.embed(&self.model, text).await?,
+        })
+    }
+}
+
+/// A vector and the space ([`Embedder::space`]) it belongs to.
+struct Embedded {
+    space: Arc<str>,
+    values: Vec<f32>,
+}
+
+impl Embedded {
+    /// The cosine of two vectors of one space; None across spaces (or of mismatched lengths).
+    fn cosine(&self, other: &Embedded) -> Option<f64> {
+        if self.space != other.space {
+            return None;
+        }
+        cosine_dense(&self.values, &other.values)
     }
 }
 
@@ -91,7 +124,7 @@ struct Entry {
     code: Code,
     summary: String,
     terms: HashMap<String, f64>,
-    vector: Option<Vec<f32>>,
+    vector: Option<Embedded>,
 }
 
 #[derive(Default)]
@@ -166,16 +199,31 @@ impl Index {
         inv.incident_text(self.anonymize)
     }
 
-    /// Uses `embedder` for what is added and searched from now on (None: lexical only).
-    pub fn configure(&self, embedder: Option<Embedder>) {
-        *self.embedder.write().expect("embedder lock") = embedder;
+    /// Uses `embedder` for what is added and searched from now on (None: lexical only). True
+    /// when the incidents already indexed need embedding again ([`Index::reembed`]): the
+    /// embedder is another model or endpoint than before, and there are incidents.
+    pub fn configure(&self, embedder: Option<Embedder>) -> bool {
+        let mut current = self.embedder.write().expect("embedder lock");
+        let before = current.as_ref().map(|e| e.space.clone());
+        let after = embedder.as_ref().map(|e| e.space.clone());
+        *current = embedder;
+        drop(current);
+        after.is_some() && after != before && !self.is_empty()
     }
 
     pub fn uses_embeddings(&self) -> bool {
         self.embedder.read().expect("embedder lock").is_some()
     }
 
-    async fn vector(&self, text: &str) -> Option<Vec<f32>> {
+    fn space(&self) -> Option<Arc<str>> {
+        self.embedder
+            .read()
+            .expect("embedder lock")
+            .as_ref()
+            .map(|e| e.space.clone())
+    }
+
+    async fn vector(&self, text: &str) -> Option<Embedded> {
         let embedder = self.embedder.read().expect("embedder lock").clone()?;
         let started = Instant::now();
         let v = match embedder.embed(text).await {
@@ -227,7 +275,7 @@ impl Index {
             .filter(|e| e.id != exclude && e.code != Code::Healthy)
             .filter_map(|e| {
                 let semantic = match (&query_vector, &e.vector) {
-                    (Some(a), Some(b)) => cosine_dense(a, b),
+                    (Some(a), Some(b)) => a.cosine(b),
                     _ => None,
                 };
                 let (score, method, min) = match semantic {
@@ -257,6 +305,19 @@ impl Index {
     /// Indexes every concluded investigation in the store (the memory index starts empty).
     /// Returns how many.
     pub async fn load(&self, store: &dyn Store) -> usize {
+        self.load_while(store, || true).await
+    }
+
+    /// Indexes the store's incidents again with the embedder in use, after [`Index::configure`]
+    /// said so. Stops early when the embedder changes meanwhile (the UI saves endpoint, model
+    /// and provider one after another), leaving the rest to the embedding the change asked for.
+    /// Returns how many it indexed.
+    pub async fn reembed(&self, store: &dyn Store) -> usize {
+        let space = self.space();
+        self.load_while(store, || self.space() == space).await
+    }
+
+    async fn load_while(&self, store: &dyn Store, current: impl Fn() -> bool) -> usize {
         let mut seen = HashSet::new();
         let mut offset = 0;
         loop {
@@ -274,6 +335,9 @@ impl Index {
                 let Ok(inv) = serde_json::from_value::<Investigation>(row.document) else {
                     continue;
                 };
+                if !current() {
+                    return seen.len();
+                }
                 if let Some(rc) = &inv.root_cause
                     && seen.insert(inv.investigation_id.clone())
                 {
