@@ -4,6 +4,7 @@ import { useCurrentContext } from './useCurrentContext'
 import { ConnectionBanner } from '../features/health/ConnectionBanner'
 import { ContextSwitcher } from '../features/clusters/ContextSwitcher'
 import { useClusters } from '../features/clusters/useClusters'
+import { contextProblem } from '../features/clusters/contextProblem'
 import { useKinds, BUILTIN_KINDS, type KindDef } from '../features/resources/kinds'
 import { useTheme } from '../features/settings/theme'
 import { PageCommandsProvider } from '../features/palette/PageCommandsProvider'
@@ -33,11 +34,7 @@ export function Shell() {
     return () => window.removeEventListener('keydown', onKey)
   }, [])
 
-  const current = clusters.data?.items.find((c) => c.name === context)
-  const clusterProblem =
-    current && current.reachable === false
-      ? `Cluster "${current.name}" is unreachable: ${current.failure?.message ?? 'no answer'}. Check your network/VPN and the kubeconfig, or pick another context.`
-      : null
+  const clusterProblem = contextProblem(context, clusters.data)
   const allKinds = kinds.data ?? BUILTIN_KINDS
   const c = context ? `/c/${encodeURIComponent(context)}` : null
 
