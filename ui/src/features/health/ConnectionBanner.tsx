@@ -1,8 +1,10 @@
 import { useSidecarReachable, useHealth } from './useHealth'
 
 /**
- * A banner when the sidecar (or the current cluster) cannot be reached. It is rendered in a
- * fixed-height slot so the page below does not jump when it appears or goes away.
+ * A banner when the sidecar (or the current cluster) cannot be reached. The backend's is laid
+ * over the top of the page, so a reconnect that comes and goes does not make the page jump; a
+ * problem with the context stays until the user acts, so it takes its own room and leaves the
+ * page's heading and filters in sight.
  */
 export function ConnectionBanner({ clusterProblem }: { clusterProblem?: string | null }) {
   const reachable = useSidecarReachable()
@@ -15,7 +17,7 @@ export function ConnectionBanner({ clusterProblem }: { clusterProblem?: string |
     text = clusterProblem
   }
   return (
-    <div className="banner-slot" aria-live="polite">
+    <div className={reachable && clusterProblem ? 'banner-slot banner-slot-flow' : 'banner-slot'} aria-live="polite">
       {text && (
         <div role="alert" className="banner banner-error" data-testid="connection-banner">
           {text}
