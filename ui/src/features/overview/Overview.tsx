@@ -3,7 +3,7 @@ import { errorMessage } from '../../api/error'
 import { useInsightList } from '../insights/useInsightList'
 import { cell, statusTone, type Row } from '../resources/rows'
 import type { KindStatus } from '../../api/types'
-import { kindByName, objectRoute } from '../resources/kinds'
+import { objectRoute, useKindDef } from '../resources/kinds'
 import { useKindSync, useResourceList } from '../resources/useResources'
 
 /** Nodes, namespaces, workload health, warnings, recent events and insights, all live. */
@@ -165,7 +165,7 @@ export default function Overview() {
 /** An event's object (`pod/web-1`, as kubectl prints it) linked to its page when its kind is known. */
 function EventObject({ context, namespace, object }: { context: string; namespace?: string | null; object: string }) {
   const [kind = '', name = ''] = object.split('/')
-  const known = kindByName(kind)
+  const known = useKindDef(context, kind)
   if (!known || !name) return <>{object}</>
   const ns = known.namespaced ? namespace : null
   return <Link to={objectRoute(context, known.kind, ns, name)}>{object}</Link>

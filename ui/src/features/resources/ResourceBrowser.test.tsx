@@ -57,6 +57,21 @@ describe('ResourceBrowser cache notes', () => {
     expect(within(screen.getByTestId('namespace-filter')).getByRole('option', { name: 'team-a' })).toBeTruthy()
   })
 
+  it("treats a cluster-scoped custom resource as discovery says: its Kind's name, no namespace filter", async () => {
+    serve(
+      {},
+      {
+        '/kinds': { items: [{ name: 'clusterissuers.cert-manager.io', kind: 'ClusterIssuer', group: 'cert-manager.io', namespaced: false }] },
+        '/resources/clusterissuers.cert-manager.io': { items: [{ name: 'letsencrypt' }], total: 1 },
+      },
+    )
+    show('/c/prod/resources/clusterissuers.cert-manager.io')
+    expect(await screen.findByRole('heading', { name: 'ClusterIssuers' })).toBeTruthy()
+    expect((await screen.findByText('1 of 1')).getAttribute('data-testid')).toBe('row-count')
+    expect(screen.queryByTestId('namespace-filter')).toBeNull()
+    expect(screen.queryByRole('columnheader', { name: /namespace/i })).toBeNull()
+  })
+
   it('says why a forbidden kind is empty and what to do, instead of an empty table alone', async () => {
     const message = 'nodes is forbidden: User "system:serviceaccount:team-a:dev" cannot list resource "nodes" in API group "" at the cluster scope'
     serve({ nodes: { items: [], sync: { kind: 'nodes', state: 'forbidden', items: 0, message } } })

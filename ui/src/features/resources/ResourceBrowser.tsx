@@ -1,7 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react'
 import { useNavigate, useParams, useSearchParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import { kindByName } from './kinds'
+import { pluralKind, useKindDef } from './kinds'
 import { ResourceTable } from './ResourceTable'
 import { columnsFor, Viewer, type Row, type SortSpec } from './rows'
 import { useKindSync, useNamespaces, useResourceList } from './useResources'
@@ -19,7 +19,7 @@ export default function ResourceBrowser() {
   const [labelDraft, setLabelDraft] = useState(labelSelector)
   const [sort, setSort] = useState<SortSpec>({ col: params.get('sort') ?? 'name', desc: params.get('desc') === '1' })
   const [selected, setSelected] = useState<string | null>(null)
-  const def = kindByName(kind)
+  const def = useKindDef(context, kind)
   const namespaced = def?.namespaced ?? true
   const list = useResourceList(context, kind, { namespace: namespaced ? namespace || undefined : undefined, labelSelector: labelSelector || undefined })
   const namespaces = useNamespaces(namespaced ? context : undefined)
@@ -50,7 +50,7 @@ export default function ResourceBrowser() {
     navigate(`/c/${encodeURIComponent(context)}/resources/${kind}/${encodeURIComponent(r.namespace ?? '_')}/${encodeURIComponent(r.name)}`)
   }
 
-  const title = def?.kind ? `${def.kind}s` : kind
+  const title = def?.kind ? pluralKind(def.kind) : kind
   return (
     <div className="page page-fill">
       <div className="row-between">

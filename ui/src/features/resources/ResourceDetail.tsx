@@ -5,7 +5,7 @@ import { useStartInvestigation } from '../investigations/useInvestigations'
 import { outcomeOf, type Outcome } from '../actions/outcome'
 import { usePageCommands, type Command } from '../palette/pageCommands'
 import { factsOf } from './facts'
-import { kindByName, objectRoute } from './kinds'
+import { objectRoute, pluralKind, useKindDef } from './kinds'
 import { LogsTab } from './LogsTab'
 import { YamlTab } from './YamlTab'
 import type { Offered, Submitted } from '../../api/types'
@@ -19,7 +19,7 @@ export default function ResourceDetail() {
   const { context = '', kind = '', namespace = '_', name = '' } = useParams()
   const obj = useObject(context, kind, namespace, name)
   const [tab, setTab] = useState<Tab>('Summary')
-  const def = kindByName(kind)
+  const def = useKindDef(context, kind)
   const tabs = useMemo(() => TABS.filter((t) => t !== 'Logs' || kind === 'pods'), [kind])
   const ns = namespace === '_' ? undefined : namespace
   const label = `${def?.kind ?? kind} ${name}`
@@ -32,7 +32,7 @@ export default function ResourceDetail() {
   return (
     <div className="page">
       <nav aria-label="Breadcrumb" className="muted small">
-        <Link to={`/c/${encodeURIComponent(context)}/resources/${kind}`}>{def?.kind ?? kind}s</Link>
+        <Link to={`/c/${encodeURIComponent(context)}/resources/${kind}`}>{def?.kind ? pluralKind(def.kind) : kind}</Link>
         {ns && <> / {ns}</>}
       </nav>
       <div className="row-between">
