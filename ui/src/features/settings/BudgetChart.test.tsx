@@ -28,8 +28,23 @@ function status(provider: Partial<AiStatus['llm_provider']>, byDay: DayUsage[] =
 describe('BudgetChart', () => {
   it('says why the provider is unreachable and what to check', () => {
     render(<BudgetChart status={status({ last_error: 'the provider cannot be reached: connection refused' })} />)
-    expect(screen.getByText(/unreachable/)).toBeTruthy()
+    expect(screen.getByText(/not answering/)).toBeTruthy()
     expect(screen.getByRole('status').textContent).toMatch(/connection refused.*Check the endpoint and API key/)
+  })
+
+  it('says plainly when no provider is in use, and why one chosen is not', () => {
+    const { unmount } = render(<BudgetChart status={status({ name: 'none', model: '', connectivity: 'not_configured' })} />)
+    expect(screen.getByText('No LLM provider: investigations and chat use the built-in analyzers.')).toBeTruthy()
+    unmount()
+    render(
+      <BudgetChart
+        status={status({ name: 'openai_compatible', connectivity: 'not_configured', last_error: 'an OpenAI-compatible provider needs its base URL: set ai.llm.endpoint' })}
+      />,
+    )
+    expect(screen.getByRole('status').textContent).toBe(
+      'openai_compatible is chosen but not in use: an OpenAI-compatible provider needs its base URL: set ai.llm.endpoint. Investigations and chat use the built-in analyzers meanwhile.',
+    )
+    expect(screen.queryByText(/The last call/)).toBeNull()
   })
 
   it("draws this month's tokens per day, a bar a day, each with its figures", () => {

@@ -33,6 +33,41 @@ function DailyUsage({ days }: { days: DayUsage[] }) {
   )
 }
 
+const CONNECTIVITY: Record<string, string> = {
+  healthy: 'answering',
+  unreachable: 'not answering',
+  over_budget: 'paused: over budget',
+}
+
+/** Which provider is in use and how its calls go, or why none is, in words. */
+function ProviderLine({ provider }: { provider: AiStatus['llm_provider'] }) {
+  const { name, model, connectivity, last_error: error } = provider
+  if (connectivity === 'not_configured' && !error) {
+    return <p>No LLM provider: investigations and chat use the built-in analyzers.</p>
+  }
+  if (connectivity === 'not_configured') {
+    return (
+      <p className="error" role="status">
+        {name} is chosen but not in use: {error}. Investigations and chat use the built-in analyzers meanwhile.
+      </p>
+    )
+  }
+  return (
+    <>
+      <p>
+        Provider: <strong>{name}</strong>
+        {model && <> · {model}</>} ({CONNECTIVITY[connectivity] ?? connectivity})
+      </p>
+      {error && (
+        <p className="error" role="status">
+          The last call to the provider failed: {error}. Check the endpoint and API key in AI settings, and that this machine can
+          reach the provider; investigations use the analyzers meanwhile.
+        </p>
+      )}
+    </>
+  )
+}
+
 /** Token usage today against the daily quota, and this month's tokens and cost against the budget. */
 export function BudgetChart({ status }: { status?: AiStatus }) {
   if (!status) return <p className="muted">Loading usage…</p>
@@ -41,16 +76,7 @@ export function BudgetChart({ status }: { status?: AiStatus }) {
   const month = u.monthly_token_limit > 0 ? Math.min(100, (u.monthly_used / u.monthly_token_limit) * 100) : 0
   return (
     <div>
-      <p>
-        Provider: <strong>{status.llm_provider.name}</strong>
-        {status.llm_provider.model && <> · {status.llm_provider.model}</>} ({status.llm_provider.connectivity})
-      </p>
-      {status.llm_provider.last_error && (
-        <p className="error" role="status">
-          The last call to the provider failed: {status.llm_provider.last_error}. Check the endpoint and API key in AI settings, and
-          that this machine can reach the provider; investigations use the analyzers meanwhile.
-        </p>
-      )}
+      <ProviderLine provider={status.llm_provider} />
       <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={u.daily_quota} aria-valuenow={u.daily_used} aria-label="Tokens used today">
         <div className={`meter-fill ${pct > 80 ? 'warn' : ''}`} style={{ width: `${pct}%` }} />
       </div>
