@@ -366,16 +366,39 @@ impl Summary for Deployment {
         put(c, "ready", format!("{}/{}", s.ready_replicas.unwrap_or(0), want));
         put(c, "up_to_date", s.updated_replicas.unwrap_or(0));
         put(c, "available", s.available_replicas.unwrap_or(0));
-        put(
-            c,
-            "status",
-            if s.available_replicas.unwrap_or(0) >= want {
-                "Available"
-            } else {
-                "Progressing"
-            },
-        );
+        put(c, "status", deployment_status(self));
     }
+}
+
+/// What a Deployment is doing, read as `kubectl rollout status` and the controller's conditions
+/// say: scaled to zero; a rollout past its deadline; a rollout under way (a spec the controller
+/// has not seen, old replicas left, new ones not all created or not yet available); every wanted
+/// replica available; or a finished rollout whose pods are not available (crashing, unready),
+/// which the last rule used to call "Progressing" for as long as it lasted.
+fn deployment_status(d: &Deployment) -> &'static str {
+    let want = d.spec.replicas.unwrap_or(1);
+    let Some(s) = d.status.as_ref() else {
+        return "Progressing";
+    };
+    let progressing = s
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_.as_deref() == Some("Progressing"));
+    let reason = progressing.and_then(|c| c.reason.as_deref());
+    if reason == Some("ProgressDeadlineExceeded") && progressing.is_some_and(|c| c.status.as_deref() == Some("False")) {
+        return "ProgressDeadlineExceeded";
+    }
+    let (updated, available) = (s.updated_replicas.unwrap_or(0), s.available_replicas.unwrap_or(0));
+    let seen = s.observed_generation.unwrap_or(0) >= d.metadata.generation.unwrap_or(0);
+    if want == 0 && seen && s.replicas.unwrap_or(0) == 0 {
+        return "ScaledToZero";
+    }
+    if seen && updated >= want && available >= want && s.replicas.unwrap_or(0) <= updated {
+        return "Available";
+    }
+    let rolled_out = seen && reason == Some("NewReplicaSetAvailable") && updated >= want;
+    if rolled_out { "Unavailable" } else { "Progressing" }
 }
 
 impl Summary for ReplicaSet {

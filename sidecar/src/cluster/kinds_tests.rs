@@ -116,3 +116,61 @@ fn ages_read_like_kubectl() {
     assert_eq!(short_duration(5 * 3600), "5h");
     assert_eq!(short_duration(3 * 86_400), "3d");
 }
+
+fn deployment(yaml: &str) -> Deployment {
+    serde_norway::from_str(yaml).unwrap()
+}
+
+#[test]
+fn deployment_status_tells_a_rollout_from_pods_that_stopped_being_available() {
+    let progressing = |status: &str, reason: &str| {
+        format!("conditions: [{{type: Progressing, status: '{status}', reason: {reason}}}]")
+    };
+    let cases = [
+        // Everything wanted is there.
+        (
+            "observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2".to_string(),
+            "Available",
+        ),
+        // The rollout finished, then the pods crashed: not a rollout, and not fine.
+        (
+            format!(
+                "observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 0, {}",
+                progressing("True", "NewReplicaSetAvailable")
+            ),
+            "Unavailable",
+        ),
+        // New pods starting, old ones left, or a spec the controller has not read yet: a rollout.
+        (
+            format!(
+                "observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 1, {}",
+                progressing("True", "ReplicaSetUpdated")
+            ),
+            "Progressing",
+        ),
+        (
+            "observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 3".to_string(),
+            "Progressing",
+        ),
+        (
+            "observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2".to_string(),
+            "Progressing",
+        ),
+        (
+            format!(
+                "observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1, {}",
+                progressing("False", "ProgressDeadlineExceeded")
+            ),
+            "ProgressDeadlineExceeded",
+        ),
+    ];
+    for (status, expected) in cases {
+        let yaml = format!(
+            "metadata: {{name: web, generation: 2}}\nspec: {{replicas: 2, selector: {{}}, template: {{}}}}\nstatus: {{{status}}}"
+        );
+        assert_eq!(deployment_status(&deployment(&yaml)), expected, "{status}");
+    }
+    let zero = "metadata: {name: redis, generation: 3}\nspec: {replicas: 0, selector: {}, template: {}}\n\
+                status: {observedGeneration: 3}";
+    assert_eq!(deployment_status(&deployment(zero)), "ScaledToZero");
+}

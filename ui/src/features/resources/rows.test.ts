@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ageOf, applyDeltas, columnsFor, durationSeconds, filterRows, humanAge, indexOfKey, sortRows, view, type Row, type RowDelta } from './rows'
+import { ageOf, applyDeltas, columnsFor, durationSeconds, filterRows, humanAge, indexOfKey, sortRows, statusTone, view, type Row, type RowDelta } from './rows'
 
 const pods: Row[] = [
   { name: 'web-1', namespace: 'shop', ready: '1/1', status: 'Running', restarts: 0, age: '5m', created: '2026-01-01T00:05:00Z' },
@@ -166,5 +166,17 @@ describe('live views', () => {
     const back = applyDeltas(removed, [{ type: 'MODIFIED', object: { ...rows[3], status: 'Gone' } }])
     expect(back.filter((r) => r.status === 'Gone')).toHaveLength(1)
     expect(back).toHaveLength(50)
+  })
+})
+
+describe('statusTone', () => {
+  it("colours a Deployment's status by what it means for its pods", () => {
+    expect(['Available', 'Progressing', 'Unavailable', 'ProgressDeadlineExceeded', 'ScaledToZero'].map(statusTone)).toEqual([
+      'ok',
+      'warn',
+      'bad',
+      'bad',
+      'neutral',
+    ])
   })
 })

@@ -360,6 +360,6 @@ export function applyDeltas(rows: Row[], deltas: RowDelta[]): Row[] {
 export function statusTone(s: string): 'ok' | 'warn' | 'bad' | 'neutral' {
   if (/^(Running|Ready|Active|Bound|Complete|Succeeded|Available|True)$/i.test(s)) return 'ok'
   if (/(Pending|ContainerCreating|Terminating|Unknown|Progressing|SchedulingDisabled)/i.test(s)) return 'warn'
-  if (/(Err|BackOff|Fail|NotReady|OOM|Invalid|Evicted|Lost|Unschedulable|Error)/i.test(s)) return 'bad'
+  if (/(Err|BackOff|Fail|NotReady|OOM|Invalid|Evicted|Lost|Unschedulable|Error|Unavailable|DeadlineExceeded)/i.test(s)) return 'bad'
   return 'neutral'
 }
