@@ -93,7 +93,7 @@ const CORE_CATEGORY: Record<string, string> = {
 }
 
 /** Where a served kind goes: with the built-in kinds when Kubernetes serves it, else a CRD's. */
-export function kindFromDiscovery(k: ApiKind): KindDef {
+function kindFromDiscovery(k: ApiKind): KindDef {
   const group = k.group ?? ''
   const category = group === '' ? (CORE_CATEGORY[k.name] ?? 'Cluster') : KUBERNETES_GROUPS[group]
   return {
