@@ -371,10 +371,10 @@ impl Summary for Deployment {
 }
 
 /// What a Deployment is doing, read as `kubectl rollout status` and the controller's conditions
-/// say: scaled to zero; a rollout past its deadline; a rollout under way (a spec the controller
-/// has not seen, old replicas left, new ones not all created or not yet available); every wanted
-/// replica available; or a finished rollout whose pods are not available (crashing, unready),
-/// which the last rule used to call "Progressing" for as long as it lasted.
+/// say: scaled to zero; a rollout past its deadline; every wanted replica available; a paused
+/// rollout; a rollout under way (a spec the controller has not seen, old replicas left, new ones
+/// not all created or not yet available); or a finished rollout whose pods are not all available
+/// (crashing, unready): none (Unavailable) or some (Degraded).
 fn deployment_status(d: &Deployment) -> &'static str {
     let want = d.spec.replicas.unwrap_or(1);
     let Some(s) = d.status.as_ref() else {
@@ -397,8 +397,17 @@ fn deployment_status(d: &Deployment) -> &'static str {
     if seen && updated >= want && available >= want && s.replicas.unwrap_or(0) <= updated {
         return "Available";
     }
+    if d.spec.paused == Some(true) {
+        // `kubectl rollout pause`: nothing moves until it is resumed.
+        return "Paused";
+    }
     let rolled_out = seen && reason == Some("NewReplicaSetAvailable") && updated >= want;
-    if rolled_out { "Unavailable" } else { "Progressing" }
+    match (rolled_out, available) {
+        (false, _) => "Progressing",
+        (true, 0) => "Unavailable",
+        // Some replicas serve; the others are gone or not ready (a crash, a node lost).
+        (true, _) => "Degraded",
+    }
 }
 
 impl Summary for ReplicaSet {

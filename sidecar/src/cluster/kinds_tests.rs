@@ -132,13 +132,20 @@ fn deployment_status_tells_a_rollout_from_pods_that_stopped_being_available() {
             "observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2".to_string(),
             "Available",
         ),
-        // The rollout finished, then the pods crashed: not a rollout, and not fine.
+        // The rollout finished, then pods crashed: not a rollout, and not fine (none or some left).
         (
             format!(
                 "observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 0, {}",
                 progressing("True", "NewReplicaSetAvailable")
             ),
             "Unavailable",
+        ),
+        (
+            format!(
+                "observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 1, {}",
+                progressing("True", "NewReplicaSetAvailable")
+            ),
+            "Degraded",
         ),
         // New pods starting, old ones left, or a spec the controller has not read yet: a rollout.
         (
@@ -170,6 +177,9 @@ fn deployment_status_tells_a_rollout_from_pods_that_stopped_being_available() {
         );
         assert_eq!(deployment_status(&deployment(&yaml)), expected, "{status}");
     }
+    let paused = "metadata: {name: web, generation: 3}\nspec: {replicas: 2, paused: true, selector: {}, template: {}}\n\
+                  status: {observedGeneration: 3, replicas: 3, updatedReplicas: 1, availableReplicas: 3}";
+    assert_eq!(deployment_status(&deployment(paused)), "Paused");
     let zero = "metadata: {name: redis, generation: 3}\nspec: {replicas: 0, selector: {}, template: {}}\n\
                 status: {observedGeneration: 3}";
     assert_eq!(deployment_status(&deployment(zero)), "ScaledToZero");

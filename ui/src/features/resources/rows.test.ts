@@ -171,8 +171,9 @@ describe('live views', () => {
 
 describe('statusTone', () => {
   it("colours a Deployment's status by what it means for its pods", () => {
-    expect(['Available', 'Progressing', 'Unavailable', 'ProgressDeadlineExceeded', 'ScaledToZero'].map(statusTone)).toEqual([
+    expect(['Available', 'Progressing', 'Degraded', 'Unavailable', 'ProgressDeadlineExceeded', 'ScaledToZero'].map(statusTone)).toEqual([
       'ok',
+      'warn',
       'warn',
       'bad',
       'bad',

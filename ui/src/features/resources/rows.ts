@@ -359,7 +359,7 @@ export function applyDeltas(rows: Row[], deltas: RowDelta[]): Row[] {
 /** Colour of a STATUS cell. */
 export function statusTone(s: string): 'ok' | 'warn' | 'bad' | 'neutral' {
   if (/^(Running|Ready|Active|Bound|Complete|Succeeded|Available|True)$/i.test(s)) return 'ok'
-  if (/(Pending|ContainerCreating|Terminating|Unknown|Progressing|SchedulingDisabled)/i.test(s)) return 'warn'
+  if (/(Pending|ContainerCreating|Terminating|Unknown|Progressing|Degraded|SchedulingDisabled)/i.test(s)) return 'warn'
   if (/(Err|BackOff|Fail|NotReady|OOM|Invalid|Evicted|Lost|Unschedulable|Error|Unavailable|DeadlineExceeded)/i.test(s)) return 'bad'
   return 'neutral'
 }
