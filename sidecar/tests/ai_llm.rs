@@ -881,6 +881,17 @@ async fn a_provider_chosen_in_settings_is_used_from_the_next_investigation_witho
     );
     let health = call(&h, "GET", "/health", None).await;
     assert_eq!(health["dependencies"]["ai_service"], "degraded", "{health}");
+    // OpenAI itself without a key: every call would be refused, so it is not in use either.
+    save_setting(&h, "ai.llm.provider", "openai").await;
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(status["llm_provider"]["connectivity"], "not_configured", "{status}");
+    assert!(
+        status["llm_provider"]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("no API key for openai: set AI_LLM_API_KEY"),
+        "{status}"
+    );
 
     save_setting(&h, "ai.llm.provider", "none").await;
     let status = call(&h, "GET", "/api/v1/ai/status", None).await;

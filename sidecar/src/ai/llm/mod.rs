@@ -215,6 +215,9 @@ pub fn from_config(llm: &crate::config::Llm) -> Result<Option<Box<dyn ChatProvid
     let params = Params::from_config(llm);
     let key = keys::api_key(&name, &llm.api_key);
     let provider: Box<dyn ChatProvider> = match name.as_str() {
+        // api.openai.com refuses every call without a key: say so now, not at the first call.
+        // At another endpoint (`openai` with ai.llm.endpoint) the server may want none.
+        "openai" if key.is_none() && llm.endpoint.trim().is_empty() => return Err(LlmError::NoApiKey(name)),
         "openai" => Box::new(openai::OpenAi::new(params, key, &llm.endpoint, &llm.organization)?),
         // The configuration's name for a server speaking OpenAI's API (Ollama, vLLM, LM Studio):
         // the OpenAI client at that base URL, with a key only if the server wants one.
