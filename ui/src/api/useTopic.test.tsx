@@ -48,6 +48,9 @@ describe('useTopic', () => {
     // answer; the announcement is the last one it will get.
     sidecar.set('concluded')
     followers.get('investigations')?.({ type: 'investigation', progress: { state: 'concluded' } })
+    // The read in flight lands with what it read (the page shows it), then the page reads again.
+    sidecar.answerAll()
+    await waitFor(() => expect(screen.getByTestId('state').textContent).toBe('gathering'))
     await waitFor(() => expect(sidecar.read).toHaveBeenCalledTimes(2))
     sidecar.answerAll()
     await waitFor(() => expect(screen.getByTestId('state').textContent).toBe('concluded'))

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { subscribe } from '../../api/live'
+import { readAgain } from '../../api/readAgain'
 import { request } from '../../api/transport'
 import type { Edge, Graph } from '../../api/types'
 
@@ -23,11 +24,9 @@ export function useTopology(context: string, filter: { namespace?: string; root?
     const redraw = () => {
       timer ??= setTimeout(() => {
         timer = null
-        const queryKey = ['topology', context]
         // A read in flight may have been answered before the change: read again once it has
-        // landed (an invalidation now would join a first read, or cancel a slow one each time).
-        if (qc.isFetching({ queryKey }) > 0) redraw()
-        else void qc.invalidateQueries({ queryKey })
+        // landed (a whole cluster's graph may take long under churn; it is never cancelled).
+        void readAgain(qc, ['topology', context])
       }, REDRAW_AFTER_MS)
     }
     const stop = subscribe({ context, kind: '*', namespace }, redraw, redraw)
