@@ -1,6 +1,6 @@
 import { QueryClient, QueryObserver } from '@tanstack/react-query'
-import { describe, expect, it } from 'vitest'
-import { readAgain } from './readAgain'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { readAgain, STUCK_AFTER_MS } from './readAgain'
 
 /** A list whose reads the test answers one by one, each with the state when it was made. */
 function slowList() {
@@ -21,6 +21,8 @@ function slowList() {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0))
+
+afterEach(() => vi.useRealTimers())
 
 describe('readAgain', () => {
   it('lets a read in flight land, then reads once more for every change announced meanwhile', async () => {
@@ -67,6 +69,26 @@ describe('readAgain', () => {
     list.answerNext()
     await done
     expect(qc.getQueryData(['insights'])).toBe('v1')
+    stop()
+  })
+
+  it('cancels a read that never lands and reads again, rather than waiting for it forever', async () => {
+    vi.useFakeTimers()
+    const list = slowList()
+    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+    const stop = new QueryObserver(qc, { queryKey: ['approvals'], queryFn: list.read }).subscribe(() => {})
+    await vi.advanceTimersByTimeAsync(0)
+    list.change()
+    const done = readAgain(qc, ['approvals'])
+    await vi.advanceTimersByTimeAsync(STUCK_AFTER_MS - 1)
+    expect(list.reads()).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(list.reads()).toBe(2)
+    list.answerNext()
+    list.answerNext()
+    await vi.advanceTimersByTimeAsync(0)
+    await done
+    expect(qc.getQueryData(['approvals'])).toBe('v1')
     stop()
   })
 })

@@ -3,6 +3,9 @@ import { hashKey, type QueryClient, type QueryKey } from '@tanstack/react-query'
 /** Per query client, the keys with a read already due once the read in flight lands. */
 const due = new WeakMap<QueryClient, Set<string>>()
 
+/** A read in flight this long is taken as stuck (a backend that stopped answering) and cancelled. */
+export const STUCK_AFTER_MS = 30_000
+
 /**
  * Reads the queries under `queryKey` again, after the change just announced. An invalidation
  * alone restarts a refetch in flight, but joins a first read in flight (one with no data yet),
@@ -21,7 +24,7 @@ export async function readAgain(qc: QueryClient, queryKey: QueryKey) {
     if (keys.has(id)) return
     keys.add(id)
     try {
-      await landed(qc, queryKey)
+      if (!(await landed(qc, queryKey, STUCK_AFTER_MS))) await qc.cancelQueries({ queryKey })
     } finally {
       keys.delete(id)
     }
@@ -29,14 +32,17 @@ export async function readAgain(qc: QueryClient, queryKey: QueryKey) {
   await qc.invalidateQueries({ queryKey })
 }
 
-/** Resolves once no query under `queryKey` is being read. */
-function landed(qc: QueryClient, queryKey: QueryKey): Promise<void> {
+/** True once no query under `queryKey` is being read; false if that takes longer than `ms`. */
+function landed(qc: QueryClient, queryKey: QueryKey, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      unsubscribe()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), ms)
     const unsubscribe = qc.getQueryCache().subscribe(() => {
-      if (qc.isFetching({ queryKey }) === 0) {
-        unsubscribe()
-        resolve()
-      }
+      if (qc.isFetching({ queryKey }) === 0) done(true)
     })
   })
 }
