@@ -447,10 +447,17 @@ impl Summary for Job {
         let completions = self.spec.as_ref().and_then(|s| s.completions).unwrap_or(1);
         let conds = s.conditions.clone().unwrap_or_default();
         let has = |t: &str| conds.iter().any(|c| c.type_ == t && c.status == "True");
+        // kubectl's order: a finished Job, then one paused by `spec.suspend`, one whose pods are
+        // being stopped because it has failed (FailureTarget, before Failed is set), one being
+        // deleted; anything else runs.
         let status = if has("Complete") {
             "Complete"
         } else if has("Failed") {
             "Failed"
+        } else if has("Suspended") {
+            "Suspended"
+        } else if has("FailureTarget") {
+            "FailureTarget"
         } else if self.metadata.deletion_timestamp.is_some() {
             "Terminating"
         } else {

@@ -184,3 +184,31 @@ fn deployment_status_tells_a_rollout_from_pods_that_stopped_being_available() {
                 status: {observedGeneration: 3}";
     assert_eq!(deployment_status(&deployment(zero)), "ScaledToZero");
 }
+
+#[test]
+fn job_status_follows_kubectl_for_suspended_and_failing_jobs() {
+    let status_of = |conditions: &str| {
+        let job: Job = serde_norway::from_str(&format!(
+            "metadata: {{name: report, namespace: batch}}\nspec: {{template: {{}}}}\nstatus: {{conditions: [{conditions}]}}"
+        ))
+        .unwrap();
+        row(&job, Utc::now()).columns["status"].clone()
+    };
+    let cases = [
+        ("", "Running"),
+        ("{type: Suspended, status: 'True'}", "Suspended"),
+        ("{type: Suspended, status: 'False'}", "Running"),
+        ("{type: FailureTarget, status: 'True'}", "FailureTarget"),
+        (
+            "{type: FailureTarget, status: 'True'}, {type: Failed, status: 'True'}",
+            "Failed",
+        ),
+        (
+            "{type: SuccessCriteriaMet, status: 'True'}, {type: Complete, status: 'True'}",
+            "Complete",
+        ),
+    ];
+    for (conditions, expected) in cases {
+        assert_eq!(status_of(conditions), expected, "{conditions}");
+    }
+}
