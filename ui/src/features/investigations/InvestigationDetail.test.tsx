@@ -39,4 +39,39 @@ describe('InvestigationDetail', () => {
       ['concluded', 'current'],
     ])
   })
+
+  it("says the analyzers' root cause once, not again at the top of their templated explanation", async () => {
+    const concluded = (source: string, explanation: string) => ({
+      investigation_id: 'inv-2',
+      context: 'dev',
+      state: 'concluded',
+      target: { kind: 'Deployment', namespace: 'shop', name: 'checkout' },
+      created_at: '2026-11-27T08:00:00Z',
+      steps: [step('concluded', '')],
+      root_cause: { code: 'CRASHLOOP_DEPENDENCY', summary: 'redis is down', confidence: 0.9 },
+      conclusion_source: source,
+      explanation,
+      evidence: [],
+      proposed_actions: [],
+    })
+    serveLists(
+      {},
+      {
+        '/api/v1/ai/investigations/inv-2': concluded(
+          'analyzers',
+          'CRASHLOOP_DEPENDENCY — redis is down.\nWhat CRASHLOOP_DEPENDENCY means: a dependency it calls is unreachable.',
+        ),
+      },
+    )
+    const { unmount } = renderAt('/investigations/inv-2', '/investigations/:id', <InvestigationDetail />)
+    const card = await screen.findByTestId('root-cause')
+    expect(card.textContent?.match(/redis is down/g)).toHaveLength(1)
+    expect(card.textContent).toContain('What CRASHLOOP_DEPENDENCY means: a dependency it calls is unreachable.')
+    unmount()
+
+    // An LLM's explanation is its own words: shown whole.
+    serveLists({}, { '/api/v1/ai/investigations/inv-2': concluded('llm', 'CRASHLOOP_DEPENDENCY — redis is down, so checkout exits.') })
+    renderAt('/investigations/inv-2', '/investigations/:id', <InvestigationDetail />)
+    expect((await screen.findByTestId('root-cause')).textContent).toContain('CRASHLOOP_DEPENDENCY — redis is down, so checkout exits.')
+  })
 })

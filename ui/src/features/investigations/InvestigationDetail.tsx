@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
-import type { ObjectRef, ProposedAction } from '../../api/types'
+import type { Investigation, ObjectRef, ProposedAction } from '../../api/types'
 import { outcomeOf } from '../actions/outcome'
 import { objectRoute } from '../resources/kinds'
 import { describeFix } from './fix'
@@ -20,6 +20,7 @@ export default function InvestigationDetail() {
   const ctx = i.context
   const step = PROGRESS.indexOf(i.state)
   const visited = new Set<string>((i.steps ?? []).map((st) => st.state))
+  const explanation = explanationBody(i)
   return (
     <div className="page stack">
       <nav aria-label="Breadcrumb" className="small">
@@ -58,7 +59,7 @@ export default function InvestigationDetail() {
             Root cause: <code>{i.root_cause.code}</code>
           </h2>
           <p>{i.root_cause.summary}</p>
-          {i.explanation && <p className="explanation">{i.explanation}</p>}
+          {explanation && <p className="explanation">{explanation}</p>}
           <p className="muted">
             Confidence {Math.round(i.root_cause.confidence * 100)}%{i.conclusion_source === 'analyzers' ? ' · built-in analyzers' : i.conclusion_source === 'llm' ? ' · LLM' : ''}
             {i.llm_note && ` · ${i.llm_note}`}
@@ -104,6 +105,18 @@ export default function InvestigationDetail() {
       )}
     </div>
   )
+}
+
+/**
+ * The explanation below the summary. The analyzers' templated one opens with "CODE — summary.",
+ * which the card's heading and first line already say; an LLM's is shown whole.
+ */
+function explanationBody(i: Pick<Investigation, 'explanation' | 'conclusion_source' | 'root_cause'>): string {
+  const text = i.explanation ?? ''
+  const opening = `${i.root_cause?.code ?? ''} — `
+  if (i.conclusion_source !== 'analyzers' || !i.root_cause || !text.startsWith(opening)) return text
+  const rest = text.indexOf('\n')
+  return rest < 0 ? '' : text.slice(rest + 1)
 }
 
 function ObjLink({ ctx, o }: { ctx: string; o: ObjectRef }) {
