@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { request } from '../../api/transport'
 import { useTopic } from '../../api/useTopic'
 import type { AiStatus, Investigation, InvestigationList, ObjectRef, ProposedAction, ProposedFix, StartInvestigation, Started, Submitted } from '../../api/types'
@@ -9,8 +9,11 @@ import { planFix } from './fix'
 
 const ACTIVE = new Set(['queued', 'gathering', 'analyzing', 'reasoning'])
 
+/** `/api/v1/ai/status`: the provider in use (or why none is), usage and the safety level. */
+export const aiStatusQuery = queryOptions({ queryKey: ['ai-status'], queryFn: () => request<AiStatus>('GET', '/api/v1/ai/status'), retry: false })
+
 export function useAiStatus() {
-  return useQuery({ queryKey: ['ai-status'], queryFn: () => request<AiStatus>('GET', '/api/v1/ai/status'), retry: false })
+  return useQuery(aiStatusQuery)
 }
 
 /** The history; re-read as any investigation moves on (WebSocket `investigations` topic). */

@@ -1,11 +1,10 @@
 import { useState } from 'react'
 import { errorMessage } from '../../api/error'
-import { connectionMode, request } from '../../api/transport'
-import type { AiStatus } from '../../api/types'
+import { connectionMode } from '../../api/transport'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { POLICY_SETTING, PROVIDERS } from './safetyLevels'
 import { usePutSetting, useSetting } from './useSetting'
-import { useAiStatus } from '../investigations/useInvestigations'
+import { aiStatusQuery, useAiStatus } from '../investigations/useInvestigations'
 import { BudgetChart } from './BudgetChart'
 
 
@@ -38,7 +37,7 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
         await invoke('store_llm_api_key', { provider: p, key: draft.key })
       }
       // What the backend made of it: a provider it cannot use says why (no key, no URL).
-      const now = await qc.fetchQuery({ queryKey: ['ai-status'], queryFn: () => request<AiStatus>('GET', '/api/v1/ai/status'), staleTime: 0 }).catch(() => null)
+      const now = await qc.fetchQuery({ ...aiStatusQuery, staleTime: 0 }).catch(() => null)
       const unusable = p !== 'none' && now?.llm_provider.connectivity === 'not_configured' ? now.llm_provider.last_error : undefined
       setDraft({})
       setStatus(

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useAiStatus } from '../investigations/useInvestigations'
+import { aiStatusQuery, useAiStatus } from '../investigations/useInvestigations'
 import { POLICY_SETTING, type SafetyLevel } from './safetyLevels'
 import { usePutSetting } from './useSetting'
 
@@ -18,6 +18,6 @@ export function useSafetyLevel() {
     pinnedBy: safety?.pinned_by ?? null,
     loaded: !!safety,
     error: put.error ?? status.error,
-    set: (l: SafetyLevel) => put.mutate(l, { onSettled: () => void qc.invalidateQueries({ queryKey: ['ai-status'] }) }),
+    set: (l: SafetyLevel) => put.mutate(l, { onSettled: () => void qc.invalidateQueries({ queryKey: aiStatusQuery.queryKey }) }),
   }
 }
