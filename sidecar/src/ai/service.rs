@@ -120,8 +120,11 @@ impl Ai {
 
     /// Builds the provider `llm` names and hands it to the investigator and chat.
     fn install(&self, llm: &crate::config::Llm) {
+        // Read once for the chat provider and the embeddings client (a keyring read may be a
+        // D-Bus round trip).
+        let key = super::llm::api_key(llm);
         let mut problem = None;
-        let provider: Option<Arc<dyn ChatProvider>> = match super::llm::from_config(llm) {
+        let provider: Option<Arc<dyn ChatProvider>> = match super::llm::with_key(llm, key.clone()) {
             Ok(p) => p.map(Arc::from),
             Err(e) => {
                 // The analyzers still answer; /status says why the provider is not in use.
@@ -146,7 +149,7 @@ impl Ai {
         };
         self.engine.set_reasoner(reasoner);
         self.chat.set_llm(chat);
-        self.embed_with(llm);
+        self.embed_with(llm, key);
         *self.in_use.write().expect("provider lock") = InUse {
             configured: llm.provider.trim().to_ascii_lowercase(),
             provider: info,
@@ -157,11 +160,10 @@ impl Ai {
     /// Similar incidents use the embeddings `llm`'s provider offers (lexical without), and the
     /// past incidents are embedded again in the background when that is another model than
     /// before. The similar-incident search works meanwhile: it scores those lexically.
-    fn embed_with(&self, llm: &crate::config::Llm) {
-        let mut config = (*self.config).clone();
-        config.llm = llm.clone();
+    fn embed_with(&self, llm: &crate::config::Llm, key: Option<String>) {
+        let embedder = Embedder::for_llm(llm, &self.config.vector_store, key);
         let index = self.engine.clone();
-        if !index.similar_index().configure(Embedder::from_config(&config)) {
+        if !index.similar_index().configure(embedder) {
             return;
         }
         // Callers run on the runtime or its blocking pool; without one there is none to use.
@@ -223,15 +225,14 @@ impl Ai {
             let unusable = in_use.problem.clone().map(|why| (in_use.configured.clone(), why));
             (in_use.provider.clone(), unusable)
         };
-        let (name, model, connectivity) = match &provider {
+        let (name, model, connectivity) = match (&provider, &unusable) {
             // Named but not usable: which, and why (the analyzers answer meanwhile).
-            None if unusable.is_some() => {
-                let (named, why) = unusable.clone().unwrap_or_default();
-                last_error = Some(why);
-                (named, None, "not_configured".to_string())
+            (None, Some((named, why))) => {
+                last_error = Some(why.clone());
+                (named.clone(), None, "not_configured".to_string())
             }
-            None => ("none".to_string(), None, "not_configured".to_string()),
-            Some(p) => {
+            (None, None) => ("none".to_string(), None, "not_configured".to_string()),
+            (Some(p), _) => {
                 let c = if token_usage.exhausted && self.config.budget.hard_limit {
                     "over_budget"
                 } else if let Some(problem) = p.reachability.problem() {

@@ -54,18 +54,26 @@ impl Embedder {
 
     /// The embedder the configuration implies: the LLM provider's connection (key, endpoint)
     /// with the embeddings model, when the provider speaks the OpenAI API. None means lexical.
+    /// May block on the OS keyring.
     pub fn from_config(ai: &crate::config::Ai) -> Option<Embedder> {
-        let wanted = ai.vector_store.embeddings.provider.trim().to_ascii_lowercase();
-        let provider = ai.llm.provider.trim().to_ascii_lowercase();
-        if wanted == "none" || ai.vector_store.kind != "memory" {
+        Embedder::for_llm(&ai.llm, &ai.vector_store, llm::api_key(&ai.llm))
+    }
+
+    /// [`Embedder::from_config`] for the LLM settings `llm_cfg`, with their API key already read.
+    pub fn for_llm(
+        llm_cfg: &crate::config::Llm,
+        vector_store: &crate::config::VectorStore,
+        key: Option<String>,
+    ) -> Option<Embedder> {
+        let wanted = vector_store.embeddings.provider.trim().to_ascii_lowercase();
+        let provider = llm_cfg.provider.trim().to_ascii_lowercase();
+        if wanted == "none" || vector_store.kind != "memory" {
             return None;
         }
-        let llm_cfg = &ai.llm;
-        let key = || llm::keys::api_key(&provider, &llm_cfg.api_key);
         let built = match provider.as_str() {
             "openai" => OpenAi::new(
                 Params::from_config(llm_cfg),
-                key(),
+                key,
                 &llm_cfg.endpoint,
                 &llm_cfg.organization,
             ),
@@ -73,9 +81,9 @@ impl Embedder {
             // chat deployment (`ai.llm.deployment_id`); the model setting names that deployment.
             "azure" => OpenAi::azure(
                 Params::from_config(llm_cfg),
-                key()?,
+                key?,
                 &llm_cfg.endpoint,
-                &ai.vector_store.embeddings.model,
+                &vector_store.embeddings.model,
                 &llm_cfg.api_version,
             ),
             // Anthropic has no embeddings API; no provider, no embeddings.
@@ -83,7 +91,7 @@ impl Embedder {
         };
         match built {
             Ok(p) => {
-                let mut embedder = Embedder::new(p, &ai.vector_store.embeddings.model);
+                let mut embedder = Embedder::new(p, &vector_store.embeddings.model);
                 // The display name leaves Azure's endpoint out; two Azure resources are two spaces.
                 embedder.space = format!("{provider} {} {}", llm_cfg.endpoint.trim(), embedder.model).into();
                 Some(embedder)

@@ -208,12 +208,26 @@ pub async fn with_retries(
 
 /// The provider `ai.llm` names, or None when none is configured (`provider` empty or "none").
 pub fn from_config(llm: &crate::config::Llm) -> Result<Option<Box<dyn ChatProvider>>, LlmError> {
+    with_key(llm, api_key(llm))
+}
+
+/// The API key for the provider `ai.llm` names ([`keys::api_key`]); None without a provider.
+/// May block on the OS keyring.
+pub fn api_key(llm: &crate::config::Llm) -> Option<String> {
+    let name = llm.provider.trim().to_ascii_lowercase();
+    if name.is_empty() || name == "none" {
+        return None;
+    }
+    keys::api_key(&name, &llm.api_key)
+}
+
+/// [`from_config`] with the key already read (the embeddings client shares it).
+pub fn with_key(llm: &crate::config::Llm, key: Option<String>) -> Result<Option<Box<dyn ChatProvider>>, LlmError> {
     let name = llm.provider.trim().to_ascii_lowercase();
     if name.is_empty() || name == "none" {
         return Ok(None);
     }
     let params = Params::from_config(llm);
-    let key = keys::api_key(&name, &llm.api_key);
     let provider: Box<dyn ChatProvider> = match name.as_str() {
         // api.openai.com refuses every call without a key: say so now, not at the first call.
         // At another endpoint (`openai` with ai.llm.endpoint) the server may want none.
