@@ -7,124 +7,23 @@
 //! same against a live cluster (the in-process sandbox), where the in-scope fix does run.
 
 mod in_process;
+mod llm_harness;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use in_process::{Reply, anthropic_calls, openai_calls, params, serve, words_sent};
-use kubilitics::ai::budget::{Budget, PriceTable};
-use kubilitics::ai::evidence::StaticSource;
-use kubilitics::ai::llm::ChatProvider;
 use kubilitics::ai::llm::anthropic::Anthropic;
 use kubilitics::ai::llm::openai::OpenAi;
-use kubilitics::ai::service::{self, Ai};
 use kubilitics::ai::similar::Embedder;
-use kubilitics::ai::snapshot::Snapshot;
 use kubilitics::api::AppState;
 use kubilitics::cluster::ClusterManager;
 use kubilitics::cluster::kubeconfig::Sources;
 use kubilitics::config::{self, Inputs};
 use kubilitics::store::{SqliteStore, Store};
+use llm_harness::{Harness, TOKEN, call, conclude, harness, investigate, snapshot};
 use serde_json::{Value, json};
-
-const TOKEN: &str = "test-token";
-
-fn conclude(code: &str) -> (&'static str, Value) {
-    (
-        "conclude",
-        json!({"code": code, "summary": "SMTP_PASSWORD is not set, so mailer exits at start",
-        "explanation": "The previous container log says the required variable is missing.", "confidence": 0.92,
-        "evidence": ["FATAL: required environment variable SMTP_PASSWORD is not set"],
-        "actions": [{"type": "restart_workload", "target": {"kind": "Deployment", "namespace": "shop", "name": "mailer"}}]}),
-    )
-}
-
-fn snapshot(planted: Option<&str>) -> Snapshot {
-    let mut lines = vec!["mailer 1.12.4".to_string(), "connecting with password=hunter2".into()];
-    if let Some(p) = planted {
-        lines.push(p.into());
-    }
-    lines.push("FATAL: required environment variable SMTP_PASSWORD is not set".into());
-    serde_json::from_value(json!({
-        "deployments": [{"metadata": {"name": "mailer", "namespace": "shop", "uid": "d1"},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "mailer"}}, "template": {"spec": {"containers": [{"name": "app", "image": "m:1"}]}}},
-            "status": {"replicas": 1, "readyReplicas": 0}}],
-        "replicasets": [{"metadata": {"name": "mailer-5f7", "namespace": "shop", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "mailer", "uid": "d1", "controller": true}]},
-            "spec": {"selector": {"matchLabels": {"app": "mailer"}}}}],
-        "pods": [{"metadata": {"name": "mailer-5f7-abc", "namespace": "shop", "labels": {"app": "mailer"},
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "mailer-5f7", "uid": "r1", "controller": true}]},
-            "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "m:1", "env": [{"name": "SMTP_PASSWORD", "value": "hunter2"}]}]},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
-                "containerStatuses": [{"name": "app", "image": "m:1", "imageID": "", "ready": false, "restartCount": 5,
-                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off"}},
-                    "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": chrono::Utc::now().to_rfc3339()}}}]}}],
-        "logs": [{"namespace": "shop", "pod": "mailer-5f7-abc", "container": "app", "previous": true, "lines": lines}]
-    }))
-    .unwrap()
-}
-
-struct Harness {
-    _home: tempfile::TempDir,
-    state: AppState,
-    store: Arc<dyn Store>,
-}
-
-fn harness(provider: Arc<dyn ChatProvider>, snap: Snapshot, extra: &[(&str, &str)]) -> Harness {
-    harness_with(Some(provider), snap, extra)
-}
-
-/// The sidecar's state with `snap` as the evidence and `provider` reasoning (none: the
-/// analyzers alone, until one is chosen in Settings).
-fn harness_with(provider: Option<Arc<dyn ChatProvider>>, snap: Snapshot, extra: &[(&str, &str)]) -> Harness {
-    let home = tempfile::tempdir().unwrap();
-    let mut env: HashMap<String, String> = [("KUBILITICS_HOME".to_string(), home.path().display().to_string())].into();
-    for (k, v) in extra {
-        env.insert(k.to_string(), v.to_string());
-    }
-    let cfg = config::load(&Inputs { env: &env, flags: &[] }).unwrap().config;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database.sqlite).unwrap());
-    let mut state = AppState::new(Arc::new(cfg.clone()), store.clone(), TOKEN);
-    let budget = Budget::new(cfg.ai.budget.clone(), store.clone(), PriceTable::default());
-    let reasoner = provider.map(|p| service::reasoner(p, &cfg.ai.llm, budget.clone(), store.clone()));
-    let actions = state.actions();
-    state.ai = Ai::new(
-        cfg.ai.clone(),
-        store.clone(),
-        Arc::new(StaticSource(snap)),
-        budget,
-        actions,
-        reasoner,
-    );
-    Harness {
-        _home: home,
-        state,
-        store,
-    }
-}
-
-async fn call(h: &Harness, method: &str, uri: &str, body: Option<Value>) -> Value {
-    in_process::request(&h.state, TOKEN, method, uri, body).await.1
-}
-
-async fn investigate(h: &Harness) -> Value {
-    let v = call(
-        h,
-        "POST",
-        "/api/v1/ai/investigations",
-        Some(json!({"context": "dev", "target": {"kind": "Deployment", "namespace": "shop", "name": "mailer"}})),
-    )
-    .await;
-    let id = v["investigation_id"].as_str().expect("started").to_string();
-    for _ in 0..400 {
-        let inv = call(h, "GET", &format!("/api/v1/ai/investigations/{id}"), None).await;
-        if ["concluded", "failed", "timed_out", "cancelled"].contains(&inv["state"].as_str().unwrap_or("")) {
-            return inv;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("investigation did not end");
-}
 
 #[tokio::test]
 async fn openai_compatible_tool_loop_concludes_and_records_usage() {
@@ -598,7 +497,7 @@ async fn against_a_live_cluster_only_the_in_scope_fix_runs_and_everything_is_aud
     let h = Harness {
         state: AppState::new(cfg, store.clone(), TOKEN).with_clusters(clusters.clone()),
         store,
-        _home: home,
+        home,
     };
 
     let v = call(
@@ -803,166 +702,4 @@ async fn past_the_warning_threshold_calls_go_on_and_past_the_usd_limit_none_is_m
     let note = inv["llm_note"].as_str().unwrap();
     assert!(note.contains("budget") && note.contains("$10.50 of $10.00"), "{note}");
     assert!(script.requests().is_empty(), "no call past monthly_limit_usd");
-}
-
-/// Saves a setting as the UI does; the sidecar answers with the value stored.
-async fn save_setting(h: &Harness, key: &str, value: &str) {
-    let saved = call(
-        h,
-        "PUT",
-        &format!("/api/v1/settings/{key}"),
-        Some(json!({"value": value})),
-    )
-    .await;
-    assert_eq!(saved["value"], value, "{key}: {saved}");
-}
-
-/// A provider chosen in Settings is used from the next investigation and chat answer, with no
-/// restart: the sidecar starts without one, the UI saves an OpenAI-compatible server's endpoint,
-/// model and provider, and the next investigation reasons with it; "none" returns it to the
-/// analyzers alone, and the status follows each change.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_provider_chosen_in_settings_is_used_from_the_next_investigation_without_a_restart() {
-    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
-    let h = harness_with(None, snapshot(None), &[]);
-    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
-    assert_eq!(status["llm_provider"]["connectivity"], "not_configured", "{status}");
-    let before = investigate(&h).await;
-    assert_eq!(before["conclusion_source"], "analyzers", "{before:#}");
-
-    for (key, value) in [
-        ("ai.llm.endpoint", format!("{url}/v1")),
-        ("ai.llm.model", "scripted-model".to_string()),
-        ("ai.llm.provider", "openai_compatible".to_string()),
-    ] {
-        save_setting(&h, key, &value).await;
-    }
-    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
-    assert_eq!(
-        (
-            status["llm_provider"]["model"].as_str(),
-            status["llm_provider"]["connectivity"].as_str()
-        ),
-        (Some("scripted-model"), Some("healthy")),
-        "{status}"
-    );
-    let with_llm = investigate(&h).await;
-    assert_eq!(
-        (
-            with_llm["conclusion_source"].as_str(),
-            with_llm["root_cause"]["code"].as_str()
-        ),
-        (Some("llm"), Some("CRASHLOOP_MISSING_ENV")),
-        "{with_llm:#}"
-    );
-    let sent = script.requests();
-    assert_eq!(sent.len(), 1, "one call to the server chosen in Settings");
-    assert_eq!(sent[0]["model"], "scripted-model");
-
-    // A provider that cannot be used as set (a compatible server without its URL): the status
-    // names it, says why and what to set, and the analyzers answer meanwhile.
-    save_setting(&h, "ai.llm.endpoint", "").await;
-    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
-    assert_eq!(
-        (
-            status["status"].as_str(),
-            status["llm_provider"]["name"].as_str(),
-            status["llm_provider"]["connectivity"].as_str()
-        ),
-        (Some("degraded"), Some("openai_compatible"), Some("not_configured")),
-        "{status}"
-    );
-    assert!(
-        status["llm_provider"]["last_error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("ai.llm.endpoint"),
-        "{status}"
-    );
-    let health = call(&h, "GET", "/health", None).await;
-    assert_eq!(health["dependencies"]["ai_service"], "degraded", "{health}");
-    // OpenAI itself without a key: every call would be refused, so it is not in use either.
-    save_setting(&h, "ai.llm.provider", "openai").await;
-    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
-    assert_eq!(status["llm_provider"]["connectivity"], "not_configured", "{status}");
-    assert!(
-        status["llm_provider"]["last_error"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("no API key for openai: set AI_LLM_API_KEY"),
-        "{status}"
-    );
-
-    save_setting(&h, "ai.llm.provider", "none").await;
-    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
-    assert_eq!(status["llm_provider"]["connectivity"], "not_configured", "{status}");
-    let after = investigate(&h).await;
-    assert_eq!(after["conclusion_source"], "analyzers", "{after:#}");
-    assert_eq!(script.requests().len(), 1, "no call once the provider is none");
-}
-
-/// Similar incidents follow the provider chosen in Settings, like investigations do: once an
-/// OpenAI provider is saved, the incident investigated before is embedded again with its
-/// embeddings model (in the background) and the next investigation's similar incidents are
-/// scored by embeddings; with "none" again they are scored lexically and nothing is embedded.
-#[tokio::test(flavor = "multi_thread")]
-async fn similar_incidents_use_the_embeddings_of_the_provider_chosen_in_settings() {
-    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
-    let h = harness_with(None, snapshot(None), &[("AI_LLM_API_KEY", "k")]);
-    let first = investigate(&h).await;
-    assert_eq!(first["conclusion_source"], "analyzers", "{first:#}");
-    let first_id = first["investigation_id"].as_str().unwrap().to_string();
-
-    save_setting(&h, "ai.llm.endpoint", &format!("{url}/v1")).await;
-    save_setting(&h, "ai.llm.provider", "openai").await;
-    // The incident indexed lexically before is embedded again, off the request.
-    let mut embedded = Vec::new();
-    for _ in 0..200 {
-        embedded = script.embedding_requests();
-        if !embedded.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(embedded.len(), 1, "the earlier incident, once: {embedded:?}");
-    assert_eq!(embedded[0]["model"], "text-embedding-3-small");
-    assert!(
-        embedded[0]["input"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("CRASHLOOP_MISSING_ENV"),
-        "{embedded:?}"
-    );
-
-    let second = investigate(&h).await;
-    assert_eq!(second["conclusion_source"], "llm", "{second:#}");
-    let similar = second["similar_incidents"].as_array().cloned().unwrap_or_default();
-    assert_eq!(
-        similar
-            .iter()
-            .map(|s| (
-                s["investigation_id"].as_str().unwrap_or(""),
-                s["method"].as_str().unwrap_or("")
-            ))
-            .collect::<Vec<_>>(),
-        vec![(first_id.as_str(), "embedding")],
-        "{second:#}"
-    );
-
-    save_setting(&h, "ai.llm.provider", "none").await;
-    let sent = script.embedding_requests().len();
-    let third = investigate(&h).await;
-    let methods: Vec<&str> = third["similar_incidents"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|s| s["method"].as_str()).collect())
-        .unwrap_or_default();
-    assert!(
-        !methods.is_empty() && methods.iter().all(|m| *m == "lexical"),
-        "{third:#}"
-    );
-    assert_eq!(
-        script.embedding_requests().len(),
-        sent,
-        "nothing embedded without a provider"
-    );
 }
