@@ -643,7 +643,9 @@ struct Conclusion {
 }
 
 /// The analyzers' verdict in words: the code, the summary, the evidence (masked) and what else
-/// was seen. Investigations conclude with it; chat answers with it when no LLM does.
+/// was seen. Investigations conclude with it; chat answers with it when no LLM does. The UI's
+/// investigation card (`explanationBody`) leaves out the opening line and the "Evidence:" /
+/// "Observed:" block, up to "Also seen: " or "(Concluded by ", since the page shows both already.
 pub fn explain_verdict(v: &Verdict) -> String {
     // The finding first, then what the code means in general: the summary once, and a sentence
     // that starts where a sentence should.

@@ -69,6 +69,39 @@ describe('InvestigationDetail', () => {
     expect(card.textContent).toContain('What CRASHLOOP_DEPENDENCY means: a dependency it calls is unreachable.')
     unmount()
 
+    // The evidence the template lists is on the Evidence card, with links: the explanation keeps
+    // what the code means and what else was seen, not the list again (an evidence text may span lines).
+    serveLists(
+      {},
+      {
+        '/api/v1/ai/investigations/inv-2': {
+          ...concluded(
+            'analyzers',
+            'CRASHLOOP_DEPENDENCY — redis is down.\nWhat CRASHLOOP_DEPENDENCY means: a dependency it calls is unreachable.' +
+              '\nEvidence:\n- Pod shop/checkout-1 logs: dial tcp redis:6379: connection refused\nretrying in 5s' +
+              '\nAlso seen: IMAGE_NOT_FOUND on Pod shop/web-1.\n(Concluded by the deterministic analyzers; explanation templated.)',
+          ),
+          evidence: [
+            {
+              object: { kind: 'Pod', namespace: 'shop', name: 'checkout-1' },
+              source: 'log',
+              at: 'container app',
+              text: 'dial tcp redis:6379: connection refused\nretrying in 5s',
+            },
+          ],
+        },
+      },
+    )
+    const withEvidence = renderAt('/investigations/inv-2', '/investigations/:id', <InvestigationDetail />)
+    const explained = (await screen.findByTestId('root-cause')).textContent ?? ''
+    expect(explained).toContain('What CRASHLOOP_DEPENDENCY means: a dependency it calls is unreachable.')
+    expect(explained).toContain('Also seen: IMAGE_NOT_FOUND on Pod shop/web-1.')
+    expect(explained).toContain('(Concluded by the deterministic analyzers; explanation templated.)')
+    expect(explained).not.toContain('connection refused')
+    expect(explained).not.toContain('retrying')
+    expect(screen.getAllByText(/connection refused/)).toHaveLength(1)
+    withEvidence.unmount()
+
     // An LLM's explanation is its own words: shown whole.
     serveLists({}, { '/api/v1/ai/investigations/inv-2': concluded('llm', 'CRASHLOOP_DEPENDENCY — redis is down, so checkout exits.') })
     renderAt('/investigations/inv-2', '/investigations/:id', <InvestigationDetail />)

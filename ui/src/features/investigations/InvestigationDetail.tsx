@@ -109,14 +109,22 @@ export default function InvestigationDetail() {
 
 /**
  * The explanation below the summary. The analyzers' templated one opens with "CODE — summary.",
- * which the card's heading and first line already say; an LLM's is shown whole.
+ * which the card's heading and first line already say, and then lists the evidence that the
+ * Evidence card below shows with links to the objects: the card keeps what the code means and what
+ * else was seen. An LLM's explanation is its own words: shown whole.
  */
-function explanationBody(i: Pick<Investigation, 'explanation' | 'conclusion_source' | 'root_cause'>): string {
+function explanationBody(i: Pick<Investigation, 'explanation' | 'conclusion_source' | 'root_cause' | 'evidence'>): string {
   const text = i.explanation ?? ''
   const opening = `${i.root_cause?.code ?? ''} — `
   if (i.conclusion_source !== 'analyzers' || !i.root_cause || !text.startsWith(opening)) return text
-  const rest = text.indexOf('\n')
-  return rest < 0 ? '' : text.slice(rest + 1)
+  const lines = text.split('\n').slice(1)
+  if (!i.evidence?.length) return lines.join('\n')
+  // The evidence block runs from its heading to the template's next part (an evidence text may
+  // itself span lines, so "- " prefixes do not say where it ends).
+  const start = lines.findIndex((l) => l === 'Evidence:' || l === 'Observed:')
+  if (start < 0) return lines.join('\n')
+  const after = lines.findIndex((l, n) => n > start && (l.startsWith('Also seen: ') || l.startsWith('(Concluded by ')))
+  return [...lines.slice(0, start), ...(after < 0 ? [] : lines.slice(after))].join('\n')
 }
 
 function ObjLink({ ctx, o }: { ctx: string; o: ObjectRef }) {
