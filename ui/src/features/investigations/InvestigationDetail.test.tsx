@@ -30,6 +30,8 @@ describe('InvestigationDetail', () => {
     )
     renderAt('/investigations/inv-1', '/investigations/:id', <InvestigationDetail />)
     const progress = await screen.findByRole('list', { name: 'Progress' })
+    // Which cluster and namespace: the heading names only the object.
+    expect(screen.getByTestId('investigation-where').textContent).toMatch(/^Context dev · namespace shop · started /)
     const stages = within(progress).getAllByRole('listitem')
     expect(stages.map((li) => [li.textContent, li.className])).toEqual([
       ['queued', 'done'],

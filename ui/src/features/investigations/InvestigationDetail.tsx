@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import type { Investigation, ObjectRef, ProposedAction } from '../../api/types'
+import { Time } from '../../app/Time'
 import { outcomeOf } from '../actions/outcome'
 import { objectRoute } from '../resources/kinds'
 import { describeFix } from './fix'
@@ -36,6 +37,10 @@ export default function InvestigationDetail() {
           </button>
         )}
       </div>
+      <p className="muted" data-testid="investigation-where">
+        Context {ctx}
+        {i.target?.namespace && ` · namespace ${i.target.namespace}`} · started <Time at={i.created_at} />
+      </p>
       <ol className="progress" aria-label="Progress">
         {PROGRESS.map((s, n) => {
           // A stage the investigation passed without entering (reasoning, without an LLM) is not shown as done.

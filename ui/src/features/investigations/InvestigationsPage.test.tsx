@@ -48,4 +48,34 @@ describe('InvestigationsPage', () => {
     await waitFor(() => expect(started()).toHaveLength(1))
     expect(started()[0]).toEqual({ context: 'dev' })
   })
+
+  it("names each investigation's context once the list holds another context's", async () => {
+    const inv = (id: string, context: string) => ({
+      investigation_id: id,
+      context,
+      state: 'concluded',
+      target: { kind: 'Deployment', namespace: 'shop', name: 'checkout' },
+      created_at: '2026-11-27T08:00:00Z',
+      root_cause: { code: 'CRASHLOOP_DEPENDENCY', summary: 'redis is down', confidence: 0.9 },
+    })
+    const show = (items: unknown[]) =>
+      serveLists(
+        { namespaces: { items: [{ name: 'shop' }] } },
+        {
+          '/api/v1/clusters': { items: [{ name: 'dev', current: true }, { name: 'prod' }], current: 'dev' },
+          '/api/v1/ai/investigations': { items, total: items.length },
+        },
+      )
+    show([inv('inv-1', 'dev')])
+    const one = renderAt('/c/dev/investigations', '/c/:context/investigations', <InvestigationsPage />)
+    await screen.findByRole('link', { name: 'Deployment shop/checkout' })
+    expect(screen.queryByRole('columnheader', { name: 'Context' })).toBeNull()
+    one.unmount()
+
+    show([inv('inv-1', 'dev'), inv('inv-2', 'prod')])
+    renderAt('/c/dev/investigations', '/c/:context/investigations', <InvestigationsPage />)
+    await screen.findByRole('columnheader', { name: 'Context' })
+    const rows = within(screen.getByTestId('investigations')).getAllByRole('row').slice(1)
+    expect(rows.map((r) => within(r).getAllByRole('cell')[1]?.textContent)).toEqual(['dev', 'prod'])
+  })
 })

@@ -19,7 +19,12 @@ export default function InvestigationsPage() {
   const state = params.get('state') ?? ''
   const namespace = params.get('namespace') ?? ''
   const list = useInvestigations({ state: state || undefined, namespace: namespace || undefined })
-  const namespaces = useNamespaces(useCurrentContext())
+  const current = useCurrentContext()
+  const namespaces = useNamespaces(current)
+  const items = list.data?.items ?? []
+  // The history spans every context: the same Deployment in staging and in production reads alike,
+  // so the context is shown as soon as one listed investigation is not the current context's.
+  const showContext = items.some((i) => i.context !== current)
   const [exportMsg, setExportMsg] = useState<string | null>(null)
 
   async function doExport() {
@@ -75,26 +80,28 @@ export default function InvestigationsPage() {
           <thead>
             <tr>
               <th>Target</th>
+              {showContext && <th>Context</th>}
               <th>State</th>
               <th>Root cause</th>
               <th>Started</th>
             </tr>
           </thead>
           <tbody>
-            {list.isSuccess && list.data.items.length === 0 && (
+            {list.isSuccess && items.length === 0 && (
               <tr>
                 <td colSpan={4} className="muted" data-testid="investigations-empty">
                   No investigations{filtersText(state, namespace)} yet. Start one above, or press Investigate on any object that looks wrong.
                 </td>
               </tr>
             )}
-            {(list.data?.items ?? []).map((i) => (
+            {items.map((i) => (
               <tr key={i.investigation_id}>
                 <td>
                   <Link to={`/investigations/${encodeURIComponent(i.investigation_id)}`}>
                     {i.target?.kind ? `${i.target.kind} ${i.target.namespace ? i.target.namespace + '/' : ''}${i.target.name}` : i.target?.namespace ? `namespace ${i.target.namespace}` : 'whole cluster'}
                   </Link>
                 </td>
+                {showContext && <td>{i.context}</td>}
                 <td>{isActive(i.state) ? <span className="pill pill-warn">{i.state}…</span> : i.state}</td>
                 <td>{i.root_cause && <code>{i.root_cause.code}</code>}</td>
                 <td className="muted">
