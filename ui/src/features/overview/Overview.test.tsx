@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { renderAt, serveLists, type KindList } from '../../test/fakeSidecar'
 import Overview from './Overview'
@@ -89,5 +89,45 @@ describe('Overview for credentials that see part of the cluster', () => {
     expect(within(screen.getByTestId('tile-namespaces')).getByText('2')).toBeTruthy()
     expect(screen.queryByTestId('overview-narrowed')).toBeNull()
     expect(screen.queryByText('not visible to your credentials')).toBeNull()
+  })
+})
+
+describe('Overview of a large cluster', () => {
+  it('shows the most recently seen warnings, counts them all, and keeps the problems table short', async () => {
+    // 60 warnings whose names run opposite to when they were seen, as event names do not follow time.
+    const events = Array.from({ length: 60 }, (_, n) => ({
+      name: `e${String(n).padStart(2, '0')}`,
+      namespace: 'shop',
+      type: 'Warning',
+      reason: `Reason${n}`,
+      object: `pod/p-${n}`,
+      message: 'failed',
+      last_seen: new Date(Date.UTC(2026, 10, 27, 8, 59 - n)).toISOString(),
+    }))
+    const crashing = Array.from({ length: 70 }, (_, n) => ({ name: `p-${n}`, namespace: 'shop', status: 'CrashLoopBackOff', ready: '0/1' }))
+    serve({
+      pods: everywhere('pods', crashing),
+      nodes: everywhere('nodes', [{ name: 'node-1', status: 'Ready' }]),
+      namespaces: everywhere('namespaces', [{ name: 'shop' }]),
+      deployments: everywhere('deployments', [
+        { name: 'checkout', namespace: 'shop', ready: '0/3', status: 'Unavailable' },
+        { name: 'web', namespace: 'shop', ready: '1/2', status: 'Degraded' },
+      ]),
+      events: everywhere('events', events),
+    })
+    show('big')
+    const recent = await screen.findByRole('table', { name: 'Recent warning events' })
+    await waitFor(() => expect(within(recent).getAllByRole('row')).toHaveLength(20))
+    const reasons = within(recent)
+      .getAllByRole('row')
+      .map((r) => within(r).getAllByRole('cell')[0]?.textContent)
+    expect(reasons).toEqual(Array.from({ length: 20 }, (_, n) => `Reason${n}`))
+    expect(within(screen.getByTestId('tile-warnings')).getByText('60')).toBeTruthy()
+
+    const problems = screen.getByTestId('problems')
+    expect(within(problems).getAllByRole('link', { name: /^Pod / })).toHaveLength(50)
+    expect(within(problems).getByRole('link', { name: '20 more pods not running' }).getAttribute('href')).toBe('/c/big/resources/pods?sort=status')
+    expect(within(problems).getByText('Unavailable · 0/3 ready').className).toBe('status-bad')
+    expect(within(problems).getByText('Degraded · 1/2 ready').className).toBe('status-warn')
   })
 })

@@ -34,7 +34,11 @@ export default function Overview() {
     const [a, b] = cell(d.ready).split('/')
     return a !== b
   })
-  const warnings = (events.data ?? []).filter((e) => cell(e.type) === 'Warning').slice(-50).reverse()
+  const warnings = (events.data ?? []).filter((e) => cell(e.type) === 'Warning')
+  // The list comes in name order; "recent" means last seen (RFC 3339 strings sort as times).
+  const recentWarnings = [...warnings].sort((a, b) => cell(b.last_seen).localeCompare(cell(a.last_seen))).slice(0, RECENT_WARNINGS)
+  const morePods = failing.length - SHOWN_PROBLEMS
+  const moreDeployments = unavailable.length - SHOWN_PROBLEMS
   const firstError = [pods, nodes].find((q) => q.error)?.error
 
   return (
@@ -75,7 +79,7 @@ export default function Overview() {
               </tr>
             </thead>
             <tbody>
-              {failing.map((p) => (
+              {failing.slice(0, SHOWN_PROBLEMS).map((p) => (
                 <tr key={`${p.namespace}/${p.name}`}>
                   <td>
                     <Link to={objectRoute(context, 'Pod', p.namespace, p.name)}>Pod {p.name}</Link>
@@ -85,16 +89,21 @@ export default function Overview() {
                   <td>{cell(p.restarts)}</td>
                 </tr>
               ))}
-              {unavailable.map((d) => (
+              {morePods > 0 && <MoreRow what={`${morePods} more pods not running`} to={`${c}/resources/pods?sort=status`} />}
+              {unavailable.slice(0, SHOWN_PROBLEMS).map((d) => (
                 <tr key={`d/${d.namespace}/${d.name}`}>
                   <td>
                     <Link to={objectRoute(context, 'Deployment', d.namespace, d.name)}>Deployment {d.name}</Link>
                   </td>
                   <td>{d.namespace}</td>
-                  <td className="status-warn">{cell(d.ready)} ready</td>
+                  <td className={`status-${statusTone(cell(d.status)) === 'bad' ? 'bad' : 'warn'}`}>
+                    {cell(d.status) ? `${cell(d.status)} · ` : ''}
+                    {cell(d.ready)} ready
+                  </td>
                   <td />
                 </tr>
               ))}
+              {moreDeployments > 0 && <MoreRow what={`${moreDeployments} more deployments not fully available`} to={`${c}/resources/deployments?sort=status&desc=1`} />}
             </tbody>
           </table>
         )}
@@ -144,9 +153,9 @@ export default function Overview() {
       </div>
       <section className="card" aria-labelledby="events-title">
         <h2 id="events-title">Recent warning events</h2>
-        <table className="simple">
+        <table className="simple" aria-labelledby="events-title">
           <tbody>
-            {warnings.slice(0, 20).map((e) => (
+            {recentWarnings.map((e) => (
               <tr key={`${e.namespace}/${e.name}`}>
                 <td>{cell(e.reason)}</td>
                 <td>
@@ -159,6 +168,20 @@ export default function Overview() {
         </table>
       </section>
     </div>
+  )
+}
+
+/** At most this many rows of each kind in "Workloads that need attention": the list pages hold the rest. */
+const SHOWN_PROBLEMS = 50
+const RECENT_WARNINGS = 20
+
+function MoreRow({ what, to }: { what: string; to: string }) {
+  return (
+    <tr>
+      <td colSpan={4} className="muted">
+        … and <Link to={to}>{what}</Link>
+      </td>
+    </tr>
   )
 }
 
