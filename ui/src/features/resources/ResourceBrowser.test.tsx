@@ -1,5 +1,6 @@
 import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
+import { Link } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { KindStatus } from '../../api/types'
 import { renderAt, serveLists as serve } from '../../test/fakeSidecar'
@@ -91,4 +92,43 @@ describe('ResourceBrowser cache notes', () => {
     expect(screen.queryByTestId('kind-narrowed')).toBeNull()
     expect(screen.queryByTestId('kind-forbidden')).toBeNull()
   })
+})
+
+describe('ResourceBrowser state per kind', () => {
+  it("starts each kind's list from its own URL, not with the last kind's filter", async () => {
+    serve({
+      pods: { items: [{ name: 'web-1', namespace: 'shop', status: 'Running' }, { name: 'checkout-1', namespace: 'shop', status: 'Running' }] },
+      deployments: { items: [{ name: 'web', namespace: 'shop', ready: '1/1' }, { name: 'checkout', namespace: 'shop', ready: '1/1' }] },
+    })
+    renderAt(
+      '/c/dev/resources/pods',
+      '/c/:context/resources/:kind',
+      <>
+        <Link to="/c/dev/resources/deployments">Deployments</Link>
+        <ResourceBrowser />
+      </>,
+    )
+    await screen.findByText('2 of 2')
+    await userEvent.type(screen.getByTestId('text-filter'), 'web')
+    await screen.findByText('1 of 2')
+    await userEvent.click(screen.getByRole('link', { name: 'Deployments' }))
+    await screen.findByRole('heading', { name: 'Deployments' })
+    expect(await screen.findByText('2 of 2')).toBeTruthy()
+    expect((screen.getByTestId('text-filter') as HTMLInputElement).value).toBe('')
+  })
+
+  it('lists events newest first unless the URL asks for another order', async () => {
+    // The table's order follows its sort (rows.test.ts); here: which sort an events list opens with.
+    serve({ events: { items: [{ name: 'a', namespace: 'shop', type: 'Warning', reason: 'BackOff', object: 'pod/p', message: 'm', last_seen: '2026-11-27T08:00:00Z' }] } })
+    const sortOf = (name: RegExp) => screen.getByRole('columnheader', { name }).getAttribute('aria-sort')
+    const { unmount } = show('/c/dev/resources/events')
+    await screen.findByText('1 of 1')
+    expect(sortOf(/last.seen/i)).toBe('descending')
+    unmount()
+    show('/c/dev/resources/events?sort=name')
+    await screen.findByText('1 of 1')
+    expect(sortOf(/^name(?!space)/i)).toBe('ascending')
+    expect(sortOf(/last.seen/i)).toBe('none')
+  })
+
 })

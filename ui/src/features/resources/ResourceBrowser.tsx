@@ -8,16 +8,31 @@ import { useKindSync, useNamespaces, useResourceList } from './useResources'
 
 const NO_ROWS: Row[] = []
 
+/**
+ * The order a kind's list opens in when its URL names none: by name, but events by when they were
+ * last seen, newest first (an event's name says nothing about it).
+ */
+const DEFAULT_SORT: Record<string, SortSpec> = { events: { col: 'last_seen', desc: true } }
+
 /** Every kind's list: kubectl's columns, sort, filter by namespace, label selector and text. */
 export default function ResourceBrowser() {
   const { context = '', kind = 'pods' } = useParams()
+  // Filters, sort and selection belong to one kind's list and start from its URL: moving to
+  // another kind or context (the sidebar, the palette) starts a fresh one, not the last kind's.
+  return <KindList key={`${context}\u0000${kind}`} context={context} kind={kind} />
+}
+
+function KindList({ context, kind }: { context: string; kind: string }) {
   const [params, setParams] = useSearchParams()
   const navigate = useNavigate()
   const namespace = params.get('namespace') ?? ''
   const labelSelector = params.get('labels') ?? ''
   const [q, setQ] = useState(params.get('q') ?? '')
   const [labelDraft, setLabelDraft] = useState(labelSelector)
-  const [sort, setSort] = useState<SortSpec>({ col: params.get('sort') ?? 'name', desc: params.get('desc') === '1' })
+  const [sort, setSort] = useState<SortSpec>(() => {
+    const col = params.get('sort')
+    return col ? { col, desc: params.get('desc') === '1' } : (DEFAULT_SORT[kind] ?? { col: 'name', desc: false })
+  })
   const [selected, setSelected] = useState<string | null>(null)
   const def = useKindDef(context, kind)
   const namespaced = def?.namespaced ?? true
