@@ -17,6 +17,13 @@ type Tab = (typeof TABS)[number]
 
 export default function ResourceDetail() {
   const { context = '', kind = '', namespace = '_', name = '' } = useParams()
+  // The route keeps this page when only the object changes (a link to a related object, the
+  // palette, Back): the open tab, an unsaved YAML draft and the logs' choices belong to one object,
+  // so another object gets a fresh page, never the last one's draft under its Apply button.
+  return <ObjectPage key={[context, kind, namespace, name].join('\u0000')} context={context} kind={kind} namespace={namespace} name={name} />
+}
+
+function ObjectPage({ context, kind, namespace, name }: { context: string; kind: string; namespace: string; name: string }) {
   const obj = useObject(context, kind, namespace, name)
   const [tab, setTab] = useState<Tab>('Summary')
   const def = useKindDef(context, kind)
