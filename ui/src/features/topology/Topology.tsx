@@ -8,6 +8,7 @@ import { useTopology } from './useTopology'
 
 /** Hops from a root object: its owners, what it runs and what those use, without the whole namespace. */
 const DEFAULT_DEPTH = 2
+const HOME = { x: 0, y: 0, k: 1 }
 
 /** The topology graph: automatic layout, zoom and pan, health colours, click through. */
 export default function Topology() {
@@ -21,7 +22,17 @@ export default function Topology() {
   const namespaces = useNamespaces(context)
   const topo = useTopology(context, { namespace: namespace || undefined, root: root || undefined, depth: root ? depth : undefined })
   const placed = useMemo(() => (topo.data ? layout(topo.data.nodes, topo.data.edges) : null), [topo.data])
-  const [view, setView] = useState({ x: 0, y: 0, k: 1 })
+  const [view, setView] = useState(HOME)
+  // Another graph (namespace, root, hops or context; also by Back and Forward, which keep this
+  // page) starts from its own root and unpanned: the last graph's pan and zoom would place this one
+  // wrongly. State adjusted while rendering, not remounted, so the control in use keeps its focus.
+  const graph = [context, namespace, root, depth].join('\u0000')
+  const [drawn, setDrawn] = useState(graph)
+  if (drawn !== graph) {
+    setDrawn(graph)
+    setRootDraft(root)
+    setView(HOME)
+  }
   const drag = useRef<{ x: number; y: number } | null>(null)
   const navigate = useNavigate()
 
@@ -74,7 +85,7 @@ export default function Topology() {
           <button type="button" onClick={() => setView((v) => ({ ...v, k: Math.max(0.2, v.k / 1.2) }))} aria-label="Zoom out">
             −
           </button>
-          <button type="button" onClick={() => setView({ x: 0, y: 0, k: 1 })}>
+          <button type="button" onClick={() => setView(HOME)}>
             Reset
           </button>
         </div>
