@@ -77,5 +77,21 @@ describe('InvestigationsPage', () => {
     await screen.findByRole('columnheader', { name: 'Context' })
     const rows = within(screen.getByTestId('investigations')).getAllByRole('row').slice(1)
     expect(rows.map((r) => within(r).getAllByRole('cell')[1]?.textContent)).toEqual(['dev', 'prod'])
+    expect(screen.queryByTestId('investigations-more')).toBeNull()
+  })
+
+  it('says when the history holds more investigations than the list shows', async () => {
+    serveLists(
+      { namespaces: { items: [{ name: 'shop' }] } },
+      {
+        '/api/v1/clusters': { items: [{ name: 'dev', current: true }], current: 'dev' },
+        '/api/v1/ai/investigations': {
+          items: [{ investigation_id: 'inv-1', context: 'dev', state: 'concluded', target: null, created_at: '2026-11-27T08:00:00Z' }],
+          total: 340,
+        },
+      },
+    )
+    renderAt('/c/dev/investigations', '/c/:context/investigations', <InvestigationsPage />)
+    expect((await screen.findByTestId('investigations-more')).textContent).toContain('The newest 1 of 340 investigations')
   })
 })

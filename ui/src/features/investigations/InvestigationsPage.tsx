@@ -73,6 +73,12 @@ export default function InvestigationsPage() {
           </select>
         </label>
       </div>
+      {!!list.data && list.data.total > items.length && (
+        <p className="muted" data-testid="investigations-more">
+          The newest {items.length} of {list.data.total} investigations{filtersText(state, namespace)}: narrow by state or namespace, or export all of them as
+          JSON.
+        </p>
+      )}
       {list.error ? (
         <p className="error">{errorMessage(list.error)}</p>
       ) : (
