@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { Link } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -115,6 +115,23 @@ describe('ResourceBrowser state per kind', () => {
     await screen.findByRole('heading', { name: 'Deployments' })
     expect(await screen.findByText('2 of 2')).toBeTruthy()
     expect((screen.getByTestId('text-filter') as HTMLInputElement).value).toBe('')
+  })
+
+  it('shows the label selector the URL applies, also when only the query changes', async () => {
+    serve({ pods: { items: [{ name: 'web-1', namespace: 'shop', status: 'Running' }] } })
+    renderAt(
+      '/c/dev/resources/pods?labels=app%3Dweb',
+      '/c/:context/resources/:kind',
+      <>
+        <Link to="/c/dev/resources/pods">every pod</Link>
+        <ResourceBrowser />
+      </>,
+    )
+    const labels = () => screen.getByRole('textbox', { name: /^Labels/ }) as HTMLInputElement
+    await screen.findByText('1 of 1')
+    expect(labels().value).toBe('app=web')
+    await userEvent.click(screen.getByRole('link', { name: 'every pod' }))
+    await waitFor(() => expect(labels().value).toBe(''))
   })
 
   it('lists events newest first unless the URL asks for another order', async () => {

@@ -29,6 +29,12 @@ function KindList({ context, kind }: { context: string; kind: string }) {
   const labelSelector = params.get('labels') ?? ''
   const [q, setQ] = useState(params.get('q') ?? '')
   const [labelDraft, setLabelDraft] = useState(labelSelector)
+  // Back and Forward change the applied selector without a new page: the field follows it.
+  const [labelShown, setLabelShown] = useState(labelSelector)
+  if (labelShown !== labelSelector) {
+    setLabelShown(labelSelector)
+    setLabelDraft(labelSelector)
+  }
   const [sort, setSort] = useState<SortSpec>(() => {
     const col = params.get('sort')
     return col ? { col, desc: params.get('desc') === '1' } : (DEFAULT_SORT[kind] ?? { col: 'name', desc: false })
