@@ -522,6 +522,24 @@ test('the YAML editor applies a change that kubectl then sees', async ({ page, s
   const kubeconfig = `${s.home}/sandbox.kubeconfig`
   const seen = execFileSync(process.env.KUBECTL ?? '/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '-n', cm.namespace, 'get', 'configmap', cm.name, '-o', 'jsonpath={.metadata.annotations.e2e\\.kubilitics\\.io/edited}'], { encoding: 'utf8' })
   await expect(seen === 'yes', `kubectl sees the annotation (got "${seen}")`)
+
+  // An unsaved draft belongs to its object: going to another one (same page, only the route
+  // changes) shows that object's own YAML, never the draft under its Apply button.
+  const other = ((await s.api('GET', base)).body?.items ?? []).find((c) => c.name !== cm.name)
+  await expect(other, 'the sandbox has a second ConfigMap')
+  await page.getByRole('button', { name: 'Edit' }).click()
+  await editor.click()
+  await page.keyboard.press('Control+a')
+  await page.keyboard.insertText('draft: of-the-first-configmap\n')
+  await page.evaluate((hash) => (location.hash = hash), `#/c/${encodeURIComponent(sandboxContext)}/resources/configmaps/${encodeURIComponent(other.namespace)}/${encodeURIComponent(other.name)}`)
+  await page.getByRole('heading', { name: `ConfigMap ${other.name}` }).waitFor()
+  await expect((await page.getByRole('tab', { name: 'Summary' }).getAttribute('aria-selected')) === 'true', "the other object's page opens on its summary")
+  await d.tab('YAML')
+  const shown = page.getByRole('textbox', { name: new RegExp(`^YAML of \\w+ ${other.name}$`) })
+  await shown.waitFor()
+  await expect(!(await shown.textContent()).includes('of-the-first-configmap'), "the first object's draft is gone")
+  await expect((await page.getByRole('button', { name: 'Diff against live' }).isDisabled()), 'no draft to diff on the other object')
+  await shot('other-object')
 })
 
 // Last: it stops the sidecar.
