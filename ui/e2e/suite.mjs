@@ -535,7 +535,7 @@ test('the YAML editor applies a change that kubectl then sees', async ({ page, s
   await page.getByRole('heading', { name: `ConfigMap ${other.name}` }).waitFor()
   await expect((await page.getByRole('tab', { name: 'Summary' }).getAttribute('aria-selected')) === 'true', "the other object's page opens on its summary")
   await d.tab('YAML')
-  const shown = page.getByRole('textbox', { name: new RegExp(`^YAML of \\w+ ${other.name}$`) })
+  const shown = page.getByRole('textbox', { name: `YAML of ConfigMap ${other.name}`, exact: true })
   await shown.waitFor()
   await expect(!(await shown.textContent()).includes('of-the-first-configmap'), "the first object's draft is gone")
   await expect((await page.getByRole('button', { name: 'Diff against live' }).isDisabled()), 'no draft to diff on the other object')

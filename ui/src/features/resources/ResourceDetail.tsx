@@ -73,7 +73,7 @@ function ObjectPage({ context, kind, namespace, name }: { context: string; kind:
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
         {obj.error && tab === 'Summary' && <p className="error">{errorMessage(obj.error)}</p>}
         {tab === 'Summary' && obj.data && <Summary obj={obj.data} />}
-        {tab === 'YAML' && <YamlTab context={context} kind={kind} namespace={namespace} name={name} />}
+        {tab === 'YAML' && <YamlTab context={context} kind={kind} namespace={namespace} name={name} label={label} />}
         {tab === 'Events' && <Events context={context} kind={kind} namespace={namespace} name={name} />}
         {tab === 'Logs' && <LogsTab context={context} namespace={namespace} name={name} pod={obj.data} />}
         {tab === 'Related' && <Related context={context} kind={kind} namespace={namespace} name={name} />}

@@ -6,8 +6,8 @@ import { useDryRun, useObjectYaml, useRunAction } from './useResources'
 
 const YamlEditor = lazy(() => import('./YamlEditor'))
 
-/** View, edit, diff against the live object, server-side dry run, apply. */
-export function YamlTab({ context, kind, namespace, name }: { context: string; kind: string; namespace: string; name: string }) {
+/** View, edit, diff against the live object, server-side dry run, apply. `label`: the object as people say it ("ConfigMap app-config"). */
+export function YamlTab({ context, kind, namespace, name, label }: { context: string; kind: string; namespace: string; name: string; label: string }) {
   const live = useObjectYaml(context, kind, namespace, name)
   const run = useRunAction(context, kind, namespace, name)
   const dryRun_ = useDryRun(context)
@@ -90,9 +90,9 @@ export function YamlTab({ context, kind, namespace, name }: { context: string; k
       {result?.pending && <Link to="/approvals">Review it under Approvals</Link>}
       <Suspense fallback={<pre>{text}</pre>}>
         {/* The editor owns its text once created: a new key shows a newer live object. */}
-        {mode === 'view' && <YamlEditor key={`view-${live.dataUpdatedAt}`} value={live.data ?? ''} readOnly label={`YAML of ${kind} ${name}`} />}
-        {mode === 'edit' && <YamlEditor key="edit" value={text} onChange={setDraft} label={`Edit YAML of ${kind} ${name}`} />}
-        {mode === 'diff' && <YamlEditor key="diff" value={text} original={live.data ?? ''} onChange={setDraft} label={`Edited YAML of ${kind} ${name}`} />}
+        {mode === 'view' && <YamlEditor key={`view-${live.dataUpdatedAt}`} value={live.data ?? ''} readOnly label={`YAML of ${label}`} />}
+        {mode === 'edit' && <YamlEditor key="edit" value={text} onChange={setDraft} label={`Edit YAML of ${label}`} />}
+        {mode === 'diff' && <YamlEditor key="diff" value={text} original={live.data ?? ''} onChange={setDraft} label={`Edited YAML of ${label}`} />}
       </Suspense>
     </div>
   )
