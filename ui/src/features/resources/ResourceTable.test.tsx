@@ -84,4 +84,13 @@ describe('ResourceTable', () => {
     act(() => rerender(view()))
     expect(body.scrollTop).toBe(15 * 32)
   })
+
+  it("shows an event's LAST SEEN as kubectl does, the time itself in its title", () => {
+    const at = new Date(Date.now() - 5 * 60_000).toISOString()
+    const event: Row = { name: 'web-1.17f', namespace: 'shop', last_seen: at, reason: 'BackOff' }
+    const { container } = render(<ResourceTable {...props} columns={['name', 'last_seen', 'reason']} rows={[event]} selected={null} onSelect={() => {}} />)
+    const cellOf = container.querySelector('[data-name="web-1.17f"] .c-last_seen')
+    expect(cellOf?.textContent).toMatch(/^5m(\d+s)?$/)
+    expect(cellOf?.getAttribute('title')).toBe(at)
+  })
 })

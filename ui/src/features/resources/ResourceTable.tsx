@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
-import { ageOf, cell, header, indexOfKey, rowKey, statusTone, type Row, type SortSpec } from './rows'
+import { ageOf, cell, header, indexOfKey, lastSeenOf, rowKey, statusTone, type Row, type SortSpec } from './rows'
 
 const ROW_H = 32
 
@@ -26,11 +26,13 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
   // AGE keeps counting between updates, as `kubectl get -w` would print it (only visible rows re-render).
   const [now, setNow] = useState(() => Date.now())
   const hasAge = columns.includes('age')
+  const hasLastSeen = columns.includes('last_seen')
+  const ticking = hasAge || hasLastSeen
   useEffect(() => {
-    if (!hasAge) return
+    if (!ticking) return
     const t = setInterval(() => setNow(Date.now()), 1000)
     return () => clearInterval(t)
-  }, [hasAge])
+  }, [ticking])
   const anchor = useRef<{ key: string; index: number; offset: number } | null>(null)
 
   // Keep the first visible row where it was when rows change above it. Most updates move no row,
@@ -131,6 +133,7 @@ export function ResourceTable({ rows, columns, sort, onSort, selected, onSelect,
                 template={template}
                 selected={k === selected}
                 age={hasAge ? ageOf(r, now) : ''}
+                lastSeen={hasLastSeen ? lastSeenOf(r, now) : ''}
                 onSelect={select}
                 onOpen={openRow}
               />
@@ -151,6 +154,8 @@ interface RowProps {
   selected: boolean
   /** AGE as shown now (a string, so a row re-renders only when its age text changes). */
   age: string
+  /** An event's LAST SEEN as shown now, likewise. */
+  lastSeen: string
   onSelect: (key: string) => void
   onOpen: (row: Row) => void
 }
@@ -159,7 +164,7 @@ interface RowProps {
  * One table row. Memoised on its props: a batch of live changes re-renders only the visible rows
  * whose object changed, and a scroll step renders only the rows that came into view.
  */
-const TableRow = memo(function TableRow({ row: r, index, start, columns, template, selected, age, onSelect, onOpen }: RowProps) {
+const TableRow = memo(function TableRow({ row: r, index, start, columns, template, selected, age, lastSeen, onSelect, onOpen }: RowProps) {
   const k = rowKey(r)
   return (
     <div
@@ -188,6 +193,8 @@ const TableRow = memo(function TableRow({ row: r, index, start, columns, templat
             </a>
           ) : c === 'age' ? (
             age
+          ) : c === 'last_seen' ? (
+            lastSeen
           ) : c === 'status' ? (
             <span className={`status status-${statusTone(cell(r[c]))}`}>{cell(r[c])}</span>
           ) : (
@@ -205,6 +212,6 @@ function columnWidth(c: string): string {
   if (c === 'message') return 'minmax(240px, 4fr)'
   if (c === 'status') return 'minmax(210px, 1.6fr)'
   if (c === 'restarts') return 'minmax(100px, 0.7fr)'
-  if (c === 'ready' || c === 'age') return 'minmax(64px, 0.6fr)'
+  if (c === 'ready' || c === 'age' || c === 'last_seen') return 'minmax(64px, 0.6fr)'
   return 'minmax(80px, 1fr)'
 }

@@ -86,6 +86,13 @@ export function ageOf(r: Row, now: number): string {
   return Number.isNaN(t) ? cell(r.age) : humanAge((now - t) / 1000)
 }
 
+/** An event's LAST SEEN as of `now`, as kubectl prints it ("5m"); the time itself when it is not one. */
+export function lastSeenOf(r: Row, now: number): string {
+  const at = cell(r.last_seen)
+  const t = Date.parse(at)
+  return Number.isNaN(t) ? at : humanAge((now - t) / 1000)
+}
+
 /** "5m", "3d4h", "12s" → seconds, for sorting AGE the way a human reads it. */
 export function durationSeconds(s: string): number {
   let total = 0
