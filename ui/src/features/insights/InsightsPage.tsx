@@ -31,7 +31,12 @@ export default function InsightsPage() {
             ))}
           </select>
         </label>
-        {insights.isSuccess && <span className="muted">{`${insights.data.total} ${state === 'all' ? '' : `${state} `}insight${insights.data.total === 1 ? '' : 's'}`}</span>}
+        {insights.isSuccess && (
+          <span className="muted" data-testid="insight-count">
+            {`${insights.data.total} ${state === 'all' ? '' : `${state} `}insight${insights.data.total === 1 ? '' : 's'}`}
+            {insights.data.total > items.length && `, the first ${items.length} shown`}
+          </span>
+        )}
       </div>
       {insights.error ? (
         <p className="error">{errorMessage(insights.error)}</p>
