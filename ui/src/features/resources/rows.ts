@@ -80,17 +80,21 @@ export function humanAge(seconds: number): string {
   return `${y}y`
 }
 
-/** AGE as of `now`: from the creation time when the row has one, so it keeps counting. */
-export function ageOf(r: Row, now: number): string {
-  const t = r.created ? Date.parse(r.created) : NaN
-  return Number.isNaN(t) ? cell(r.age) : humanAge((now - t) / 1000)
+/** The time since `at` as of `now`, as kubectl prints it ("5m"); `otherwise` when `at` is not a time. */
+function since(at: string, now: number, otherwise: string): string {
+  const t = at ? Date.parse(at) : NaN
+  return Number.isNaN(t) ? otherwise : humanAge((now - t) / 1000)
 }
 
-/** An event's LAST SEEN as of `now`, as kubectl prints it ("5m"); the time itself when it is not one. */
+/** AGE as of `now`: from the creation time when the row has one, so it keeps counting. */
+export function ageOf(r: Row, now: number): string {
+  return since(r.created ?? '', now, cell(r.age))
+}
+
+/** An event's LAST SEEN as of `now`, counting the same way; the value itself when it is not a time. */
 export function lastSeenOf(r: Row, now: number): string {
   const at = cell(r.last_seen)
-  const t = Date.parse(at)
-  return Number.isNaN(t) ? at : humanAge((now - t) / 1000)
+  return since(at, now, at)
 }
 
 /** "5m", "3d4h", "12s" → seconds, for sorting AGE the way a human reads it. */
