@@ -1,3 +1,4 @@
+import { useMemo } from 'react'
 import { Link, useParams } from 'react-router'
 import { errorMessage } from '../../api/error'
 import { useInsightList } from '../insights/useInsightList'
@@ -26,17 +27,23 @@ export default function Overview() {
   const only = Object.values(sync).find((s) => s?.namespace)?.namespace
   const c = `/c/${encodeURIComponent(context)}`
 
-  const podRows = pods.data ?? []
-  const failing = podRows.filter((p) => statusTone(cell(p.status)) === 'bad' || statusTone(cell(p.status)) === 'warn')
-  const byStatus = countBy(podRows, (p) => cell(p.status) || 'Unknown')
+  const podRows = pods.data ?? NO_ROWS
+  // Two passes over every pod (50,000 in a large cluster): only when the pod list changes, not on
+  // each render another list's update causes.
+  const failing = useMemo(() => podRows.filter(isProblem), [podRows])
+  const byStatus = useMemo(() => countBy(podRows, (p) => cell(p.status) || 'Unknown'), [podRows])
   const notReadyNodes = (nodes.data ?? []).filter((n) => !/^Ready/.test(cell(n.status)))
   const unavailable = (deployments.data ?? []).filter((d) => {
     const [a, b] = cell(d.ready).split('/')
     return a !== b
   })
-  const warnings = (events.data ?? []).filter((e) => cell(e.type) === 'Warning')
+  const eventRows = events.data ?? NO_ROWS
+  const warnings = useMemo(() => eventRows.filter((e) => cell(e.type) === 'Warning'), [eventRows])
   // The list comes in name order; "recent" means last seen (RFC 3339 strings sort as times).
-  const recentWarnings = [...warnings].sort((a, b) => cell(b.last_seen).localeCompare(cell(a.last_seen))).slice(0, RECENT_WARNINGS)
+  const recentWarnings = useMemo(
+    () => [...warnings].sort((a, b) => cell(b.last_seen).localeCompare(cell(a.last_seen))).slice(0, RECENT_WARNINGS),
+    [warnings],
+  )
   const morePods = failing.length - SHOWN_PROBLEMS
   const moreDeployments = unavailable.length - SHOWN_PROBLEMS
   const firstError = [pods, nodes].find((q) => q.error)?.error
@@ -173,6 +180,13 @@ export default function Overview() {
 
 /** At most this many rows of each kind in "Workloads that need attention": the list pages hold the rest. */
 const SHOWN_PROBLEMS = 50
+const NO_ROWS: Row[] = []
+
+/** A pod the overview lists as needing attention: its status reads as failing or pending. */
+function isProblem(p: Row): boolean {
+  const tone = statusTone(cell(p.status))
+  return tone === 'bad' || tone === 'warn'
+}
 const RECENT_WARNINGS = 20
 
 function MoreRow({ what, to }: { what: string; to: string }) {
