@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { Link } from 'react-router'
+import { Link, useLocation } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { KindStatus } from '../../api/types'
 import { renderAt, serveLists as serve } from '../../test/fakeSidecar'
@@ -132,6 +132,33 @@ describe('ResourceBrowser state per kind', () => {
     expect(labels().value).toBe('app=web')
     await userEvent.click(screen.getByRole('link', { name: 'every pod' }))
     await waitFor(() => expect(labels().value).toBe(''))
+  })
+
+  it('keeps the text filter in the URL, and shows the filter a link carries', async () => {
+    serve({ pods: { items: [{ name: 'web-1', namespace: 'shop', status: 'Running' }, { name: 'checkout-1', namespace: 'shop', status: 'Running' }] } })
+    function Search() {
+      return <output data-testid="search">{useLocation().search}</output>
+    }
+    renderAt(
+      '/c/dev/resources/pods?sort=name',
+      '/c/:context/resources/:kind',
+      <>
+        <Link to="/c/dev/resources/pods?q=checkout">checkout pods</Link>
+        <Search />
+        <ResourceBrowser />
+      </>,
+    )
+    const field = () => screen.getByTestId('text-filter') as HTMLInputElement
+    await screen.findByText('2 of 2')
+    await userEvent.type(field(), 'web')
+    await screen.findByText('1 of 2')
+    expect(screen.getByTestId('search').textContent).toBe('?sort=name&q=web')
+    await userEvent.clear(field())
+    await screen.findByText('2 of 2')
+    expect(screen.getByTestId('search').textContent).toBe('?sort=name')
+    await userEvent.click(screen.getByRole('link', { name: 'checkout pods' }))
+    await waitFor(() => expect(field().value).toBe('checkout'))
+    expect(await screen.findByText('1 of 2')).toBeTruthy()
   })
 
   it('lists events newest first unless the URL asks for another order', async () => {

@@ -27,13 +27,21 @@ function KindList({ context, kind }: { context: string; kind: string }) {
   const navigate = useNavigate()
   const namespace = params.get('namespace') ?? ''
   const labelSelector = params.get('labels') ?? ''
-  const [q, setQ] = useState(params.get('q') ?? '')
+  // The text filter is kept in the URL too (replaced, not pushed), so a copied link or a reload
+  // shows the same rows; the field keeps its own state so typing never waits for the router.
+  const urlQ = params.get('q') ?? ''
+  const [q, setQ] = useState(urlQ)
   const [labelDraft, setLabelDraft] = useState(labelSelector)
-  // Back and Forward change the applied selector without a new page: the field follows it.
+  // Back and Forward change the applied filters without a new page: the fields follow them.
   const [labelShown, setLabelShown] = useState(labelSelector)
   if (labelShown !== labelSelector) {
     setLabelShown(labelSelector)
     setLabelDraft(labelSelector)
+  }
+  const [qShown, setQShown] = useState(urlQ)
+  if (qShown !== urlQ) {
+    setQShown(urlQ)
+    setQ(urlQ)
   }
   const [sort, setSort] = useState<SortSpec>(() => {
     const col = params.get('sort')
@@ -110,7 +118,11 @@ function KindList({ context, kind }: { context: string; kind: string }) {
         </form>
         <label>
           Filter{' '}
-          <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="name, status, node…" data-testid="text-filter" />
+          <input type="search" value={q} onChange={(e) => {
+              setQ(e.target.value)
+              setQShown(e.target.value)
+              set('q', e.target.value)
+            }} placeholder="name, status, node…" data-testid="text-filter" />
         </label>
       </div>
       {sync?.state === 'forbidden' ? (
