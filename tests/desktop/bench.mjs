@@ -23,6 +23,23 @@ function memory(pid) {
     return { pss: 0, rss: 0 }
   }
 }
+/**
+ * Where a process's PSS is, with BENCH_SMAPS=1: the largest mappings by file (anonymous memory and
+ * the heap as one line each), in kB, so a change to the app can be traced to the library it moved.
+ */
+function largestMappings(pid, top = 8) {
+  const byName = new Map()
+  let name = ''
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/)
+    if (header) name = header[1] || '[anonymous]'
+    else if (line.startsWith('Pss:')) byName.set(name, (byName.get(name) ?? 0) + Number(line.split(/\s+/)[1]))
+  }
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([n, kb]) => `${n.split('/').pop()} ${(kb / 1024).toFixed(1)}`)
+}
 function comm(pid) {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
@@ -112,12 +129,14 @@ const sidecar = status?.pid
 const mem = { shell: 0, webkit: 0, sidecar: 0, other: 0 }
 const rss = { shell: 0, webkit: 0, sidecar: 0, other: 0 }
 const processes = []
+const mappings = []
 for (const pid of all) {
   const m = memory(pid)
   const kind = pid === shellPid ? 'shell' : pid === sidecar ? 'sidecar' : /WebKit/i.test(comm(pid)) ? 'webkit' : 'other'
   mem[kind] += m.pss
   rss[kind] += m.rss
   processes.push(`${comm(pid)} ${(m.pss / 1024).toFixed(0)}/${(m.rss / 1024).toFixed(0)}`)
+  if (process.env.BENCH_SMAPS) mappings.push(`${comm(pid)} (PSS MB): ${largestMappings(pid).join(', ')}`)
 }
 const mb = (kb) => (kb / 1024).toFixed(0)
 const total = (m) => m.shell + m.webkit + m.sidecar + m.other
@@ -127,6 +146,7 @@ const lines = [
   `idle memory (PSS) 20 s after ${where}: shell ${mb(mem.shell)} MB + WebKit processes ${mb(mem.webkit)} MB + sidecar ${mb(mem.sidecar)} MB${mem.other ? ` + other ${mb(mem.other)} MB` : ''} = ${mb(total(mem))} MB`,
   `idle memory (RSS, shared pages counted in each process): shell ${mb(rss.shell)} + WebKit ${mb(rss.webkit)} + sidecar ${mb(rss.sidecar)} = ${mb(total(rss))} MB`,
   `processes (PSS/RSS MB): ${processes.join(', ')}`,
+  ...mappings,
 ]
 for (const l of lines) console.log(l)
 writeFileSync(join(process.env.ARTIFACTS, 'bench.txt'), lines.join('\n') + '\n')

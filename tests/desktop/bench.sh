@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the desktop figures: .deb size, cold start to interactive UI under Xvfb, idle memory of shell + WebKit + sidecar on the demo
 # sandbox. Expects the .deb in target/desktop/ and the release app (scripts/desktop.sh bench builds
-# both). Copy the lines into src-tauri/BENCHMARKS.md.
+# both). Copy the lines into src-tauri/BENCHMARKS.md. BENCH_SMAPS=1 also lists each process's
+# largest mappings (which library, the heap, anonymous memory) by PSS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
