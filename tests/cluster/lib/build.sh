@@ -28,7 +28,7 @@ _hash_sources() {
   (
     cd "$_cluster_dir"
     go version
-    find cmd go.mod go.sum -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 \
+    find cmd go.mod go.sum -type f \( \( -name '*.go' -a ! -name '*_test.go' \) -o -name 'go.mod' -o -name 'go.sum' \) -print0 \
       | sort -z | xargs -0 sha256sum
   ) | sha256sum | cut -c1-16
 }
