@@ -149,6 +149,7 @@ try {
   const traceFile = process.env.BENCH_TRACE
   const detail = traceFile ? ['disabled-by-default-devtools.timeline', 'v8', 'blink'] : []
   await browser.startTracing(page, { path: traceFile, categories: ['toplevel', 'devtools.timeline', ...detail] })
+  const schedBefore = chromiumSchedstat()
   // Scroll while the pods change, as a user would: a wheel step every 250 ms.
   await page.mouse.move(700, 400)
   const until = Date.now() + seconds * 1000
@@ -158,6 +159,7 @@ try {
   }
   stop = true
   const achieved = await churn
+  const sched = schedSince(schedBefore)
   const trace = longTaskBreakdown(JSON.parse((await browser.stopTracing()).toString('utf8')))
   if (traceFile) {
     console.log('main-thread tasks over 50 ms, by what ran inside them (wall/CPU ms):')
@@ -193,6 +195,7 @@ try {
   console.log(`frames: ${frames.length}, p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms, worst ${Math.max(...frames).toFixed(1)} ms, over 50 ms: ${over50}`)
   console.log(`main-thread tasks over 50 ms: ${longTasks.length}${longTasks.length ? `, longest ${Math.max(...longTasks).toFixed(0)} ms, total ${longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms` : ''}`)
   console.log(`main-thread tasks over 50 ms of CPU: ${trace.overCpu} (the most CPU one task took: ${trace.maxCpu.toFixed(0)} ms); the main thread's CPU while churning: ${trace.cpu.toFixed(0)} ms`)
+  console.log(`Chromium's threads while churning, by process type, CPU / waiting for a CPU (ms): ${sched}`)
   console.log(`JS heap after GC: ${(heap / 1048576).toFixed(0)} MiB; load average ${load()}`)
   const placement = [browserNice ? `browser at nice ${browserNice}` : '', split ? 'CPUs split' : ''].filter(Boolean).join(', ')
   const line = `| ${total.toLocaleString('en')} | ${firstRender} ms | ${p(0.5).toFixed(1)} ms | ${p(0.95).toFixed(1)} ms | ${Math.max(...frames).toFixed(1)} ms | ${over50} of ${frames.length} | ${longTasks.length} (${trace.overCpu} over 50 ms CPU) | ${(heap / 1048576).toFixed(0)} MiB | ${achieved.toFixed(0)}/s | ${load()} | ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC | ${sidecarName}${placement ? `, ${placement}` : ''} |`
@@ -292,6 +295,41 @@ function browserPids(/** @type {Map<number, {ppid: number, comm: string}>} */ pr
     return false
   }
   return [...procs].filter(([pid, p]) => /chrom/i.test(p.comm) && mine(pid)).map(([pid]) => String(pid))
+}
+
+/**
+ * CPU time and run-queue time (runnable, waiting for a core) of every thread of this run's
+ * Chromium processes, in ns, summed by process type (`--type=renderer`, `gpu-process`, the
+ * browser...), from /proc/PID/task/TID/schedstat. A long frame with little CPU behind it and much
+ * waiting was the machine's scheduling, not the page's work.
+ */
+function chromiumSchedstat() {
+  /** @type {Map<string, {cpu: number, wait: number}>} */
+  const byType = new Map()
+  for (const pid of browserPids(processTable())) {
+    let type = 'browser'
+    try {
+      type = readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/--type=([a-z-]+)/)?.[1] ?? 'browser'
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
+        const t = byType.get(type) ?? { cpu: 0, wait: 0 }
+        byType.set(type, { cpu: t.cpu + cpu, wait: t.wait + wait })
+      }
+    } catch {
+      // the process or thread ended meanwhile
+    }
+  }
+  return byType
+}
+
+/** What chromiumSchedstat() grew by since `before`, as "type CPU/wait" in ms. */
+function schedSince(/** @type {Map<string, {cpu: number, wait: number}>} */ before) {
+  const ms = (/** @type {number} */ ns) => (ns / 1e6).toFixed(0)
+  return [...chromiumSchedstat()]
+    .map(([type, t]) => [type, t.cpu - (before.get(type)?.cpu ?? 0), t.wait - (before.get(type)?.wait ?? 0)])
+    .filter(([, cpu]) => Number(cpu) > 0)
+    .map(([type, cpu, wait]) => `${type} ${ms(Number(cpu))}/${ms(Number(wait))}`)
+    .join(', ')
 }
 
 /**
