@@ -218,6 +218,11 @@ test('the pod table filters and sorts', async ({ page, shot }) => {
   await page.waitForFunction((n) => [...document.querySelectorAll('[role=row][data-name]')].every((r) => r.getAttribute('data-name')?.includes(n)), target.name)
   await expect((await list.names()).includes(target.name), `filtering by ${target.name} keeps it`)
   await shot('filtered')
+  // The filter is in the URL: a reload (or a copied link) shows the same rows.
+  await page.reload()
+  await list.table().waitFor()
+  await expect((await page.getByTestId('text-filter').inputValue()) === target.name, 'the filter survives a reload')
+  await page.waitForFunction((n) => [...document.querySelectorAll('[role=row][data-name]')].every((r) => r.getAttribute('data-name')?.includes(n)), target.name)
   await list.filter('')
   await list.sortBy('RESTARTS')
   await list.sortBy('RESTARTS')
