@@ -180,6 +180,7 @@ export default function Overview() {
 
 /** At most this many rows of each kind in "Workloads that need attention": the list pages hold the rest. */
 const SHOWN_PROBLEMS = 50
+const RECENT_WARNINGS = 20
 const NO_ROWS: Row[] = []
 
 /** A pod the overview lists as needing attention: its status reads as failing or pending. */
@@ -187,7 +188,6 @@ function isProblem(p: Row): boolean {
   const tone = statusTone(cell(p.status))
   return tone === 'bad' || tone === 'warn'
 }
-const RECENT_WARNINGS = 20
 
 function MoreRow({ what, to }: { what: string; to: string }) {
   return (

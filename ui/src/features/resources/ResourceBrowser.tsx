@@ -75,6 +75,11 @@ function KindList({ context, kind }: { context: string; kind: string }) {
     else p.delete(k)
     setParams(p, { replace: true })
   }
+  function filterBy(text: string) {
+    setQ(text)
+    setQShown(text)
+    set('q', text)
+  }
   function open(r: Row) {
     navigate(`/c/${encodeURIComponent(context)}/resources/${kind}/${encodeURIComponent(r.namespace ?? '_')}/${encodeURIComponent(r.name)}`)
   }
@@ -118,11 +123,7 @@ function KindList({ context, kind }: { context: string; kind: string }) {
         </form>
         <label>
           Filter{' '}
-          <input type="search" value={q} onChange={(e) => {
-              setQ(e.target.value)
-              setQShown(e.target.value)
-              set('q', e.target.value)
-            }} placeholder="name, status, node…" data-testid="text-filter" />
+          <input type="search" value={q} onChange={(e) => filterBy(e.target.value)} placeholder="name, status, node…" data-testid="text-filter" />
         </label>
       </div>
       {sync?.state === 'forbidden' ? (
