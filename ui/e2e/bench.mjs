@@ -307,16 +307,23 @@ function chromiumSchedstat() {
   /** @type {Map<string, {cpu: number, wait: number}>} */
   const byType = new Map()
   for (const pid of browserPids(processTable())) {
+    /** @type {string[]} */
+    let tids = []
     let type = 'browser'
     try {
       type = readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/--type=([a-z-]+)/)?.[1] ?? 'browser'
-      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      continue // the process ended meanwhile
+    }
+    for (const tid of tids) {
+      try {
         const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
         const t = byType.get(type) ?? { cpu: 0, wait: 0 }
         byType.set(type, { cpu: t.cpu + cpu, wait: t.wait + wait })
+      } catch {
+        // the thread ended meanwhile; its time is lost to both samples' difference
       }
-    } catch {
-      // the process or thread ended meanwhile
     }
   }
   return byType
