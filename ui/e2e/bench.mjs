@@ -322,7 +322,7 @@ function chromiumSchedstat() {
         const t = byType.get(type) ?? { cpu: 0, wait: 0 }
         byType.set(type, { cpu: t.cpu + cpu, wait: t.wait + wait })
       } catch {
-        // the thread ended meanwhile; its time is lost to both samples' difference
+        // the thread ended meanwhile (a thread gone by the second sample makes its type's figure low)
       }
     }
   }
