@@ -52,7 +52,7 @@ step "tests against the real control plane"
 # up's node and scenario options; SIGTERM and SIGINT each stop every process it started.
 record tests/cluster/up-test
 # The test cluster's own logic (the metrics API's bookkeeping), compiled against the packages up built.
-record bash -c 'cd tests/cluster && source lib/build.sh && _need_go && go test -trimpath ./cmd/testcluster/'
+record tests/cluster/go-test
 fidelity=sandbox_answers_clients_like_the_real_control_plane
 record tests/cluster/with-cluster -- bash -c "
   set -euo pipefail
