@@ -27,21 +27,15 @@ function KindList({ context, kind }: { context: string; kind: string }) {
   const navigate = useNavigate()
   const namespace = params.get('namespace') ?? ''
   const labelSelector = params.get('labels') ?? ''
-  // The text filter is kept in the URL too (replaced, not pushed), so a copied link or a reload
-  // shows the same rows; the field keeps its own state so typing never waits for the router.
-  const urlQ = params.get('q') ?? ''
-  const [q, setQ] = useState(urlQ)
+  // The text filter lives in the URL (replaced, not pushed), as the audit log's does: a copied link
+  // or a reload shows the same rows. Filtering the rows waits for a deferred copy, not the typing.
+  const q = params.get('q') ?? ''
   const [labelDraft, setLabelDraft] = useState(labelSelector)
-  // Back and Forward change the applied filters without a new page: the fields follow them.
+  // Back and Forward change the applied selector without a new page: the field follows it.
   const [labelShown, setLabelShown] = useState(labelSelector)
   if (labelShown !== labelSelector) {
     setLabelShown(labelSelector)
     setLabelDraft(labelSelector)
-  }
-  const [qShown, setQShown] = useState(urlQ)
-  if (qShown !== urlQ) {
-    setQShown(urlQ)
-    setQ(urlQ)
   }
   const [sort, setSort] = useState<SortSpec>(() => {
     const col = params.get('sort')
@@ -70,15 +64,8 @@ function KindList({ context, kind }: { context: string; kind: string }) {
   const visible = useMemo(() => viewer.show(rows ?? NO_ROWS, deferredQ, sort), [viewer, rows, deferredQ, sort])
 
   function set(k: string, v: string) {
-    const p = new URLSearchParams(params)
-    if (v) p.set(k, v)
-    else p.delete(k)
-    setParams(p, { replace: true })
-  }
-  function filterBy(text: string) {
-    setQ(text)
-    setQShown(text)
-    set('q', text)
+    // From the latest URL, not this render's: keystrokes may come faster than renders.
+    setParams((p) => (v ? p.set(k, v) : p.delete(k), p), { replace: true })
   }
   function open(r: Row) {
     navigate(`/c/${encodeURIComponent(context)}/resources/${kind}/${encodeURIComponent(r.namespace ?? '_')}/${encodeURIComponent(r.name)}`)
@@ -123,7 +110,7 @@ function KindList({ context, kind }: { context: string; kind: string }) {
         </form>
         <label>
           Filter{' '}
-          <input type="search" value={q} onChange={(e) => filterBy(e.target.value)} placeholder="name, status, node…" data-testid="text-filter" />
+          <input type="search" value={q} onChange={(e) => set('q', e.target.value)} placeholder="name, status, node…" data-testid="text-filter" />
         </label>
       </div>
       {sync?.state === 'forbidden' ? (
