@@ -332,11 +332,12 @@ function chromiumSchedstat() {
 /** What chromiumSchedstat() grew by since `before`, as "type CPU/wait" in ms. */
 function schedSince(/** @type {Map<string, {cpu: number, wait: number}>} */ before) {
   const ms = (/** @type {number} */ ns) => (ns / 1e6).toFixed(0)
-  return [...chromiumSchedstat()]
-    .map(([type, t]) => [type, t.cpu - (before.get(type)?.cpu ?? 0), t.wait - (before.get(type)?.wait ?? 0)])
-    .filter(([, cpu]) => Number(cpu) > 0)
-    .map(([type, cpu, wait]) => `${type} ${ms(Number(cpu))}/${ms(Number(wait))}`)
-    .join(', ')
+  const parts = []
+  for (const [type, t] of chromiumSchedstat()) {
+    const cpu = t.cpu - (before.get(type)?.cpu ?? 0)
+    if (cpu > 0) parts.push(`${type} ${ms(cpu)}/${ms(t.wait - (before.get(type)?.wait ?? 0))}`)
+  }
+  return parts.join(', ')
 }
 
 /**
