@@ -1,16 +1,17 @@
 //! LLM settings chosen in the UI apply at once: the provider, model and endpoint saved through
 //! `/api/v1/settings` reason from the next investigation on, the status says when one chosen
-//! cannot be used, and similar incidents follow with the provider's embeddings. The provider is
-//! a scripted OpenAI-compatible server on loopback.
+//! cannot be used, similar incidents follow with the provider's embeddings, and an API key the
+//! desktop app saves is handed to the running backend. The provider is a scripted
+//! OpenAI-compatible server on loopback.
 
 mod in_process;
 mod llm_harness;
 
 use std::time::Duration;
 
-use in_process::{openai_calls, serve};
-use llm_harness::{Harness, call, conclude, harness_with, investigate, snapshot};
-use serde_json::json;
+use in_process::{openai_calls, request, serve};
+use llm_harness::{Harness, TOKEN, call, conclude, harness_with, investigate, snapshot};
+use serde_json::{Value, json};
 
 /// Saves a setting as the UI does; the sidecar answers with the value stored.
 async fn save_setting(h: &Harness, key: &str, value: &str) {
@@ -22,6 +23,110 @@ async fn save_setting(h: &Harness, key: &str, value: &str) {
     )
     .await;
     assert_eq!(saved["value"], value, "{key}: {saved}");
+}
+
+/// Hands an API key to the running backend, as the desktop shell does after saving it in the OS
+/// keyring; the answer's status and body.
+async fn hand_key(h: &Harness, provider: &str, key: &str) -> (u16, Value) {
+    let (status, body) = request(
+        &h.state,
+        TOKEN,
+        "PUT",
+        "/api/v1/ai/llm/key",
+        Some(json!({"provider": provider, "key": key})),
+    )
+    .await;
+    (status.as_u16(), body)
+}
+
+/// Points the backend at the scripted OpenAI-compatible server, as Settings does.
+async fn use_scripted_server(h: &Harness, url: &str) {
+    save_setting(h, "ai.llm.endpoint", &format!("{url}/v1")).await;
+    save_setting(h, "ai.llm.model", "scripted-model").await;
+    save_setting(h, "ai.llm.provider", "openai_compatible").await;
+}
+
+/// A key the desktop app saves reaches the running backend without a restart: the next call to
+/// the provider carries it, a key saved for another provider is not sent to this one (and is
+/// there when that provider is chosen), and the key is neither echoed nor stored as a setting.
+/// Keys the API cannot keep are refused with what is wrong.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_handed_to_the_running_backend_is_sent_to_its_provider_from_the_next_call() {
+    let (url, script) = serve(vec![
+        openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")]),
+        openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")]),
+    ])
+    .await;
+    let h = harness_with(None, snapshot(None), &[]);
+    use_scripted_server(&h, &url).await;
+
+    assert_eq!(hand_key(&h, "anthropic", "sk-ant-for-later").await, (204, Value::Null));
+    investigate(&h).await;
+    assert_eq!(
+        hand_key(&h, "openai_compatible", " sk-handed-1\n").await,
+        (204, Value::Null)
+    );
+    let with_key = investigate(&h).await;
+    assert_eq!(with_key["conclusion_source"], "llm", "{with_key:#}");
+    let sent = script.credentials();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        !sent[0].as_deref().unwrap_or_default().contains("sk-ant"),
+        "another provider's key was sent: {sent:?}"
+    );
+    assert_eq!(sent[1].as_deref(), Some("Bearer sk-handed-1"), "{sent:?}");
+
+    // Anthropic needs a key: the one handed for it earlier makes it usable when chosen.
+    save_setting(&h, "ai.llm.provider", "anthropic").await;
+    let status = call(&h, "GET", "/api/v1/ai/status", None).await;
+    assert_eq!(
+        (
+            status["llm_provider"]["name"].as_str(),
+            status["llm_provider"]["connectivity"].as_str()
+        ),
+        (Some("Anthropic"), Some("healthy")),
+        "{status}"
+    );
+
+    let settings = call(&h, "GET", "/api/v1/settings", None).await.to_string();
+    assert!(
+        !settings.contains("sk-handed") && !settings.contains("sk-ant"),
+        "{settings}"
+    );
+    for (provider, key, says) in [
+        ("openai", "", "empty"),
+        ("openai", &"k".repeat(8193), "8 KiB"),
+        ("../openai", "sk-x", "not an LLM provider"),
+        ("none", "sk-x", "not an LLM provider"),
+    ] {
+        let (code, body) = hand_key(&h, provider, key).await;
+        assert_eq!(code, 400, "{provider}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(says) && !message.contains("sk-x"),
+            "{provider}: {body}"
+        );
+    }
+}
+
+/// A key the operator configured (AI_LLM_API_KEY) stays the one used: a handed key is refused
+/// with where the configured one comes from, and the provider keeps sending the operator's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_configured_key_is_not_replaced_by_a_handed_one() {
+    let (url, script) = serve(vec![openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")])]).await;
+    let h = harness_with(None, snapshot(None), &[("AI_LLM_API_KEY", "sk-operator")]);
+    use_scripted_server(&h, &url).await;
+    let (code, body) = hand_key(&h, "openai_compatible", "sk-desktop").await;
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("AI_LLM_API_KEY"),
+        "{body}"
+    );
+    investigate(&h).await;
+    assert_eq!(script.credentials(), vec![Some("Bearer sk-operator".to_string())]);
 }
 
 /// A provider chosen in Settings is used from the next investigation and chat answer, with no

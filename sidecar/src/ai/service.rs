@@ -2,6 +2,7 @@
 //! status the runbook documents. Built from the configuration in `AppState::new`; the provider
 //! is rebuilt when the UI changes its settings ([`Ai::apply_llm_setting`]).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,7 @@ use super::llm::reasoner::{LlmReasoner, MAX_STEPS};
 use super::llm::{ChatProvider, Params};
 use super::similar::Embedder;
 use crate::config::Config;
+use crate::config::load::check_user_value;
 use crate::safety::actions::Actions;
 use crate::store::Store;
 
@@ -57,7 +59,20 @@ pub struct Ai {
     /// The provider settings in force: the configuration's, then as the UI changes them. Held
     /// while a provider is built from them (which may wait on the OS keyring).
     llm: Arc<Mutex<crate::config::Llm>>,
+    /// Keys the desktop shell handed over, by provider ([`Ai::hand_key`]); memory only.
+    handed_keys: Arc<Mutex<HashMap<String, String>>>,
     pub budget: Budget,
+}
+
+/// Why a handed key was refused; the messages say what to do and never hold the key.
+#[derive(Debug, thiserror::Error)]
+pub enum HandKeyError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "ai.llm.api_key is set where the backend runs (AI_LLM_API_KEY or the config file), and that key is the one used; remove it there and restart to use keys saved in the app"
+    )]
+    Configured,
 }
 
 /// The provider the settings in force name, and the one built from them.
@@ -118,11 +133,59 @@ impl Ai {
         true
     }
 
+    /// Takes `key` for `provider` from the desktop shell, which saved it in the OS keyring: used
+    /// from the next investigation and chat answer while that provider is in force, and again if
+    /// it is chosen later, with no restart and no keyring read by this process (on macOS the
+    /// Keychain asks before another program reads the app's entry). Held in memory only, never
+    /// stored or logged. Refused when the operator configured a key, which stays the one used.
+    /// Waits while a saved setting's provider is being rebuilt (which may wait on the keyring).
+    pub fn hand_key(&self, provider: &str, key: &str) -> Result<(), HandKeyError> {
+        let provider = provider.trim().to_ascii_lowercase();
+        let key = key.trim();
+        // One of the providers `ai.llm.provider` may name, so at most a handful of keys are held.
+        let known = provider != "none" && check_user_value("ai.llm.provider", &provider.clone().into()).is_ok();
+        if !known {
+            let shown: String = provider.chars().take(64).collect();
+            return Err(HandKeyError::Invalid(format!(
+                "'{shown}' is not an LLM provider: use openai, anthropic, azure or openai_compatible"
+            )));
+        }
+        if key.is_empty() || key.len() > 8192 {
+            return Err(HandKeyError::Invalid("the key is empty or longer than 8 KiB".into()));
+        }
+        // Held until the provider is rebuilt, as a saved setting holds it.
+        let llm = self.llm.lock().expect("llm settings lock");
+        if super::llm::keys::configured(&llm.api_key).is_some() {
+            return Err(HandKeyError::Configured);
+        }
+        let in_force = llm.provider.trim().eq_ignore_ascii_case(&provider);
+        self.handed_keys
+            .lock()
+            .expect("handed keys lock")
+            .insert(provider, key.to_string());
+        if in_force {
+            self.install(&llm);
+        }
+        Ok(())
+    }
+
+    /// The key for the provider `llm` names: the configured one, else one handed over for that
+    /// provider, else the OS keyring's. May block on the OS keyring.
+    fn key_for(&self, llm: &crate::config::Llm) -> Option<String> {
+        if super::llm::keys::configured(&llm.api_key).is_none() {
+            let handed = self.handed_keys.lock().expect("handed keys lock");
+            if let Some(key) = handed.get(&llm.provider.trim().to_ascii_lowercase()) {
+                return Some(key.clone());
+            }
+        }
+        super::llm::api_key(llm)
+    }
+
     /// Builds the provider `llm` names and hands it to the investigator and chat.
     fn install(&self, llm: &crate::config::Llm) {
         // Read once for the chat provider and the embeddings client (a keyring read may be a
         // D-Bus round trip).
-        let key = super::llm::api_key(llm);
+        let key = self.key_for(llm);
         let mut problem = None;
         let provider: Option<Arc<dyn ChatProvider>> = match super::llm::with_key(llm, key.clone()) {
             Ok(p) => p.map(Arc::from),
@@ -211,6 +274,7 @@ impl Ai {
                 problem: None,
             })),
             llm: Arc::new(Mutex::new(config.llm.clone())),
+            handed_keys: Arc::default(),
             config: Arc::new(config),
             store,
             budget,

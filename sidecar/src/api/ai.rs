@@ -1,4 +1,5 @@
-//! `/api/v1/ai/*`: investigations (start, list, get, cancel, export, import) and status.
+//! `/api/v1/ai/*`: investigations (start, list, get, cancel, export, import), status, and an LLM
+//! API key handed to the running backend.
 //! Translation only: the work is in `crate::ai`.
 
 use axum::extract::State;
@@ -153,4 +154,37 @@ pub async fn status(State(s): State<AppState>) -> Json<AiStatus> {
         pinned_by: s.pinned.get(crate::config::load::AUTONOMY_LEVEL).cloned(),
     };
     Json(status)
+}
+
+/// An LLM provider's API key, handed to the running backend. Deliberately not `Debug`: nothing
+/// may print it.
+#[derive(Deserialize, ToSchema)]
+pub struct LlmKey {
+    /// The provider the key is for, as `ai.llm.provider` names it (e.g. `openai`).
+    pub provider: String,
+    pub key: String,
+}
+
+/// The desktop app hands over the key it just saved in the OS keyring (and, at each start, the
+/// one it saved last), so no restart is needed and the backend never reads the app's keyring
+/// entry itself. Used while `provider` is the one in force, from the next investigation and chat
+/// answer; held in memory only.
+#[utoipa::path(put, path = "/api/v1/ai/llm/key", tag = "ai", security(("bearer" = [])),
+    request_body = LlmKey,
+    responses((status = 204, description = "in use from the next investigation and chat answer while the provider is in force"),
+        (status = 400, body = super::error::ErrorBody),
+        (status = 409, description = "the operator configured a key (AI_LLM_API_KEY or the config file), which stays the one used", body = super::error::ErrorBody)))]
+pub async fn hand_llm_key(State(s): State<AppState>, Json(body): Json<LlmKey>) -> Result<StatusCode, ApiError> {
+    use crate::ai::service::HandKeyError;
+    let (ai, provider) = (s.ai.clone(), body.provider.clone());
+    // It may wait for a setting's provider rebuild, which can block on the keyring: off the runtime.
+    tokio::task::spawn_blocking(move || ai.hand_key(&body.provider, &body.key))
+        .await
+        .map_err(|e| ApiError::internal("taking the LLM API key", &e))?
+        .map_err(|e| match e {
+            HandKeyError::Invalid(m) => ApiError::bad_request(m),
+            HandKeyError::Configured => ApiError::conflict(e.to_string()),
+        })?;
+    tracing::info!(provider = %provider.trim(), "LLM API key handed to the backend; in use from the next investigation and chat answer");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -49,6 +49,8 @@ pub struct Reply(pub u16, pub Value, pub Duration);
 pub struct Script {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<Value>>>,
+    /// The credential each chat request carried (`authorization`, else `x-api-key`).
+    credentials: Arc<Mutex<Vec<Option<String>>>>,
     embeddings: Arc<Mutex<Vec<Value>>>,
 }
 
@@ -56,6 +58,12 @@ impl Script {
     /// Every request body received so far, oldest first.
     pub fn requests(&self) -> Vec<Value> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The credential each chat request carried, oldest first: OpenAI's `authorization` header
+    /// (`Bearer …`), else Anthropic's `x-api-key`.
+    pub fn credentials(&self) -> Vec<Option<String>> {
+        self.credentials.lock().unwrap().clone()
     }
 
     /// Every `/v1/embeddings` request body received so far, oldest first.
@@ -74,6 +82,13 @@ async fn embedded(State(s): State<Script>, body: axum::Json<Value>) -> Response 
 }
 
 async fn scripted(State(s): State<Script>, req: Request<Body>) -> Response {
+    let credential = ["authorization", "x-api-key"].iter().find_map(|name| {
+        req.headers()
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
+    s.credentials.lock().unwrap().push(credential);
     let bytes = axum::body::to_bytes(req.into_body(), 1 << 24).await.unwrap();
     s.requests
         .lock()

@@ -31,8 +31,8 @@ pub enum KeyError {
 /// The key for `provider`, if any. Called at start-up and when the provider's settings change;
 /// it may block on the OS keyring, so not on an async runtime's thread.
 pub fn api_key(provider: &str, configured: &str) -> Option<String> {
-    if !configured.trim().is_empty() && !configured.starts_with("${") {
-        return Some(configured.trim().to_string());
+    if let Some(key) = self::configured(configured) {
+        return Some(key.to_string());
     }
     let provider = provider.to_string();
     // Keyring stores may block (D-Bus) and some panic when built on an async thread: use a
@@ -48,6 +48,13 @@ pub fn api_key(provider: &str, configured: &str) -> Option<String> {
     .join()
     .ok()
     .flatten()
+}
+
+/// The configuration's key (`ai.llm.api_key`), if it holds one: a `${VAR}` left as written means
+/// the variable was unset.
+pub fn configured(value: &str) -> Option<&str> {
+    let value = value.trim();
+    (!value.is_empty() && !value.starts_with("${")).then_some(value)
 }
 
 /// The key stored for `provider`, if one is.
