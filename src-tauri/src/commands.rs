@@ -11,7 +11,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::home::DesktopSettings;
 use crate::secrets;
-use crate::sidecar::{Connection, Status, Supervisor};
+use crate::sidecar::{Connection, Status, Supervisor, hand_llm_key, pinned_client};
 
 #[derive(Debug, Serialize)]
 pub struct CommandError {
@@ -30,7 +30,11 @@ impl CommandError {
 
 impl From<crate::sidecar::SidecarError> for CommandError {
     fn from(e: crate::sidecar::SidecarError) -> Self {
-        CommandError::new("sidecar_unavailable", e)
+        let code = match e {
+            crate::sidecar::SidecarError::Refused(_) => "refused",
+            _ => "sidecar_unavailable",
+        };
+        CommandError::new(code, e)
     }
 }
 
@@ -74,7 +78,7 @@ pub fn sidecar_status(sup: Sup<'_>) -> Status {
 }
 
 /// Restarts the sidecar and returns once the new one answers, so the page's next request finds
-/// it. (Settings chosen in the UI apply without one; storing a key restarts it by itself.)
+/// it. (Settings and keys saved in the UI apply without one.)
 #[tauri::command]
 pub async fn restart_sidecar(sup: Sup<'_>) -> Result<()> {
     restart_and_wait(sup.inner().clone()).await
@@ -150,24 +154,29 @@ pub async fn keyring_delete(account: String) -> Result<()> {
     blocking(move || Ok(secrets::delete(&account)?)).await
 }
 
-/// Saves an LLM API key in the keyring and restarts the sidecar so it uses it; returns once the
-/// new one answers.
+/// Saves an LLM API key in the keyring and hands it to the running sidecar, which uses it from
+/// the next investigation and chat answer (no restart: its watch caches stay warm); returns once
+/// it has. A sidecar started later gets it as it starts.
 #[tauri::command]
 pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> Result<()> {
+    let (saved_provider, saved_key) = (provider.clone(), key.clone());
     blocking(move || {
-        let account = format!("llm:{provider}");
-        secrets::set(&account, &key)?;
+        secrets::set(&format!("llm:{saved_provider}"), &saved_key)?;
         let home = crate::home::resolve();
         let mut settings = DesktopSettings::load(&home);
-        settings.llm_provider = Some(provider.clone());
+        settings.llm_provider = Some(saved_provider.clone());
         settings
             .save(&home)
             .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))?;
-        tracing::info!(provider = %provider, "LLM API key stored in the keyring; restarting the sidecar");
+        tracing::info!(provider = %saved_provider, "LLM API key stored in the keyring");
         Ok(())
     })
     .await?;
-    restart_and_wait(sup.inner().clone()).await
+    let conn = sup.connection(READY_TIMEOUT).await?;
+    let client = pinned_client(&conn.cert_pem).map_err(|e| CommandError::new("sidecar_unavailable", e))?;
+    hand_llm_key(&client, &conn.url, &conn.token, &provider, &key).await?;
+    tracing::info!(provider = %provider, "LLM API key handed to the sidecar");
+    Ok(())
 }
 
 /// Opens http(s) and mailto links in the user's browser or mail app; nothing else.

@@ -34,7 +34,7 @@ pub fn ensure(home: &Path) -> std::io::Result<()> {
 pub struct DesktopSettings {
     /// Install a downloaded update when the app quits (else only when asked).
     pub update_on_restart: bool,
-    /// The LLM provider whose keyring entry is handed to the sidecar as `AI_LLM_API_KEY`.
+    /// The LLM provider whose keyring entry is handed to each sidecar as it starts.
     pub llm_provider: Option<String>,
 }
 

@@ -87,11 +87,11 @@ pub fn delete(account: &str) -> Result<(), SecretError> {
     }
 }
 
-/// The key for the provider the user last saved one for, handed to the sidecar at start.
-pub fn llm_key_for_sidecar(home: &Path) -> Option<String> {
+/// The provider the user last saved a key for, and that key: handed to each sidecar as it starts.
+pub fn llm_key_for_sidecar(home: &Path) -> Option<(String, String)> {
     let provider = crate::home::DesktopSettings::load(home).llm_provider?;
     match get(&format!("llm:{provider}")) {
-        Ok(key) => key,
+        Ok(key) => key.map(|key| (provider, key)),
         Err(e) => {
             tracing::warn!(error = %e, "could not read the LLM API key from the keyring");
             None

@@ -7,6 +7,12 @@
 //! to 30 s, reset after a minute of uptime) on the same port and token, so the page's connection
 //! survives; the UI is told through the `sidecar-status` event. Quitting stops it (SIGTERM, then
 //! SIGKILL after 5 s), and a sidecar a crashed shell left behind is stopped on the next launch.
+//!
+//! The LLM API key the user saved last is read from the OS keyring by the shell (on macOS the
+//! Keychain lets the app that saved an entry read it without asking) and handed to each sidecar
+//! over its API before it is announced ready ([`hand_llm_key`]), not in its environment, where
+//! any process of the user's could read it; a key saved later is handed the same way, so the
+//! backend keeps running.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,6 +81,10 @@ pub enum SidecarError {
     Stopped,
     #[error("cannot start the Kubilitics backend: {0}")]
     Spawn(String),
+    #[error("cannot reach the Kubilitics backend: {0}")]
+    Unreachable(String),
+    #[error("the Kubilitics backend refused: {0}")]
+    Refused(String),
     #[error("cannot read the backend's certificate {path}: {source}")]
     Certificate {
         path: String,
@@ -89,7 +99,7 @@ pub struct Supervisor {
     status: watch::Sender<Status>,
     child: Mutex<Option<CommandChild>>,
     stopping: AtomicBool,
-    /// Set by an intentional restart (new API key): no backoff, not counted as a crash.
+    /// Set by an intentional restart (asked for): no backoff, not counted as a crash.
     restart_requested: AtomicBool,
     cert_pem: Mutex<Option<String>>,
 }
@@ -150,7 +160,7 @@ impl Supervisor {
         })
     }
 
-    /// Restarts the sidecar now (e.g. to hand it a new API key); same port and token. Not ready
+    /// Restarts the sidecar now (the UI's "restart the backend"); same port and token. Not ready
     /// from the moment this returns, so [`Supervisor::connection`] waits for the new one.
     pub fn restart(&self) {
         self.restart_requested.store(true, Ordering::SeqCst);
@@ -288,9 +298,6 @@ impl Supervisor {
         if let Some(path) = path {
             command = command.env("PATH", path);
         }
-        if let Some(key) = crate::secrets::llm_key_for_sidecar(&self.home) {
-            command = command.env("AI_LLM_API_KEY", key);
-        }
         let (mut events, child) = match command.spawn() {
             Ok(pair) => pair,
             Err(e) => return Exit::failed(format!("cannot start it: {e}")),
@@ -366,6 +373,7 @@ impl Supervisor {
                 if let Ok(mut slot) = self.cert_pem.lock() {
                     *slot = Some(pem.clone());
                 }
+                self.hand_saved_key(c, &url).await;
                 crate::pin::trust_sidecar_certificate(&app, pem);
                 tracing::info!(url = %url, pid, "sidecar ready");
                 self.publish(&app, |s| {
@@ -380,6 +388,53 @@ impl Supervisor {
         tracing::error!(url = %url, "the sidecar never answered /health; restarting it");
         self.terminate_child(Duration::from_secs(2));
     }
+}
+
+impl Supervisor {
+    /// Hands the key the user saved last to the sidecar at `url`, before the page may start an
+    /// investigation. Without it the analyzers still answer and `/api/v1/ai/status` says the
+    /// provider has no key, so a failure is logged and the start goes on.
+    async fn hand_saved_key(&self, client: &reqwest::Client, url: &str) {
+        let home = self.home.clone();
+        let saved = tauri::async_runtime::spawn_blocking(move || crate::secrets::llm_key_for_sidecar(&home))
+            .await
+            .ok()
+            .flatten();
+        let Some((provider, key)) = saved else { return };
+        match hand_llm_key(client, url, &self.token, &provider, &key).await {
+            Ok(()) => tracing::info!(provider = %provider, "LLM API key handed to the sidecar"),
+            Err(e) => tracing::warn!(provider = %provider, error = %e, "could not hand the LLM API key to the sidecar"),
+        }
+    }
+}
+
+/// Hands `key` for `provider` to the running sidecar at `url` (`PUT /api/v1/ai/llm/key`), over
+/// `client` (pinned to its certificate); the sidecar's own words when it refuses.
+pub async fn hand_llm_key(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    provider: &str,
+    key: &str,
+) -> Result<(), SidecarError> {
+    let body = serde_json::json!({"provider": provider, "key": key});
+    let res = client
+        .put(format!("{url}/api/v1/ai/llm/key"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| SidecarError::Unreachable(e.without_url().to_string()))?;
+    if res.status().is_success() {
+        return Ok(());
+    }
+    let status = res.status();
+    let answer: serde_json::Value = res.json().await.unwrap_or_default();
+    Err(SidecarError::Refused(
+        answer["error"]["message"]
+            .as_str()
+            .map_or_else(|| format!("HTTP {status}"), str::to_string),
+    ))
 }
 
 /// How a sidecar run ended.

@@ -2,6 +2,7 @@
 // Started by tests/desktop/run.sh, which provides a display, a session bus with an unlocked
 // keyring, an empty HOME and a running tauri-driver. Prints "N passed, M failed" at the end.
 import { execFileSync } from 'node:child_process'
+import { createServer } from 'node:http'
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { remote } from 'webdriverio'
@@ -211,6 +212,66 @@ await check('app version and external-link checks', async () => {
   let refused = false
   await invoke('open_external', { url: 'file:///etc/passwd' }).catch(() => (refused = true))
   assert(refused, 'a file: URL was opened')
+})
+
+/** One API request from inside the page with the shell's connection details, as the UI sends it. */
+async function api(method, path, body) {
+  const conn = await invoke('sidecar_connection')
+  return browser.executeAsync(
+    (url, token, method, body, done) => {
+      fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) })
+        .then(async (r) => done({ status: r.status, body: await r.text() }), (e) => done({ status: 0, body: String(e) }))
+    },
+    conn.url + path,
+    conn.token,
+    method,
+    body ?? null,
+  )
+}
+
+await check('an LLM key saved in Settings reaches the running backend, and each new one', async () => {
+  // A scripted OpenAI-compatible server on loopback that records the credential of each call.
+  const credentials = []
+  const llm = createServer((req, res) => {
+    credentials.push(req.headers.authorization ?? null)
+    req.resume()
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'scripted',
+      choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Scripted answer.' } }],
+      usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 } }))
+  })
+  await new Promise((r) => llm.listen(0, '127.0.0.1', r))
+  const key = 'sk-desktop-handed-1'
+  const ask = async () => {
+    const r = await api('POST', '/api/v1/ai/chat', { context: 'kubilitics-sandbox', message: 'Why is checkout failing?' })
+    assert(r.status === 200, `chat: ${r.status} ${r.body}`)
+  }
+  try {
+    for (const [name, value] of [['ai.llm.endpoint', `http://127.0.0.1:${llm.address().port}/v1`], ['ai.llm.model', 'scripted'], ['ai.llm.provider', 'openai_compatible']]) {
+      const r = await api('PUT', `/api/v1/settings/${name}`, { value })
+      assert(r.status === 200, `${name}: ${r.status} ${r.body}`)
+    }
+    const before = await invoke('sidecar_status')
+    await invoke('store_llm_api_key', { provider: 'openai_compatible', key })
+    const after = await invoke('sidecar_status')
+    assert(after.phase === 'ready' && after.pid === before.pid, `the backend restarted: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`)
+    await ask()
+    assert(credentials.at(-1) === `Bearer ${key}`, `the provider got ${JSON.stringify(credentials)}`)
+    // Handed over the API, not in the environment, where any of the user's processes could read it.
+    assert(!readFileSync(`/proc/${after.pid}/environ`, 'latin1').includes(key), 'the key is in the sidecar\'s environment')
+    // A new backend gets the saved key as it starts.
+    await invoke('restart_sidecar')
+    const restarted = await invoke('sidecar_status')
+    assert(restarted.pid !== after.pid, 'no restart happened')
+    await ask()
+    assert(credentials.at(-1) === `Bearer ${key}`, `after a restart the provider got ${JSON.stringify(credentials)}`)
+    const log = readFileSync(join(home, '.kubilitics', 'kubilitics.log'), 'utf8') + readFileSync(join(home, '.kubilitics', 'ui.log'), 'utf8')
+    assert(!log.includes(key), 'the key is in a log')
+  } finally {
+    await api('PUT', '/api/v1/settings/ai.llm.provider', { value: 'none' }).catch(() => {})
+    await invoke('keyring_delete', { account: 'llm:openai_compatible' }).catch(() => {})
+    llm.close()
+  }
 })
 
 await check('sidecar crash -> restart with backoff, the UI is told', async () => {

@@ -30,9 +30,8 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
       if (draft.baseUrl !== undefined) await putBase.mutateAsync(draft.baseUrl)
       await putProvider.mutateAsync(p)
       const changed = (draft.provider !== undefined && draft.provider !== (provider.data ?? 'none')) || draft.model !== undefined || draft.baseUrl !== undefined || !!draft.key
-      // A key goes to the OS keyring through the desktop shell, which restarts the backend to read it.
-      const keyStored = !!draft.key && mode.data === 'desktop'
-      if (keyStored) {
+      // A key goes to the OS keyring through the desktop shell, which hands it to the running backend.
+      if (draft.key && mode.data === 'desktop') {
         const { invoke } = await import('@tauri-apps/api/core')
         await invoke('store_llm_api_key', { provider: p, key: draft.key })
       }
@@ -45,9 +44,7 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
           ? 'Saved.'
           : unusable
             ? `Saved, but not in use: ${unusable}`
-            : keyStored
-              ? 'Saved. The backend restarted to read the key.'
-              : 'Saved. In use from the next investigation and chat answer.',
+            : 'Saved. In use from the next investigation and chat answer.',
       )
       onSaved?.()
     } catch (err) {

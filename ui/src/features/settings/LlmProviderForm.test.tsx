@@ -54,7 +54,7 @@ describe('LlmProviderForm', () => {
     expect(await screen.findByText('Saved, but not in use: an OpenAI-compatible provider needs its base URL: set ai.llm.endpoint')).toBeTruthy()
   })
 
-  it('in the desktop app uses a new model without a restart, and stores a key in the keyring', async () => {
+  it('in the desktop app uses a new model, and a key stored in the keyring, without a restart', async () => {
     shell.mode = 'desktop'
     serveSettings({ answers: { '/api/v1/session': { csrf: 't' } } })
     renderForm()
@@ -72,6 +72,7 @@ describe('LlmProviderForm', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
     await waitFor(() => expect(shell.invoked).toHaveLength(1))
     expect(shell.invoked[0]).toEqual(['store_llm_api_key', { provider: 'openai', key: 'sk-test' }])
-    expect(await screen.findByText('Saved. The backend restarted to read the key.')).toBeTruthy()
+    expect(await screen.findByText('Saved. In use from the next investigation and chat answer.')).toBeTruthy()
+    expect((screen.getByLabelText(/API key/) as HTMLInputElement).value).toBe('')
   })
 })
