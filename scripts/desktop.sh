@@ -50,7 +50,10 @@ build_sidecar() {
 
 build_ui() {
   # Vite rewrites ui/dist/index.html, which makes the app re-embed the UI: skip an up-to-date build.
-  if [[ -f ui/dist/index.html && -z $(find ui/src ui/public ui/index.html ui/package-lock.json ui/vite.config.* \
+  # The page src-tauri/build.rs writes when a cargo command ran before any UI build is not one,
+  # however new it is.
+  if [[ -f ui/dist/index.html ]] && ! grep -q 'The UI was not built' ui/dist/index.html &&
+    [[ -z $(find ui/src ui/public ui/index.html ui/package-lock.json ui/vite.config.* \
     -newer ui/dist/index.html -print -quit 2>/dev/null) ]]; then
     step "the UI (ui/dist) is up to date"
     return
