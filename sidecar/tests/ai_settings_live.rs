@@ -28,15 +28,16 @@ async fn save_setting(h: &Harness, key: &str, value: &str) {
 /// Hands an API key to the running backend, as the desktop shell does after saving it in the OS
 /// keyring; the answer's status and body.
 async fn hand_key(h: &Harness, provider: &str, key: &str) -> (u16, Value) {
-    let (status, body) = request(
-        &h.state,
-        TOKEN,
-        "PUT",
-        "/api/v1/ai/llm/key",
-        Some(json!({"provider": provider, "key": key})),
-    )
-    .await;
+    let uri = format!("/api/v1/ai/llm/keys/{provider}");
+    let (status, body) = request(&h.state, TOKEN, "PUT", &uri, Some(json!({"key": key}))).await;
     (status.as_u16(), body)
+}
+
+/// Tells the backend to forget the key handed for `provider`, as the desktop shell does when the
+/// user removes it; the answer's status.
+async fn forget_key(h: &Harness, provider: &str) -> u16 {
+    let uri = format!("/api/v1/ai/llm/keys/{provider}");
+    request(&h.state, TOKEN, "DELETE", &uri, None).await.0.as_u16()
 }
 
 /// Points the backend at the scripted OpenAI-compatible server, as Settings does.
@@ -48,11 +49,13 @@ async fn use_scripted_server(h: &Harness, url: &str) {
 
 /// A key the desktop app saves reaches the running backend without a restart: the next call to
 /// the provider carries it, a key saved for another provider is not sent to this one (and is
-/// there when that provider is chosen), and the key is neither echoed nor stored as a setting.
-/// Keys the API cannot keep are refused with what is wrong.
+/// there when that provider is chosen), a key removed is not sent any more, and the key is
+/// neither echoed nor stored as a setting. Keys the API cannot keep are refused with what is
+/// wrong.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_handed_to_the_running_backend_is_sent_to_its_provider_from_the_next_call() {
     let (url, script) = serve(vec![
+        openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")]),
         openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")]),
         openai_calls(&[conclude("CRASHLOOP_MISSING_ENV")]),
     ])
@@ -76,6 +79,16 @@ async fn a_key_handed_to_the_running_backend_is_sent_to_its_provider_from_the_ne
     );
     assert_eq!(sent[1].as_deref(), Some("Bearer sk-handed-1"), "{sent:?}");
 
+    // Removed in the app: the next call goes without it; forgetting again is not an error.
+    assert_eq!(forget_key(&h, "openai_compatible").await, 204);
+    assert_eq!(forget_key(&h, "openai_compatible").await, 204);
+    investigate(&h).await;
+    let sent = script.credentials();
+    assert!(
+        sent.len() == 3 && !sent[2].as_deref().unwrap_or_default().contains("sk-handed"),
+        "a removed key was sent: {sent:?}"
+    );
+
     // Anthropic needs a key: the one handed for it earlier makes it usable when chosen.
     save_setting(&h, "ai.llm.provider", "anthropic").await;
     let status = call(&h, "GET", "/api/v1/ai/status", None).await;
@@ -96,7 +109,7 @@ async fn a_key_handed_to_the_running_backend_is_sent_to_its_provider_from_the_ne
     for (provider, key, says) in [
         ("openai", "", "empty"),
         ("openai", &"k".repeat(8193), "8 KiB"),
-        ("../openai", "sk-x", "not an LLM provider"),
+        ("gpt", "sk-x", "not an LLM provider"),
         ("none", "sk-x", "not an LLM provider"),
     ] {
         let (code, body) = hand_key(&h, provider, key).await;
@@ -107,6 +120,7 @@ async fn a_key_handed_to_the_running_backend_is_sent_to_its_provider_from_the_ne
             "{provider}: {body}"
         );
     }
+    assert_eq!(forget_key(&h, "gpt").await, 400);
 }
 
 /// A key the operator configured (AI_LLM_API_KEY) stays the one used: a handed key is refused

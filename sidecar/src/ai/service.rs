@@ -75,6 +75,19 @@ pub enum HandKeyError {
     Configured,
 }
 
+/// `provider` as `ai.llm.provider` names it (trimmed, lower case), if it is one of those it
+/// accepts other than none: so at most a handful of keys are ever held.
+fn known_provider(provider: &str) -> Result<String, HandKeyError> {
+    let provider = provider.trim().to_ascii_lowercase();
+    if provider != "none" && check_user_value("ai.llm.provider", &provider.clone().into()).is_ok() {
+        return Ok(provider);
+    }
+    let shown: String = provider.chars().take(64).collect();
+    Err(HandKeyError::Invalid(format!(
+        "'{shown}' is not an LLM provider: use openai, anthropic, azure or openai_compatible"
+    )))
+}
+
 /// The provider the settings in force name, and the one built from them.
 struct InUse {
     /// `ai.llm.provider` as set ("none" when none is), usable or not.
@@ -140,16 +153,8 @@ impl Ai {
     /// stored or logged. Refused when the operator configured a key, which stays the one used.
     /// Waits while a saved setting's provider is being rebuilt (which may wait on the keyring).
     pub fn hand_key(&self, provider: &str, key: &str) -> Result<(), HandKeyError> {
-        let provider = provider.trim().to_ascii_lowercase();
+        let provider = known_provider(provider)?;
         let key = key.trim();
-        // One of the providers `ai.llm.provider` may name, so at most a handful of keys are held.
-        let known = provider != "none" && check_user_value("ai.llm.provider", &provider.clone().into()).is_ok();
-        if !known {
-            let shown: String = provider.chars().take(64).collect();
-            return Err(HandKeyError::Invalid(format!(
-                "'{shown}' is not an LLM provider: use openai, anthropic, azure or openai_compatible"
-            )));
-        }
         if key.is_empty() || key.len() > 8192 {
             return Err(HandKeyError::Invalid("the key is empty or longer than 8 KiB".into()));
         }
@@ -164,6 +169,18 @@ impl Ai {
             .expect("handed keys lock")
             .insert(provider, key.to_string());
         if in_force {
+            self.install(&llm);
+        }
+        Ok(())
+    }
+
+    /// Forgets the key handed over for `provider`, if any; when that provider is in force it is
+    /// rebuilt with the configured key or the OS keyring's, else none. May block on the keyring.
+    pub fn forget_key(&self, provider: &str) -> Result<(), HandKeyError> {
+        let provider = known_provider(provider)?;
+        let llm = self.llm.lock().expect("llm settings lock");
+        let held = self.handed_keys.lock().expect("handed keys lock").remove(&provider);
+        if held.is_some() && llm.provider.trim().eq_ignore_ascii_case(&provider) {
             self.install(&llm);
         }
         Ok(())

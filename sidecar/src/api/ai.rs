@@ -160,31 +160,56 @@ pub async fn status(State(s): State<AppState>) -> Json<AiStatus> {
 /// may print it.
 #[derive(Deserialize, ToSchema)]
 pub struct LlmKey {
-    /// The provider the key is for, as `ai.llm.provider` names it (e.g. `openai`).
-    pub provider: String,
     pub key: String,
+}
+
+fn key_refused(e: crate::ai::service::HandKeyError) -> ApiError {
+    use crate::ai::service::HandKeyError;
+    match e {
+        HandKeyError::Invalid(m) => ApiError::bad_request(m),
+        HandKeyError::Configured => ApiError::conflict(e.to_string()),
+    }
 }
 
 /// The desktop app hands over the key it just saved in the OS keyring (and, at each start, the
 /// one it saved last), so no restart is needed and the backend never reads the app's keyring
 /// entry itself. Used while `provider` is the one in force, from the next investigation and chat
 /// answer; held in memory only.
-#[utoipa::path(put, path = "/api/v1/ai/llm/key", tag = "ai", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/ai/llm/keys/{provider}", tag = "ai", security(("bearer" = [])),
+    params(("provider" = String, Path, description = "as `ai.llm.provider` names it: openai, anthropic, azure or openai_compatible")),
     request_body = LlmKey,
     responses((status = 204, description = "in use from the next investigation and chat answer while the provider is in force"),
         (status = 400, body = super::error::ErrorBody),
         (status = 409, description = "the operator configured a key (AI_LLM_API_KEY or the config file), which stays the one used", body = super::error::ErrorBody)))]
-pub async fn hand_llm_key(State(s): State<AppState>, Json(body): Json<LlmKey>) -> Result<StatusCode, ApiError> {
-    use crate::ai::service::HandKeyError;
-    let (ai, provider) = (s.ai.clone(), body.provider.clone());
+pub async fn hand_llm_key(
+    State(s): State<AppState>,
+    Path(provider): Path<String>,
+    Json(body): Json<LlmKey>,
+) -> Result<StatusCode, ApiError> {
+    let (ai, p) = (s.ai.clone(), provider.clone());
     // It may wait for a setting's provider rebuild, which can block on the keyring: off the runtime.
-    tokio::task::spawn_blocking(move || ai.hand_key(&body.provider, &body.key))
+    tokio::task::spawn_blocking(move || ai.hand_key(&p, &body.key))
         .await
         .map_err(|e| ApiError::internal("taking the LLM API key", &e))?
-        .map_err(|e| match e {
-            HandKeyError::Invalid(m) => ApiError::bad_request(m),
-            HandKeyError::Configured => ApiError::conflict(e.to_string()),
-        })?;
+        .map_err(key_refused)?;
     tracing::info!(provider = %provider.trim(), "LLM API key handed to the backend; in use from the next investigation and chat answer");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The desktop app removed the key it saved for `provider`: the backend forgets the one it was
+/// handed, and from the next investigation and chat answer uses none for that provider but one
+/// the operator configured or the OS keyring holds. Forgetting a key it does not hold is not an
+/// error.
+#[utoipa::path(delete, path = "/api/v1/ai/llm/keys/{provider}", tag = "ai", security(("bearer" = [])),
+    params(("provider" = String, Path, description = "as `ai.llm.provider` names it")),
+    responses((status = 204, description = "forgotten"), (status = 400, body = super::error::ErrorBody)))]
+pub async fn forget_llm_key(State(s): State<AppState>, Path(provider): Path<String>) -> Result<StatusCode, ApiError> {
+    let (ai, p) = (s.ai.clone(), provider.clone());
+    // Rebuilding the provider without the key may read the OS keyring: off the runtime.
+    tokio::task::spawn_blocking(move || ai.forget_key(&p))
+        .await
+        .map_err(|e| ApiError::internal("forgetting the LLM API key", &e))?
+        .map_err(key_refused)?;
+    tracing::info!(provider = %provider.trim(), "LLM API key handed to the backend forgotten");
     Ok(StatusCode::NO_CONTENT)
 }

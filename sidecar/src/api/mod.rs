@@ -141,7 +141,10 @@ pub fn app(state: AppState) -> Router {
         .route("/settings/{key}", get(settings::get).put(settings::put))
         .route("/audit", get(settings::audit))
         .route("/ai/status", get(ai::status))
-        .route("/ai/llm/key", axum::routing::put(ai::hand_llm_key))
+        .route(
+            "/ai/llm/keys/{provider}",
+            axum::routing::put(ai::hand_llm_key).delete(ai::forget_llm_key),
+        )
         .route("/ai/investigations", get(ai::list).post(ai::start))
         .route("/ai/investigations/export", get(ai::export))
         .route("/ai/investigations/import", axum::routing::post(ai::import))

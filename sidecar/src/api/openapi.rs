@@ -12,7 +12,7 @@ use crate::store;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kubilitics API", description = "The Kubilitics sidecar's HTTP API. Every /api request needs 'Authorization: Bearer <token>'."),
-    paths(health::health, document, version, ai::status, ai::hand_llm_key, ai::start, ai::list, ai::get, ai::cancel, ai::export, ai::import, session::info, session::new_login_url, settings::list, settings::get,
+    paths(health::health, document, version, ai::status, ai::hand_llm_key, ai::forget_llm_key, ai::start, ai::list, ai::get, ai::cancel, ai::export, ai::import, session::info, session::new_login_url, settings::list, settings::get,
         settings::put, settings::audit),
     components(schemas(error::ErrorBody, error::ErrorDetail, health::Health, health::Dependencies,
         health::DependencyState, store::Setting, store::AuditRecord, store::NewAuditRecord, Version,
