@@ -11,7 +11,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::home::DesktopSettings;
 use crate::secrets;
-use crate::sidecar::{Connection, Status, Supervisor, hand_llm_key, pinned_client};
+use crate::sidecar::{Connection, Status, Supervisor, forget_llm_key, hand_llm_key, pinned_client};
 
 #[derive(Debug, Serialize)]
 pub struct CommandError {
@@ -176,6 +176,32 @@ pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> R
     let client = pinned_client(&conn.cert_pem).map_err(|e| CommandError::new("sidecar_unavailable", e))?;
     hand_llm_key(&client, &conn.url, &conn.token, &provider, &key).await?;
     tracing::info!(provider = %provider, "LLM API key handed to the sidecar");
+    Ok(())
+}
+
+/// Removes the LLM API key saved for `provider` from the keyring, and from the running sidecar,
+/// which uses none for that provider from the next investigation and chat answer. Removing a key
+/// that is not there is not an error.
+#[tauri::command]
+pub async fn delete_llm_api_key(provider: String, sup: Sup<'_>) -> Result<()> {
+    let removed = provider.clone();
+    blocking(move || {
+        secrets::delete(&format!("llm:{removed}"))?;
+        let home = crate::home::resolve();
+        let mut settings = DesktopSettings::load(&home);
+        if settings.llm_provider.as_deref() == Some(removed.as_str()) {
+            settings.llm_provider = None;
+            settings
+                .save(&home)
+                .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))?;
+        }
+        tracing::info!(provider = %removed, "LLM API key removed from the keyring");
+        Ok(())
+    })
+    .await?;
+    let conn = sup.connection(READY_TIMEOUT).await?;
+    let client = pinned_client(&conn.cert_pem).map_err(|e| CommandError::new("sidecar_unavailable", e))?;
+    forget_llm_key(&client, &conn.url, &conn.token, &provider).await?;
     Ok(())
 }
 

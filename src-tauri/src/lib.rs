@@ -56,6 +56,7 @@ pub fn run() {
             commands::keyring_set,
             commands::keyring_delete,
             commands::store_llm_api_key,
+            commands::delete_llm_api_key,
             commands::open_external,
             commands::app_version,
             commands::check_for_updates,

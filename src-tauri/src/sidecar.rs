@@ -408,8 +408,9 @@ impl Supervisor {
     }
 }
 
-/// Hands `key` for `provider` to the running sidecar at `url` (`PUT /api/v1/ai/llm/key`), over
-/// `client` (pinned to its certificate); the sidecar's own words when it refuses.
+/// Hands `key` for `provider` to the running sidecar at `url` (`PUT
+/// /api/v1/ai/llm/keys/{provider}`), over `client` (pinned to its certificate); the sidecar's own
+/// words when it refuses.
 pub async fn hand_llm_key(
     client: &reqwest::Client,
     url: &str,
@@ -417,11 +418,32 @@ pub async fn hand_llm_key(
     provider: &str,
     key: &str,
 ) -> Result<(), SidecarError> {
-    let body = serde_json::json!({"provider": provider, "key": key});
-    let res = client
-        .put(format!("{url}/api/v1/ai/llm/key"))
+    let request = client
+        .put(llm_key_url(url, provider))
+        .json(&serde_json::json!({ "key": key }));
+    send_to_sidecar(request, token).await
+}
+
+/// Tells the running sidecar to forget the key it was handed for `provider` (`DELETE
+/// /api/v1/ai/llm/keys/{provider}`).
+pub async fn forget_llm_key(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    provider: &str,
+) -> Result<(), SidecarError> {
+    send_to_sidecar(client.delete(llm_key_url(url, provider)), token).await
+}
+
+fn llm_key_url(url: &str, provider: &str) -> String {
+    // Provider names are letters, digits, '-' and '_' (secrets::check_account), nothing to escape.
+    format!("{url}/api/v1/ai/llm/keys/{provider}")
+}
+
+/// Sends `request` with the API token; Ok on a 2xx answer, else the sidecar's error message.
+async fn send_to_sidecar(request: reqwest::RequestBuilder, token: &str) -> Result<(), SidecarError> {
+    let res = request
         .bearer_auth(token)
-        .json(&body)
         .send()
         .await
         .map_err(|e| SidecarError::Unreachable(e.without_url().to_string()))?;

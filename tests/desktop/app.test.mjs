@@ -229,7 +229,7 @@ async function api(method, path, body) {
   )
 }
 
-await check('an LLM key saved in Settings reaches the running backend, and each new one', async () => {
+await check('an LLM key saved in Settings reaches the running backend, each new one, and its removal', async () => {
   // A scripted OpenAI-compatible server on loopback that records the credential of each call.
   const credentials = []
   const llm = createServer((req, res) => {
@@ -265,6 +265,12 @@ await check('an LLM key saved in Settings reaches the running backend, and each 
     assert(restarted.pid !== after.pid, 'no restart happened')
     await ask()
     assert(credentials.at(-1) === `Bearer ${key}`, `after a restart the provider got ${JSON.stringify(credentials)}`)
+    // Removed in Settings: gone from the keyring, and the running backend stops sending it.
+    await invoke('delete_llm_api_key', { provider: 'openai_compatible' })
+    assert((await invoke('keyring_get', { account: 'llm:openai_compatible' })) === null, 'still in the keyring')
+    await ask()
+    assert(!(credentials.at(-1) ?? '').includes(key), `after removal the provider got ${JSON.stringify(credentials)}`)
+    assert((await invoke('sidecar_status')).pid === restarted.pid, 'removing the key restarted the backend')
     const log = readFileSync(join(home, '.kubilitics', 'kubilitics.log'), 'utf8') + readFileSync(join(home, '.kubilitics', 'ui.log'), 'utf8')
     assert(!log.includes(key), 'the key is in a log')
   } finally {

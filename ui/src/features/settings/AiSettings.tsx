@@ -52,6 +52,18 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
     }
   }
 
+  /** Desktop only: the shell deletes the keyring entry and tells the backend to forget the key. */
+  async function removeKey() {
+    try {
+      const { invoke } = await import('@tauri-apps/api/core')
+      await invoke('delete_llm_api_key', { provider: p })
+      setDraft({ ...draft, key: undefined })
+      setStatus('Key removed from the keyring; no longer used.')
+    } catch (err) {
+      setStatus(`Not removed: ${errorMessage(err)}`)
+    }
+  }
+
   return (
     <form onSubmit={save} className="form">
       <label>
@@ -77,10 +89,17 @@ export function LlmProviderForm({ onSaved }: { onSaved?: () => void }) {
             </label>
           )}
           {mode.data === 'desktop' ? (
-            <label>
-              API key (stored in your operating system's keyring, never on disk)
-              <input type="password" autoComplete="off" value={draft.key ?? ''} onChange={(e) => setDraft({ ...draft, key: e.target.value })} />
-            </label>
+            <>
+              <label>
+                API key (stored in your operating system's keyring, never on disk)
+                <input type="password" autoComplete="off" value={draft.key ?? ''} onChange={(e) => setDraft({ ...draft, key: e.target.value })} />
+              </label>
+              <div className="row">
+                <button type="button" onClick={removeKey}>
+                  Remove the saved key
+                </button>
+              </div>
+            </>
           ) : (
             <p className="muted">
               In browser mode the API key is not entered here: set <code>AI_LLM_API_KEY</code> in the sidecar's environment (or its OS keyring) and restart it.

@@ -74,5 +74,18 @@ describe('LlmProviderForm', () => {
     expect(shell.invoked[0]).toEqual(['store_llm_api_key', { provider: 'openai', key: 'sk-test' }])
     expect(await screen.findByText('Saved. In use from the next investigation and chat answer.')).toBeTruthy()
     expect((screen.getByLabelText(/API key/) as HTMLInputElement).value).toBe('')
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove the saved key' }))
+    expect(await screen.findByText('Key removed from the keyring; no longer used.')).toBeTruthy()
+    expect(shell.invoked[1]).toEqual(['delete_llm_api_key', { provider: 'openai' }])
+  })
+
+  it('in browser mode offers no key field and no removal: the key is the backend\'s to configure', async () => {
+    serveSettings({ answers: { '/api/v1/session': { csrf: 't' } } })
+    renderForm()
+    fireEvent.change(await screen.findByLabelText('Provider'), { target: { value: 'openai' } })
+    expect(await screen.findByText(/In browser mode the API key is not entered here/)).toBeTruthy()
+    expect(screen.queryByLabelText(/API key/)).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Remove the saved key' })).toBeNull()
   })
 })
