@@ -172,8 +172,7 @@ pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> R
         Ok(())
     })
     .await?;
-    let conn = sup.connection(READY_TIMEOUT).await?;
-    let client = pinned_client(&conn.cert_pem).map_err(|e| CommandError::new("sidecar_unavailable", e))?;
+    let (client, conn) = sidecar_client(&sup).await?;
     hand_llm_key(&client, &conn.url, &conn.token, &provider, &key).await?;
     tracing::info!(provider = %provider, "LLM API key handed to the sidecar");
     Ok(())
@@ -199,10 +198,16 @@ pub async fn delete_llm_api_key(provider: String, sup: Sup<'_>) -> Result<()> {
         Ok(())
     })
     .await?;
-    let conn = sup.connection(READY_TIMEOUT).await?;
-    let client = pinned_client(&conn.cert_pem).map_err(|e| CommandError::new("sidecar_unavailable", e))?;
+    let (client, conn) = sidecar_client(&sup).await?;
     forget_llm_key(&client, &conn.url, &conn.token, &provider).await?;
     Ok(())
+}
+
+/// A client pinned to the ready sidecar's certificate, with where it is and its token.
+async fn sidecar_client(sup: &Sup<'_>) -> Result<(reqwest::Client, Connection)> {
+    let conn = sup.connection(READY_TIMEOUT).await?;
+    let client = pinned_client(&conn.cert_pem).map_err(|e| CommandError::new("sidecar_unavailable", e))?;
+    Ok((client, conn))
 }
 
 /// Opens http(s) and mailto links in the user's browser or mail app; nothing else.

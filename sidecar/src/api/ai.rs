@@ -1,5 +1,5 @@
-//! `/api/v1/ai/*`: investigations (start, list, get, cancel, export, import), status, and an LLM
-//! API key handed to the running backend.
+//! `/api/v1/ai/*`: investigations (start, list, get, cancel, export, import), status, and the LLM
+//! API keys handed to the running backend.
 //! Translation only: the work is in `crate::ai`.
 
 use axum::extract::State;
@@ -210,6 +210,6 @@ pub async fn forget_llm_key(State(s): State<AppState>, Path(provider): Path<Stri
         .await
         .map_err(|e| ApiError::internal("forgetting the LLM API key", &e))?
         .map_err(key_refused)?;
-    tracing::info!(provider = %provider.trim(), "LLM API key handed to the backend forgotten");
+    tracing::info!(provider = %provider.trim(), "the LLM API key handed to the backend is forgotten");
     Ok(StatusCode::NO_CONTENT)
 }
