@@ -162,12 +162,7 @@ pub async fn store_llm_api_key(provider: String, key: String, sup: Sup<'_>) -> R
     let (saved_provider, saved_key) = (provider.clone(), key.clone());
     blocking(move || {
         secrets::set(&format!("llm:{saved_provider}"), &saved_key)?;
-        let home = crate::home::resolve();
-        let mut settings = DesktopSettings::load(&home);
-        settings.llm_provider = Some(saved_provider.clone());
-        settings
-            .save(&home)
-            .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))?;
+        remember_llm_provider(|last| *last = Some(saved_provider.clone()))?;
         tracing::info!(provider = %saved_provider, "LLM API key stored in the keyring");
         Ok(())
     })
@@ -186,14 +181,11 @@ pub async fn delete_llm_api_key(provider: String, sup: Sup<'_>) -> Result<()> {
     let removed = provider.clone();
     blocking(move || {
         secrets::delete(&format!("llm:{removed}"))?;
-        let home = crate::home::resolve();
-        let mut settings = DesktopSettings::load(&home);
-        if settings.llm_provider.as_deref() == Some(removed.as_str()) {
-            settings.llm_provider = None;
-            settings
-                .save(&home)
-                .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))?;
-        }
+        remember_llm_provider(|last| {
+            if last.as_deref() == Some(removed.as_str()) {
+                *last = None;
+            }
+        })?;
         tracing::info!(provider = %removed, "LLM API key removed from the keyring");
         Ok(())
     })
@@ -201,6 +193,16 @@ pub async fn delete_llm_api_key(provider: String, sup: Sup<'_>) -> Result<()> {
     let (client, conn) = sidecar_client(&sup).await?;
     forget_llm_key(&client, &conn.url, &conn.token, &provider).await?;
     Ok(())
+}
+
+/// Updates which provider's key each new sidecar is handed as it starts (`desktop.json`).
+fn remember_llm_provider(update: impl FnOnce(&mut Option<String>)) -> Result<()> {
+    let home = crate::home::resolve();
+    let mut settings = DesktopSettings::load(&home);
+    update(&mut settings.llm_provider);
+    settings
+        .save(&home)
+        .map_err(|e| CommandError::new("io", format!("cannot save desktop.json: {e}")))
 }
 
 /// A client pinned to the ready sidecar's certificate, with where it is and its token.
