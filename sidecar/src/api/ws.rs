@@ -36,7 +36,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use utoipa::ToSchema;
 
 use super::AppState;
@@ -387,10 +387,10 @@ async fn handle(
             };
             // Subscribe to the stream before reading the replay buffer, so nothing falls between.
             if !forwarders.contains_key(&context) {
-                let rx = conn.cache.deltas.subscribe();
+                let feed = (conn.cache.deltas.subscribe(), conn.cache.deltas.ended());
                 let task = tokio::spawn(forward(
                     context.clone(),
-                    rx,
+                    feed,
                     subs.clone(),
                     tx.clone(),
                     state.clusters.clone(),
@@ -525,13 +525,19 @@ async fn forward_notices(id: String, follow: Follow, mut rx: broadcast::Receiver
 /// subscriptions follow the context's next connection once there is one.
 async fn forward(
     context: String,
-    mut rx: broadcast::Receiver<Arc<Delta>>,
+    (mut rx, mut ended): (broadcast::Receiver<Arc<Delta>>, watch::Receiver<bool>),
     subs: Subs,
     tx: mpsc::Sender<Outgoing>,
     clusters: Arc<crate::cluster::manager::ClusterManager>,
 ) {
     loop {
-        match rx.recv().await {
+        let next = tokio::select! {
+            // The end first: deltas still queued belong to a connection that is over.
+            biased;
+            _ = ended.wait_for(|over| *over) => Err(broadcast::error::RecvError::Closed),
+            next = rx.recv() => next,
+        };
+        match next {
             Ok(d) => {
                 let wanted = subs
                     .read()
@@ -555,17 +561,17 @@ async fn forward(
                 }
             }
             Err(broadcast::error::RecvError::Closed) => {
-                let ended = format!("the connection to {context} ended; its views resume when it is connected again");
-                if tx.send(Outgoing::Resync(context.clone(), ended)).await.is_err() {
+                let over = format!("the connection to {context} ended; its views resume when it is connected again");
+                if tx.send(Outgoing::Resync(context.clone(), over)).await.is_err() {
                     return;
                 }
-                rx = loop {
+                (rx, ended) = loop {
                     tokio::time::sleep(RECONNECT_POLL).await;
                     if tx.is_closed() {
                         return;
                     }
                     if let Some(conn) = clusters.connection(&context) {
-                        break conn.cache.deltas.subscribe();
+                        break (conn.cache.deltas.subscribe(), conn.cache.deltas.ended());
                     }
                 };
                 // What changed between the two connections is unknown: list again.
@@ -581,6 +587,38 @@ async fn forward(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::cache::Deltas;
+
+    /// A live view is told to list again as soon as its context is disconnected, even while a
+    /// request or a scan still holds the old cache (the delta channel itself stays open until the
+    /// last holder lets go; under load that outlasted the cluster test's wait).
+    #[tokio::test]
+    async fn a_view_hears_its_connection_ended_while_the_old_cache_is_still_held() {
+        let home = tempfile::tempdir().unwrap();
+        let sqlite = crate::config::Sqlite {
+            path: home.path().join("data.db").display().to_string(),
+            journal_mode: "WAL".into(),
+            cache_size: 1000,
+            busy_timeout: 5000,
+            synchronous: "NORMAL".into(),
+        };
+        let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::open(&sqlite).unwrap());
+        let clusters = Arc::new(crate::cluster::manager::ClusterManager::empty(store));
+        let deltas = Arc::new(Deltas::new());
+        let (tx, mut out) = mpsc::channel(8);
+        let feed = (deltas.subscribe(), deltas.ended());
+        tokio::spawn(forward("dev".into(), feed, Subs::default(), tx, clusters));
+
+        deltas.end(); // `deltas` itself is still held, as by a request reading the old cache
+        let told = tokio::time::timeout(Duration::from_secs(10), out.recv())
+            .await
+            .expect("the view was never told the connection ended")
+            .expect("the forwarder stopped");
+        assert!(
+            matches!(&told, Outgoing::Resync(context, why) if context == "dev" && why.contains("ended")),
+            "told something else"
+        );
+    }
 
     #[test]
     fn tickets_work_once_and_only_when_issued() {

@@ -30,7 +30,7 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use utoipa::ToSchema;
 
 use super::client::WatchLog;
@@ -153,6 +153,10 @@ pub struct Delta {
 /// The numbered delta stream of a context, with the last [`Deltas::KEEP`] kept for replay.
 pub struct Deltas {
     tx: broadcast::Sender<Arc<Delta>>,
+    /// True once the connection these deltas belong to is over ([`Deltas::end`]). Said
+    /// explicitly because the channel itself closes only when the last holder of this value lets
+    /// go of it, which a request or a scan still reading the old cache can delay.
+    ended: watch::Sender<bool>,
     seq: AtomicU64,
     recent: Mutex<VecDeque<Arc<Delta>>>,
 }
@@ -169,6 +173,7 @@ impl Deltas {
         let base = u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0);
         Deltas {
             tx: broadcast::channel(16_384).0,
+            ended: watch::channel(false).0,
             seq: AtomicU64::new(base),
             recent: Mutex::new(VecDeque::with_capacity(1024)),
         }
@@ -194,6 +199,17 @@ impl Deltas {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delta>> {
         self.tx.subscribe()
+    }
+
+    /// Whether the connection is over, as it changes ([`Deltas::end`]).
+    pub fn ended(&self) -> watch::Receiver<bool> {
+        self.ended.subscribe()
+    }
+
+    /// The connection these deltas belong to is over (disconnected, or its cache dropped): no
+    /// more will come, and whoever follows them should list again.
+    pub fn end(&self) {
+        self.ended.send_replace(true);
     }
 
     /// The last sequence number handed out.
@@ -454,6 +470,7 @@ impl Drop for ContextCache {
         for t in &self.tasks {
             t.abort();
         }
+        self.deltas.end();
     }
 }
 

@@ -285,11 +285,12 @@ impl ClusterManager {
 
     /// Stops a context's watches. Other contexts are untouched.
     pub fn disconnect(&self, context: &str) -> bool {
-        self.connections
-            .write()
-            .expect("connections lock")
-            .remove(context)
-            .is_some()
+        let removed = self.connections.write().expect("connections lock").remove(context);
+        // Live views hear of it now, not when the last reader of the old cache lets go of it.
+        if let Some(conn) = &removed {
+            conn.cache.deltas.end();
+        }
+        removed.is_some()
     }
 
     /// Makes `context` the current one and connects it. The choice stands even when the
