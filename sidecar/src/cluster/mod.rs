@@ -8,6 +8,7 @@ pub mod cache;
 pub mod client;
 pub mod compact;
 pub mod credentials;
+pub mod deltas;
 pub mod dynamic;
 pub mod events;
 pub mod kinds;
