@@ -55,8 +55,42 @@ impl DesktopSettings {
             .unwrap_or_default()
     }
 
+    /// Writes `desktop.json` all or nothing (a new file renamed over the old one): a full disk
+    /// leaves the previous settings in place, never an empty file read back as the defaults.
     pub fn save(&self, home: &Path) -> std::io::Result<()> {
+        use std::io::Write;
         let body = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(home.join("desktop.json"), body)
+        let mut file = tempfile::Builder::new().prefix(".desktop.json.").tempfile_in(home)?;
+        file.write_all(&body)?;
+        file.as_file().sync_all()?;
+        file.persist(home.join("desktop.json")).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_twice_read_back_as_the_last_with_no_temporary_file_left() {
+        let home = tempfile::tempdir().unwrap();
+        let mut settings = DesktopSettings {
+            llm_provider: Some("anthropic".into()),
+            ..Default::default()
+        };
+        settings.save(home.path()).unwrap();
+        settings.update_on_restart = false;
+        settings.save(home.path()).unwrap();
+        let back = DesktopSettings::load(home.path());
+        assert_eq!(
+            (back.update_on_restart, back.llm_provider.as_deref()),
+            (false, Some("anthropic"))
+        );
+        let names: Vec<_> = std::fs::read_dir(home.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("desktop.json")]);
     }
 }
