@@ -132,18 +132,7 @@ fn a_scale_through_the_gate_reaches_the_demo_and_its_live_view() {
         json!({"kind": "Deployment", "namespace": "shop", "name": "search", "action": {"type": "scale", "replicas": 3}}),
     );
     assert_eq!((s, r["state"].as_str()), (200, Some("applied")), "{r}");
-    let out = workbench::kubectl(
-        &sb.kubeconfig,
-        &[
-            "-n",
-            "shop",
-            "get",
-            "deployment",
-            "search",
-            "-o",
-            "jsonpath={.spec.replicas}",
-        ],
-    );
+    let out = workbench::replicas(&sb.kubeconfig, "shop", "search");
     assert_eq!(out, "3");
     // The live view hears of it.
     rt.block_on(workbench::ws_until(&mut ws, 10, |v| {

@@ -21,13 +21,6 @@ fn audit_for(w: &Workbench, action_id: &str) -> Vec<Value> {
         .collect()
 }
 
-fn replicas(kc: &std::path::Path, ns: &str, name: &str) -> String {
-    kubectl(
-        kc,
-        &["-n", ns, "get", "deployment", name, "-o", "jsonpath={.spec.replicas}"],
-    )
-}
-
 #[test]
 #[ignore = "needs the real control plane: scripts/test.sh runs it inside tests/cluster/with-cluster"]
 fn actions_run_wait_for_approval_or_are_refused_and_each_is_audited() {

@@ -46,6 +46,7 @@ impl From<ClusterError> for ApiError {
             .with_details(serde_json::to_value(&problem).unwrap_or_default()),
             ClusterError::NotImported { .. } => ApiError::new(StatusCode::CONFLICT, "not_imported", message),
             ClusterError::Unreadable(..) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "file_unreadable", message),
+            ClusterError::DiskFull(_) => ApiError::disk_full(message),
             ClusterError::Io(ref what, ref source) => ApiError::internal(what, source),
             ClusterError::Store(s) => s.into(),
         }

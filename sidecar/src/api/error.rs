@@ -77,6 +77,14 @@ impl ApiError {
         .with_details(serde_json::json!({ "limit_bytes": limit }))
     }
 
+    /// A write refused for lack of disk space (507 Insufficient Storage): the user can act on
+    /// it, so the message says where and what to do.
+    pub fn disk_full(message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        tracing::error!(error = %message, "a write failed: the disk is full");
+        ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", message)
+    }
+
     /// A failure whose cause the client cannot act on: logged in full, answered briefly.
     pub fn internal(context: &str, err: &dyn std::error::Error) -> ApiError {
         tracing::error!(error = %err, "{context}");
@@ -131,7 +139,10 @@ impl From<JsonRejection> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
-        ApiError::internal("the database operation", &err)
+        match err {
+            StoreError::DiskFull { .. } => ApiError::disk_full(err.to_string()),
+            _ => ApiError::internal("the database operation", &err),
+        }
     }
 }
 

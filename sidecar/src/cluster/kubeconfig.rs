@@ -472,7 +472,16 @@ pub fn store_import(dir: &Path, text: &str, kc: &Kubeconfig, existing: &Merged) 
             ),
         }));
     }
-    create_private_dir(dir).map_err(|e| ClusterError::Io(format!("cannot create {}", dir.display()), e))?;
+    // A full disk is the user's to fix, so it gets its own error; the file is written all or
+    // nothing, so a failed import leaves no half kubeconfig for the next discovery to trip on.
+    let io = |what: String, e: std::io::Error| {
+        if crate::files::is_disk_full(&e) {
+            ClusterError::DiskFull(dir.to_path_buf())
+        } else {
+            ClusterError::Io(what, e)
+        }
+    };
+    create_private_dir(dir).map_err(|e| io(format!("cannot create {}", dir.display()), e))?;
     let stem: String = kc.contexts[0]
         .name
         .chars()
@@ -492,7 +501,7 @@ pub fn store_import(dir: &Path, text: &str, kc: &Kubeconfig, existing: &Merged) 
         path = dir.join(format!("{stem}-{n}.yaml"));
     }
     crate::files::write_private(&path, text.as_bytes())
-        .map_err(|e| ClusterError::Io(format!("cannot write {}", path.display()), e))?;
+        .map_err(|e| io(format!("cannot write {}", path.display()), e))?;
     Ok(path)
 }
 

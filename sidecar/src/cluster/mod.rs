@@ -50,6 +50,9 @@ pub enum ClusterError {
     Unreadable(PathBuf, #[source] std::io::Error),
     #[error("{0}: {1}")]
     Io(String, #[source] std::io::Error),
+    /// A write to this directory found no room left; nothing of it was kept.
+    #[error("{}", crate::files::disk_full_message(.0))]
+    DiskFull(PathBuf),
     #[error(transparent)]
     Store(StoreError),
 }

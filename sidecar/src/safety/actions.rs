@@ -3,6 +3,7 @@
 //! which object, before/after, the result and the request id.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -58,6 +59,90 @@ pub struct Actions {
     pub notices: Notices,
 }
 
+/// How often a record kept for lack of disk space is tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(2);
+
+/// A write that records an action after the fact.
+enum Record {
+    Audit(Box<NewAuditRecord>),
+    State {
+        action_id: String,
+        state: &'static str,
+        result: Option<serde_json::Value>,
+    },
+}
+
+impl Record {
+    async fn write(&self, store: &dyn Store) -> Result<(), StoreError> {
+        match self {
+            Record::Audit(r) => store.append_audit(r).await.map(drop),
+            Record::State {
+                action_id,
+                state,
+                result,
+            } => store.set_action_state(action_id, state, result.as_ref()).await,
+        }
+    }
+
+    /// What the record says, for the log: never the objects' before and after, which are the
+    /// store's to keep (a Secret's data must not reach the log).
+    fn summary(&self) -> String {
+        match self {
+            Record::Audit(r) => format!(
+                "audit: {} {} {} {}/{} by {}: {}",
+                r.decision,
+                r.operation,
+                r.kind.as_deref().unwrap_or_default(),
+                r.namespace.as_deref().unwrap_or_default(),
+                r.name.as_deref().unwrap_or_default(),
+                r.actor,
+                r.result.as_deref().unwrap_or_default()
+            ),
+            Record::State { state, .. } => format!("state: {state}"),
+        }
+    }
+
+    fn action_id(&self) -> Option<&str> {
+        match self {
+            Record::Audit(r) => r.action_id.as_deref(),
+            Record::State { action_id, .. } => Some(action_id),
+        }
+    }
+}
+
+/// Writes `record` now; when the disk is full, keeps it and writes it as soon as there is room
+/// (tried every `every`), so an action's audit record is not lost to a full disk while the
+/// sidecar runs. Returns after the first try either way. Other failures are logged.
+async fn write_or_keep(store: Arc<dyn Store>, record: Record, every: Duration) {
+    let first = record.write(store.as_ref()).await;
+    let action = record.action_id().unwrap_or_default().to_string();
+    match first {
+        Ok(()) => {}
+        Err(StoreError::DiskFull { .. }) => {
+            tracing::error!(action = %action, record = %record.summary(), "the disk is full: the action's record is kept and written when there is room");
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    match record.write(store.as_ref()).await {
+                        Ok(()) => {
+                            tracing::info!(action = %action, "the action's record kept for lack of space is written");
+                            return;
+                        }
+                        Err(StoreError::DiskFull { .. }) => {}
+                        Err(e) => {
+                            tracing::error!(error = %e, action = %action, record = %record.summary(), "could not write the action's record");
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        Err(e) => {
+            tracing::error!(error = %e, action = %action, record = %record.summary(), "could not write the action's record")
+        }
+    }
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -87,9 +172,7 @@ impl Actions {
             request_id: request_id.map(str::to_string),
             action_id: Some(a.id.clone()),
         };
-        if let Err(e) = self.store.append_audit(&record).await {
-            tracing::error!(error = %e, action = %a.id, "could not write the audit record");
-        }
+        write_or_keep(self.store.clone(), Record::Audit(Box::new(record)), RETRY_EVERY).await;
     }
 
     /// Decides on `action` against `target` for `actor` and acts on the decision.
@@ -231,11 +314,16 @@ impl Actions {
             Err(e) => Err(e),
         };
         match result {
+            // The change is made (or refused by the cluster) whatever happens next, so what
+            // records it is written or kept for later, never turned into an error.
             Ok(outcome) => {
                 let summary = serde_json::json!({"summary": outcome.summary});
-                self.store
-                    .set_action_state(&record.id, "applied", Some(&summary))
-                    .await?;
+                let state = Record::State {
+                    action_id: record.id.clone(),
+                    state: "applied",
+                    result: Some(summary),
+                };
+                write_or_keep(self.store.clone(), state, RETRY_EVERY).await;
                 self.audit(
                     &record,
                     actor,
@@ -255,9 +343,12 @@ impl Actions {
                     kube::Error::Api(s) => format!("the API server refused ({}): {}", s.code, s.message),
                     other => crate::cluster::credentials::chain(other),
                 };
-                self.store
-                    .set_action_state(&record.id, "failed", Some(&serde_json::json!({"error": why})))
-                    .await?;
+                let state = Record::State {
+                    action_id: record.id.clone(),
+                    state: "failed",
+                    result: Some(serde_json::json!({"error": why})),
+                };
+                write_or_keep(self.store.clone(), state, RETRY_EVERY).await;
                 self.audit(
                     &record,
                     actor,
@@ -448,4 +539,64 @@ pub(super) fn judge(action: &Action, target: &Target, evaluate: impl Fn(&str, &T
         decision = stricter(decision, evaluate(operation, &t));
     }
     decision
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+    use crate::store::{AuditPage, Store};
+
+    fn audit(action_id: &str) -> NewAuditRecord {
+        NewAuditRecord {
+            actor: "user:ada".into(),
+            operation: "scale_deployment".into(),
+            kind: Some("Deployment".into()),
+            name: Some("web".into()),
+            decision: "allowed".into(),
+            // Large enough to need new pages, which the full database cannot add.
+            result: Some(format!("applied: {}", "x".repeat(32 * 1024))),
+            action_id: Some(action_id.into()),
+            ..Default::default()
+        }
+    }
+
+    async fn audited(store: &SqliteStore, action_id: &str) -> bool {
+        let (records, _) = store.list_audit(50, AuditPage::Offset(0)).await.unwrap();
+        records.iter().any(|r| r.record.action_id.as_deref() == Some(action_id))
+    }
+
+    #[tokio::test]
+    async fn an_audit_record_refused_by_a_full_disk_is_written_when_there_is_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&crate::config::Sqlite {
+            path: dir.path().join("kubilitics.db").display().to_string(),
+            journal_mode: "WAL".into(),
+            cache_size: 1000,
+            busy_timeout: 5000,
+            synchronous: "NORMAL".into(),
+        })
+        .unwrap();
+        store.pretend_disk_full(true).await;
+        let shared: Arc<dyn Store> = Arc::new(store.clone());
+        write_or_keep(
+            shared,
+            Record::Audit(Box::new(audit("act-1"))),
+            Duration::from_millis(20),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!audited(&store, "act-1").await, "written while the disk was full");
+
+        store.pretend_disk_full(false).await;
+        let mut written = false;
+        for _ in 0..250 {
+            if audited(&store, "act-1").await {
+                written = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(written, "the kept audit record was not written once there was room");
+    }
 }

@@ -45,6 +45,10 @@ pub enum StoreError {
     Migration(String),
     #[error("backup to {} failed: {reason}", path.display())]
     Backup { path: PathBuf, reason: String },
+    /// SQLite could not write for lack of space (`SQLITE_FULL`): nothing of the write was kept,
+    /// and the next write succeeds once there is room again.
+    #[error("{}", crate::files::disk_full_message(dir))]
+    DiskFull { dir: PathBuf },
     #[error("database query failed in {operation}: {source}")]
     Query {
         operation: &'static str,

@@ -123,6 +123,7 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let conn = self.conn.clone();
+        let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             metrics::DB_CONNECTIONS_ACTIVE.inc();
@@ -134,10 +135,32 @@ impl SqliteStore {
             metrics::DB_QUERY_DURATION
                 .with_label_values(&[operation])
                 .observe(started.elapsed().as_secs_f64());
-            result.map_err(|source| StoreError::Query { operation, source })
+            result.map_err(|source| match source.sqlite_error_code() {
+                Some(ErrorCode::DiskFull) => StoreError::DiskFull { dir: parent_dir(&path) },
+                _ => StoreError::Query { operation, source },
+            })
         })
         .await
         .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+impl SqliteStore {
+    /// Makes the database behave as if its disk were full (`full`: no page may be added, so a
+    /// write that needs one fails with `SQLITE_FULL`, the error a full disk gives) or had room
+    /// again: SQLite's own size limit, `max_page_count`.
+    pub(crate) async fn pretend_disk_full(&self, full: bool) {
+        self.with("pretend_disk_full", move |c| {
+            let pages: i64 = if full {
+                c.query_row("PRAGMA page_count", [], |r| r.get(0))?
+            } else {
+                i64::from(u32::MAX - 1)
+            };
+            c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+        })
+        .await
+        .unwrap();
     }
 }
 
@@ -247,6 +270,14 @@ fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
             path: path.to_path_buf(),
             reason: e.to_string(),
         },
+    }
+}
+
+/// The directory holding the database file, for messages about its disk.
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
@@ -433,6 +464,31 @@ mod tests {
         drop(store);
         let store = SqliteStore::open(&cfg(dir.path())).unwrap();
         assert_eq!(store.get_setting("theme").await.unwrap().unwrap().value, "dark");
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_keeps_what_was_stored_and_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&cfg(dir.path())).unwrap();
+        store.put_setting("theme", &serde_json::json!("dark")).await.unwrap();
+        store.pretend_disk_full(true).await;
+        let big = serde_json::json!("x".repeat(64 * 1024));
+        let err = store.put_setting("notes", &big).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::DiskFull { dir: ref full } if full == dir.path()),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains(&dir.path().display().to_string()) && message.contains("Free some space"),
+            "{message}"
+        );
+        // Reads go on, nothing stored before is lost, and the write works once there is room.
+        assert_eq!(store.get_setting("theme").await.unwrap().unwrap().value, "dark");
+        assert!(store.get_setting("notes").await.unwrap().is_none());
+        store.pretend_disk_full(false).await;
+        store.put_setting("notes", &big).await.unwrap();
+        assert_eq!(store.get_setting("notes").await.unwrap().unwrap().value, big);
     }
 
     #[tokio::test]

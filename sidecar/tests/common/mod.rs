@@ -15,7 +15,11 @@ pub fn binary() -> PathBuf {
 
 /// A `kubilitics` command with a clean environment: only PATH, HOME and KUBILITICS_HOME.
 pub fn command(home: &Path) -> Command {
-    let mut cmd = Command::new(binary());
+    with_clean_env(Command::new(binary()), home)
+}
+
+/// `cmd` with the environment [`command`] gives (for a wrapper that execs `kubilitics`).
+pub fn with_clean_env(mut cmd: Command, home: &Path) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home)

@@ -58,6 +58,14 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
 }
 
 /// `kubectl apply -f -` of `yaml` against `kubeconfig`; panics with its output on failure.
+/// A deployment's `.spec.replicas`, as kubectl reads it.
+pub fn replicas(kubeconfig: &Path, ns: &str, name: &str) -> String {
+    kubectl(
+        kubeconfig,
+        &["-n", ns, "get", "deployment", name, "-o", "jsonpath={.spec.replicas}"],
+    )
+}
+
 pub fn kubectl_apply(kubeconfig: &Path, yaml: &str) -> String {
     use std::io::Write;
     let mut child = std::process::Command::new("kubectl")
