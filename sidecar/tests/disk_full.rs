@@ -6,6 +6,7 @@
 //! working again once space is freed, without a restart.
 
 mod common;
+mod in_process;
 mod sandbox_support;
 #[path = "workbench/mod.rs"]
 mod workbench;
@@ -13,8 +14,10 @@ mod workbench;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use common::Sidecar;
+use in_process::{Reply, openai_calls, serve};
 use sandbox_support::SandboxProc;
 use serde_json::{Value, json};
 use workbench::{items, raw_request};
@@ -26,30 +29,46 @@ const BASE: &str = "/api/v1/clusters/kubilitics-sandbox";
 struct OnSmallDisk {
     sidecar: Sidecar,
     home: PathBuf,
+    /// The home as the sidecar names it in messages.
+    shown: String,
     token: String,
     _dir: tempfile::TempDir,
 }
 
 impl OnSmallDisk {
-    fn start(kubeconfig: &Path) -> OnSmallDisk {
+    /// Starts `kubilitics serve` on `kubeconfig` with `files` in its home and `env`.
+    fn start(kubeconfig: &Path, files: &[(&str, String)], env: &[(&str, &str)]) -> OnSmallDisk {
         let dir = common::home();
-        let mut cmd = common::with_clean_env(Command::new("unshare"), dir.path());
-        cmd.env("KUBILITICS_KUBECONFIG_PATH", kubeconfig).args([
+        // The tmpfs hides what the directory held, so the home's files are copied onto it.
+        let stage = dir.path().join("stage");
+        std::fs::create_dir(&stage).unwrap();
+        for (name, text) in files {
+            std::fs::write(stage.join(name), text).unwrap();
+        }
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        let mut cmd = common::with_clean_env(Command::new("unshare"), &home);
+        cmd.env("KUBILITICS_KUBECONFIG_PATH", kubeconfig);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args([
             "--user",
             "--map-root-user",
             "--mount",
             "sh",
             "-c",
-            r#"mount -t tmpfs -o size=8m kubilitics-home "$KUBILITICS_HOME" && exec "$0" "$@""#,
+            r#"mount -t tmpfs -o size=8m kubilitics-home "$KUBILITICS_HOME" && cp -R "$1"/. "$KUBILITICS_HOME"/ && shift && exec "$0" "$@""#,
         ]);
-        cmd.arg(common::binary());
+        cmd.arg(common::binary()).arg(&stage);
         let mut sidecar = Sidecar::start(cmd);
-        let home = PathBuf::from(format!("/proc/{}/root{}", sidecar.child.id(), dir.path().display()));
-        sidecar.home = home.clone();
+        let seen = PathBuf::from(format!("/proc/{}/root{}", sidecar.child.id(), home.display()));
+        sidecar.home = seen.clone();
         let token = sidecar.token();
         OnSmallDisk {
             sidecar,
-            home,
+            home: seen,
+            shown: home.display().to_string(),
             token,
             _dir: dir,
         }
@@ -120,12 +139,11 @@ fn assert_disk_full(what: &str, (status, body): (u16, Value), home: &str) {
 #[test]
 fn a_full_disk_is_refused_clearly_loses_nothing_and_passes_when_space_is_freed() {
     let sb = SandboxProc::start(&[]);
-    let d = OnSmallDisk::start(&sb.kubeconfig);
+    let d = OnSmallDisk::start(&sb.kubeconfig, &[], &[]);
     d.wait_synced();
     let before = replicas(&sb.kubeconfig);
     let pid = d.sidecar.child.id();
-    // The home as the sidecar names it in messages (its own view of the path).
-    let home_shown = d._dir.path().display().to_string();
+    let home_shown = d.shown.clone();
 
     let filler = d.fill();
 
@@ -168,4 +186,83 @@ fn a_full_disk_is_refused_clearly_loses_nothing_and_passes_when_space_is_freed()
     let (s, body) = import(&d);
     assert_eq!(s, 201, "{body}");
     assert_eq!(d.sidecar.child.id(), pid);
+}
+
+/// The state the store holds for investigation `id`, read from a copy of the database files
+/// (SQLite resolves `/proc/PID/root` to this namespace's root, so it cannot open them there).
+fn stored_state(d: &OnSmallDisk, id: &str) -> String {
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["data.db", "data.db-wal"] {
+        std::fs::copy(d.home.join(name), copy.path().join(name)).unwrap();
+    }
+    let db = rusqlite::Connection::open(copy.path().join("data.db")).unwrap();
+    db.query_row("SELECT state FROM investigations WHERE id = ?1", [id], |r| r.get(0))
+        .unwrap()
+}
+
+fn investigation(d: &OnSmallDisk, id: &str) -> Value {
+    let (s, inv) = d.request("GET", &format!("/api/v1/ai/investigations/{id}"), None);
+    assert_eq!(s, 200, "{inv}");
+    inv
+}
+
+/// Polls `read` every 100 ms for up to `secs` until `done` holds; the last value read.
+fn poll<T: std::fmt::Debug>(secs: u64, mut read: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let mut last = read();
+    for _ in 0..secs * 10 {
+        if done(&last) {
+            return last;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        last = read();
+    }
+    panic!("still {last:?} after {secs} s");
+}
+
+#[test]
+fn an_investigation_ending_on_a_full_disk_shows_its_conclusion_and_is_stored_once_there_is_room() {
+    let sb = SandboxProc::start(&[]);
+    // The LLM takes 3 s to answer: time to fill the disk while the investigation waits on it.
+    let conclude = json!({"code": "OOM_KILLED", "summary": "fraud-check is killed for using more memory than its limit",
+        "explanation": "Its container was OOMKilled.", "confidence": 0.9, "evidence": [], "actions": []});
+    let mut reply = openai_calls(&[("conclude", conclude)]);
+    reply.2 = Duration::from_secs(3);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let replies: Vec<Reply> = vec![reply; 4];
+    let (url, script) = runtime.block_on(serve(replies));
+    let ai_config = format!("llm:\n  provider: openai\n  model: gpt-4o-mini\n  endpoint: {url}/v1\n  timeout: 10\n");
+    let d = OnSmallDisk::start(
+        &sb.kubeconfig,
+        &[("ai-config.yaml", ai_config)],
+        &[("AI_LLM_API_KEY", "sk-test-not-a-real-key-000000")],
+    );
+    d.wait_synced();
+    let (s, started) = d.request(
+        "POST",
+        "/api/v1/ai/investigations",
+        Some(json!({"context": "kubilitics-sandbox", "target": {"kind": "Deployment", "namespace": "payments", "name": "fraud-check"}})),
+    );
+    assert!((200..300).contains(&s), "{started}");
+    let id = started["investigation_id"].as_str().unwrap().to_string();
+    poll(30, || script.requests().len(), |n| *n >= 1);
+
+    let filler = d.fill();
+    let ended = poll(
+        30,
+        || investigation(&d, &id),
+        |inv| !["queued", "gathering", "analyzing", "reasoning"].contains(&inv["state"].as_str().unwrap_or("")),
+    );
+    // The user sees the conclusion although the disk could not take it...
+    assert_eq!(ended["state"], "concluded", "{ended:#}");
+    assert_eq!(ended["root_cause"]["code"], "OOM_KILLED", "{ended:#}");
+    assert_eq!(stored_state(&d, &id), "reasoning", "stored on a full disk?");
+
+    // ...and once there is room, the store has it, without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    poll(30, || stored_state(&d, &id), |state| state == "concluded");
+    assert_eq!(investigation(&d, &id)["root_cause"]["code"], "OOM_KILLED");
 }

@@ -29,6 +29,7 @@ use crate::config;
 use crate::safety::actions::{Actions, Submitted};
 use crate::safety::{AiProposal, Target};
 use crate::store::ai::InvestigationFilter;
+use crate::store::kept;
 use crate::store::{Store, StoreError};
 use crate::telemetry::metrics;
 
@@ -126,6 +127,9 @@ struct Inner {
     reasoner: std::sync::RwLock<Option<Arc<dyn Reasoner>>>,
     permits: Arc<Semaphore>,
     running: Mutex<HashMap<String, Running>>,
+    /// Ended investigations whose last state the store could not take yet (a full disk): served
+    /// from here until the kept write lands, so a conclusion is never shown as still running.
+    unsaved: Mutex<HashMap<String, Investigation>>,
     events: broadcast::Sender<Progress>,
     similar: similar::Index,
 }
@@ -159,6 +163,7 @@ impl Engine {
                 reasoner: std::sync::RwLock::new(reasoner),
                 permits,
                 running: Mutex::new(HashMap::new()),
+                unsaved: Mutex::new(HashMap::new()),
                 events,
                 similar: similar::Index::new(anonymize),
             }),
@@ -292,7 +297,10 @@ impl Engine {
             state,
             detail: detail.to_string(),
         });
-        if let Err(e) = self.inner.store.put_investigation(&d.row()).await {
+        if state.is_terminal() {
+            self.store_ending(&d).await;
+        } else if let Err(e) = self.inner.store.put_investigation(&d.row()).await {
+            // A later step's write carries this one's too.
             tracing::warn!(error = %e, investigation_id = %d.investigation_id, "could not store an investigation step");
         }
         let _ = self.inner.events.send(Progress {
@@ -302,6 +310,31 @@ impl Engine {
             at,
         });
         true
+    }
+
+    /// Stores an investigation's last state. It leaves the running set when it ends, so on a
+    /// full disk it is kept until written, and served from memory meanwhile, not lost.
+    async fn store_ending(&self, d: &Investigation) {
+        let (store, row) = (self.inner.store.clone(), d.row());
+        let what = format!("investigation {} ({})", d.investigation_id, d.state.as_str());
+        let kept = kept::write_or_keep(what, kept::RETRY_EVERY, move || {
+            let (store, row) = (store.clone(), row.clone());
+            async move { store.put_investigation(&row).await }
+        })
+        .await;
+        if let kept::Kept::Pending(written) = kept {
+            let id = d.investigation_id.clone();
+            self.inner
+                .unsaved
+                .lock()
+                .expect("unsaved lock")
+                .insert(id.clone(), d.clone());
+            let inner = self.inner.clone();
+            tokio::spawn(async move {
+                let _ = written.await;
+                inner.unsaved.lock().expect("unsaved lock").remove(&id);
+            });
+        }
     }
 
     async fn finish(&self, doc: &tokio::sync::Mutex<Investigation>, state: State, error: Option<String>) {
@@ -550,6 +583,9 @@ impl Engine {
     }
 
     pub async fn get(&self, id: &str) -> Result<Investigation, EngineError> {
+        if let Some(d) = self.inner.unsaved.lock().expect("unsaved lock").get(id) {
+            return Ok(d.clone());
+        }
         let row = self
             .inner
             .store
@@ -562,9 +598,13 @@ impl Engine {
 
     pub async fn list(&self, filter: &InvestigationFilter) -> Result<(Vec<Investigation>, u64), EngineError> {
         let (rows, total) = self.inner.store.list_investigations(filter).await?;
+        let unsaved = self.inner.unsaved.lock().expect("unsaved lock").clone();
         Ok((
             rows.into_iter()
-                .filter_map(|r| serde_json::from_value(r.document).ok())
+                .filter_map(|r| match unsaved.get(&r.id) {
+                    Some(d) => Some(d.clone()),
+                    None => serde_json::from_value(r.document).ok(),
+                })
                 .collect(),
             total,
         ))

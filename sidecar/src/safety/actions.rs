@@ -12,6 +12,7 @@ use super::{Actor, AiProposal, Decision, Gate, Target, risk};
 use crate::cluster::ClusterManager;
 use crate::cluster::ops::{self, Action, Outcome};
 use crate::notices::{ApprovalState, Notice, Notices};
+use crate::store::kept::{self, RETRY_EVERY};
 use crate::store::{ActionRecord, NewAuditRecord, Store, StoreError};
 
 /// What happened to a submitted action.
@@ -59,10 +60,8 @@ pub struct Actions {
     pub notices: Notices,
 }
 
-/// How often a record kept for lack of disk space is tried again.
-const RETRY_EVERY: Duration = Duration::from_secs(2);
-
-/// A write that records an action after the fact.
+/// A write that records an action after it ran: kept until written when the disk is full.
+#[derive(Clone)]
 enum Record {
     Audit(Box<NewAuditRecord>),
     State {
@@ -89,7 +88,8 @@ impl Record {
     fn summary(&self) -> String {
         match self {
             Record::Audit(r) => format!(
-                "audit: {} {} {} {}/{} by {}: {}",
+                "audit of {}: {} {} {} {}/{} by {}: {}",
+                r.action_id.as_deref().unwrap_or_default(),
                 r.decision,
                 r.operation,
                 r.kind.as_deref().unwrap_or_default(),
@@ -98,48 +98,18 @@ impl Record {
                 r.actor,
                 r.result.as_deref().unwrap_or_default()
             ),
-            Record::State { state, .. } => format!("state: {state}"),
+            Record::State { action_id, state, .. } => format!("state of {action_id}: {state}"),
         }
     }
 
-    fn action_id(&self) -> Option<&str> {
-        match self {
-            Record::Audit(r) => r.action_id.as_deref(),
-            Record::State { action_id, .. } => Some(action_id),
-        }
-    }
-}
-
-/// Writes `record` now; when the disk is full, keeps it and writes it as soon as there is room
-/// (tried every `every`), so an action's audit record is not lost to a full disk while the
-/// sidecar runs. Returns after the first try either way. Other failures are logged.
-async fn write_or_keep(store: Arc<dyn Store>, record: Record, every: Duration) {
-    let first = record.write(store.as_ref()).await;
-    let action = record.action_id().unwrap_or_default().to_string();
-    match first {
-        Ok(()) => {}
-        Err(StoreError::DiskFull { .. }) => {
-            tracing::error!(action = %action, record = %record.summary(), "the disk is full: the action's record is kept and written when there is room");
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(every).await;
-                    match record.write(store.as_ref()).await {
-                        Ok(()) => {
-                            tracing::info!(action = %action, "the action's record kept for lack of space is written");
-                            return;
-                        }
-                        Err(StoreError::DiskFull { .. }) => {}
-                        Err(e) => {
-                            tracing::error!(error = %e, action = %action, record = %record.summary(), "could not write the action's record");
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-        Err(e) => {
-            tracing::error!(error = %e, action = %action, record = %record.summary(), "could not write the action's record")
-        }
+    /// Writes it, or keeps it until there is room ([`kept::write_or_keep`]).
+    async fn keep(self, store: Arc<dyn Store>, every: Duration) {
+        let what = self.summary();
+        kept::write_or_keep(what, every, move || {
+            let (record, store) = (self.clone(), store.clone());
+            async move { record.write(store.as_ref()).await }
+        })
+        .await;
     }
 }
 
@@ -172,7 +142,9 @@ impl Actions {
             request_id: request_id.map(str::to_string),
             action_id: Some(a.id.clone()),
         };
-        write_or_keep(self.store.clone(), Record::Audit(Box::new(record)), RETRY_EVERY).await;
+        Record::Audit(Box::new(record))
+            .keep(self.store.clone(), RETRY_EVERY)
+            .await;
     }
 
     /// Decides on `action` against `target` for `actor` and acts on the decision.
@@ -323,7 +295,7 @@ impl Actions {
                     state: "applied",
                     result: Some(summary),
                 };
-                write_or_keep(self.store.clone(), state, RETRY_EVERY).await;
+                state.keep(self.store.clone(), RETRY_EVERY).await;
                 self.audit(
                     &record,
                     actor,
@@ -348,7 +320,7 @@ impl Actions {
                     state: "failed",
                     result: Some(serde_json::json!({"error": why})),
                 };
-                write_or_keep(self.store.clone(), state, RETRY_EVERY).await;
+                state.keep(self.store.clone(), RETRY_EVERY).await;
                 self.audit(
                     &record,
                     actor,
@@ -544,27 +516,7 @@ pub(super) fn judge(action: &Action, target: &Target, evaluate: impl Fn(&str, &T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SqliteStore;
-    use crate::store::{AuditPage, Store};
-
-    fn audit(action_id: &str) -> NewAuditRecord {
-        NewAuditRecord {
-            actor: "user:ada".into(),
-            operation: "scale_deployment".into(),
-            kind: Some("Deployment".into()),
-            name: Some("web".into()),
-            decision: "allowed".into(),
-            // Large enough to need new pages, which the full database cannot add.
-            result: Some(format!("applied: {}", "x".repeat(32 * 1024))),
-            action_id: Some(action_id.into()),
-            ..Default::default()
-        }
-    }
-
-    async fn audited(store: &SqliteStore, action_id: &str) -> bool {
-        let (records, _) = store.list_audit(50, AuditPage::Offset(0)).await.unwrap();
-        records.iter().any(|r| r.record.action_id.as_deref() == Some(action_id))
-    }
+    use crate::store::{AuditPage, SqliteStore};
 
     #[tokio::test]
     async fn an_audit_record_refused_by_a_full_disk_is_written_when_there_is_room() {
@@ -577,26 +529,35 @@ mod tests {
             synchronous: "NORMAL".into(),
         })
         .unwrap();
+        let record = NewAuditRecord {
+            actor: "user:ada".into(),
+            operation: "scale_deployment".into(),
+            kind: Some("Deployment".into()),
+            name: Some("web".into()),
+            decision: "allowed".into(),
+            // Large enough to need pages the full database cannot add.
+            result: Some(format!("applied: {}", "x".repeat(32 * 1024))),
+            action_id: Some("act-1".into()),
+            ..Default::default()
+        };
+        let audited = || async {
+            let (records, _) = store.list_audit(50, AuditPage::Offset(0)).await.unwrap();
+            records.iter().any(|r| r.record.action_id.as_deref() == Some("act-1"))
+        };
         store.pretend_disk_full(true).await;
-        let shared: Arc<dyn Store> = Arc::new(store.clone());
-        write_or_keep(
-            shared,
-            Record::Audit(Box::new(audit("act-1"))),
-            Duration::from_millis(20),
-        )
-        .await;
+        Record::Audit(Box::new(record))
+            .keep(Arc::new(store.clone()), Duration::from_millis(20))
+            .await;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(!audited(&store, "act-1").await, "written while the disk was full");
+        assert!(!audited().await, "written while the disk was full");
 
         store.pretend_disk_full(false).await;
-        let mut written = false;
         for _ in 0..250 {
-            if audited(&store, "act-1").await {
-                written = true;
-                break;
+            if audited().await {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(written, "the kept audit record was not written once there was room");
+        panic!("the kept audit record was not written once there was room");
     }
 }

@@ -5,6 +5,7 @@
 //! Nothing SQL-dialect specific crosses this boundary: values are JSON, times RFC 3339.
 
 pub mod ai;
+pub mod kept;
 pub mod migrations;
 pub mod sqlite;
 pub mod workbench;
