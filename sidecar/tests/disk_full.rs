@@ -166,13 +166,24 @@ fn a_full_disk_is_refused_clearly_loses_nothing_and_passes_when_space_is_freed()
         .unwrap_or_default();
     assert!(imported.is_empty(), "left behind: {imported:?}");
 
-    // Reads go on meanwhile.
+    // /health says so (reads work, writes wait for room), and reads go on.
+    let health = d.request("GET", "/health", None);
+    assert_eq!(
+        (health.0, &health.1["status"], &health.1["dependencies"]["database"]),
+        (200, &json!("degraded"), &json!("degraded")),
+        "{}",
+        health.1
+    );
     let (s, deployments) = d.request("GET", &format!("{BASE}/resources/deployments?namespace=shop"), None);
     assert_eq!(s, 200, "{deployments}");
     assert!(!items(&deployments).is_empty());
 
     // Space freed: the same requests succeed, in the same process.
     std::fs::remove_file(&filler).unwrap();
+    assert_eq!(
+        d.request("GET", "/health", None).1["dependencies"]["database"],
+        "healthy"
+    );
     let (s, body) = d.request("PUT", "/api/v1/settings/theme", Some(json!({"value": "dark"})));
     assert_eq!(s, 200, "{body}");
     let (s, applied) = scale(&d, before + 2);

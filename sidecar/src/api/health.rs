@@ -45,6 +45,8 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, description = "the database is unusable", body = Health)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database = match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        // Reads work, writes are refused (507 disk_full) until there is room.
+        Ok(Ok(())) if state.store.low_on_space() => DependencyState::Degraded,
         Ok(Ok(())) => DependencyState::Healthy,
         _ => DependencyState::Unhealthy,
     };
@@ -72,7 +74,7 @@ fn overall(d: &Dependencies) -> (StatusCode, &'static str) {
     if d.database == DependencyState::Unhealthy {
         return (StatusCode::SERVICE_UNAVAILABLE, "unhealthy");
     }
-    let others = [d.kubernetes_api, d.ai_service, d.redis_cache];
+    let others = [d.database, d.kubernetes_api, d.ai_service, d.redis_cache];
     if others
         .iter()
         .any(|s| matches!(s, DependencyState::Unhealthy | DependencyState::Degraded))
@@ -147,6 +149,8 @@ mod tests {
         };
         assert_eq!(overall(&d(Healthy, NotConfigured)).1, "healthy");
         assert_eq!(overall(&d(Healthy, Unhealthy)), (StatusCode::OK, "degraded"));
+        // A full disk: reads work, writes wait for room.
+        assert_eq!(overall(&d(Degraded, Healthy)), (StatusCode::OK, "degraded"));
         assert_eq!(
             overall(&d(Unhealthy, Healthy)),
             (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")

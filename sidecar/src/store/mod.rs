@@ -122,6 +122,11 @@ pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     /// A cheap round trip, for /health.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Whether the store's disk is too full to take writes (reads still work), for /health.
+    fn low_on_space(&self) -> bool {
+        false
+    }
+
     async fn get_setting(&self, key: &str) -> Result<Option<Setting>, StoreError>;
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<Setting, StoreError>;
     async fn list_settings(&self) -> Result<Vec<Setting>, StoreError>;

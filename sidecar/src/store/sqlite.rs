@@ -273,6 +273,24 @@ fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
     }
 }
 
+/// Below this much room a write may not fit (a transaction appends whole 4 KiB pages to the
+/// WAL, a checkpoint more): /health calls the database degraded.
+const LOW_ON_SPACE: u64 = 1 << 20;
+
+/// Bytes an unprivileged writer may still use on the filesystem holding `dir`.
+#[cfg(unix)]
+// Both counts are u64 on Linux, narrower types on some other Unixes.
+#[allow(clippy::useless_conversion)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let stats = nix::sys::statvfs::statvfs(dir).ok()?;
+    Some(u64::from(stats.blocks_available()).saturating_mul(u64::from(stats.fragment_size())))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &Path) -> Option<u64> {
+    None
+}
+
 /// The directory holding the database file, for messages about its disk.
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
@@ -307,6 +325,10 @@ fn json_value(text: Option<String>) -> Option<serde_json::Value> {
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.with("ping", |c| c.query_row("SELECT 1", [], |_| Ok(()))).await
+    }
+
+    fn low_on_space(&self) -> bool {
+        free_bytes(&parent_dir(&self.path)).is_some_and(|free| free < LOW_ON_SPACE)
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<Setting>, StoreError> {
