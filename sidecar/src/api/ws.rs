@@ -36,12 +36,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, Json};
-use crate::cluster::cache::{Delta, DeltaType};
+use crate::cluster::cache::{Delta, DeltaType, Follower};
 use crate::notices::Notice;
 use crate::telemetry::metrics;
 
@@ -387,7 +387,7 @@ async fn handle(
             };
             // Subscribe to the stream before reading the replay buffer, so nothing falls between.
             if !forwarders.contains_key(&context) {
-                let feed = (conn.cache.deltas.subscribe(), conn.cache.deltas.ended());
+                let feed = conn.cache.deltas.follow();
                 let task = tokio::spawn(forward(
                     context.clone(),
                     feed,
@@ -525,19 +525,13 @@ async fn forward_notices(id: String, follow: Follow, mut rx: broadcast::Receiver
 /// subscriptions follow the context's next connection once there is one.
 async fn forward(
     context: String,
-    (mut rx, mut ended): (broadcast::Receiver<Arc<Delta>>, watch::Receiver<bool>),
+    mut feed: Follower,
     subs: Subs,
     tx: mpsc::Sender<Outgoing>,
     clusters: Arc<crate::cluster::manager::ClusterManager>,
 ) {
     loop {
-        let next = tokio::select! {
-            // The end first: deltas still queued belong to a connection that is over.
-            biased;
-            _ = ended.wait_for(|over| *over) => Err(broadcast::error::RecvError::Closed),
-            next = rx.recv() => next,
-        };
-        match next {
+        match feed.next().await {
             Ok(d) => {
                 let wanted = subs
                     .read()
@@ -565,13 +559,13 @@ async fn forward(
                 if tx.send(Outgoing::Resync(context.clone(), over)).await.is_err() {
                     return;
                 }
-                (rx, ended) = loop {
+                feed = loop {
                     tokio::time::sleep(RECONNECT_POLL).await;
                     if tx.is_closed() {
                         return;
                     }
                     if let Some(conn) = clusters.connection(&context) {
-                        break (conn.cache.deltas.subscribe(), conn.cache.deltas.ended());
+                        break conn.cache.deltas.follow();
                     }
                 };
                 // What changed between the two connections is unknown: list again.
@@ -606,7 +600,7 @@ mod tests {
         let clusters = Arc::new(crate::cluster::manager::ClusterManager::empty(store));
         let deltas = Arc::new(Deltas::new());
         let (tx, mut out) = mpsc::channel(8);
-        let feed = (deltas.subscribe(), deltas.ended());
+        let feed = deltas.follow();
         tokio::spawn(forward("dev".into(), feed, Subs::default(), tx, clusters));
 
         deltas.end(); // `deltas` itself is still held, as by a request reading the old cache

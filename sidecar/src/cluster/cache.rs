@@ -33,7 +33,7 @@ use utoipa::ToSchema;
 
 use super::client::WatchLog;
 use super::compact::Compact;
-pub use super::deltas::{Delta, DeltaType, Deltas};
+pub use super::deltas::{Delta, DeltaType, Deltas, Follower};
 use super::events::EventCache;
 use super::kinds::{self, KindInfo, Row, Summary};
 use super::rows::{ReadyRow, RowIndex};

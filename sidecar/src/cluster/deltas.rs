@@ -86,9 +86,12 @@ impl Deltas {
         self.tx.subscribe()
     }
 
-    /// Whether the connection is over, as it changes ([`Deltas::end`]).
-    pub fn ended(&self) -> watch::Receiver<bool> {
-        self.ended.subscribe()
+    /// The changes from now on, and the end of the connection ([`Deltas::end`]), together.
+    pub fn follow(&self) -> Follower {
+        Follower {
+            changes: self.tx.subscribe(),
+            ended: self.ended.subscribe(),
+        }
     }
 
     /// The connection these deltas belong to is over (disconnected, or its cache dropped): no
@@ -113,6 +116,24 @@ impl Deltas {
             return None;
         }
         Some(recent.iter().filter(|d| d.seq > seq).cloned().collect())
+    }
+}
+
+/// One reader of a context's deltas ([`Deltas::follow`]).
+pub struct Follower {
+    changes: broadcast::Receiver<Arc<Delta>>,
+    ended: watch::Receiver<bool>,
+}
+
+impl Follower {
+    /// The next change; `Closed` once the connection is over, even while changes are still
+    /// queued (they belong to a connection that is gone), `Lagged` when some were missed.
+    pub async fn next(&mut self) -> Result<Arc<Delta>, broadcast::error::RecvError> {
+        tokio::select! {
+            biased;
+            _ = self.ended.wait_for(|over| *over) => Err(broadcast::error::RecvError::Closed),
+            next = self.changes.recv() => next,
+        }
     }
 }
 
