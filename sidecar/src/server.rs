@@ -107,6 +107,15 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
     let state = AppState::new(config.clone(), store.clone(), &token)
         .with_clusters(clusters)
         .with_pinned(&values);
+    // Before anything new runs: changes a previous run was making when it stopped.
+    match state.actions().audit_interrupted().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            interrupted = n,
+            "actions interrupted by the last stop are in the audit log"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not audit the actions the last stop interrupted"),
+    }
     // Insights: the analyzers rerun on what the watch caches see change.
     crate::ai::insights::spawn(state.clusters.clone(), store.clone(), state.notices.clone());
     // Similar incidents: the past investigations indexed again (the memory index starts empty),

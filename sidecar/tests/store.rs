@@ -212,3 +212,68 @@ fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_write() {
         assert_eq!(stored.get(key), Some(&json!(value)), "acknowledged write {key} lost");
     }
 }
+
+/// The audit log's records of action `id`.
+fn audited(http: &reqwest::blocking::Client, sidecar: &Sidecar, id: &str) -> Vec<Value> {
+    let log: Value = http
+        .get(format!("{}/api/v1/audit?limit=100", sidecar.url))
+        .bearer_auth(sidecar.token())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action_id"] == id)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn an_action_cut_off_by_a_kill_is_audited_as_interrupted_at_the_next_start() {
+    let home = home();
+    assert!(kubilitics(home.path(), &["db", "migrate"]).status.success());
+    // What a kill leaves when it lands while a change is being made: the action marked
+    // `running` (stored before the change is sent), its outcome and audit record never written.
+    let db = rusqlite::Connection::open(home.path().join("data.db")).unwrap();
+    db.execute(
+        "INSERT INTO actions (id, created_at, updated_at, origin, investigation_id, operation, context, kind, namespace, name, params, risk, state, result)
+         VALUES ('act-cut', '2026-11-28T04:00:00.000Z', '2026-11-28T04:00:00.100Z', 'ai', 'inv-7', 'scale_deployment', 'prod', 'Deployment', 'shop', 'search', '{\"type\":\"scale\",\"replicas\":3}', 'medium', 'running', NULL)",
+        [],
+    )
+    .unwrap();
+    drop(db);
+
+    let sidecar = Sidecar::start(command(home.path()));
+    let http = client(home.path());
+    let records = audited(&http, &sidecar, "act-cut");
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let r = &records[0];
+    assert_eq!(
+        (
+            &r["decision"],
+            &r["actor"],
+            &r["operation"],
+            &r["context"],
+            &r["namespace"],
+            &r["name"]
+        ),
+        (
+            &json!("interrupted"),
+            &json!("ai:inv-7"),
+            &json!("scale_deployment"),
+            &json!("prod"),
+            &json!("shop"),
+            &json!("search")
+        ),
+        "{r:#}"
+    );
+    assert!(r["result"].as_str().unwrap().contains("check the object"), "{r:#}");
+    sidecar.terminate();
+
+    // Audited once: the action is no longer running.
+    let sidecar = Sidecar::start(command(home.path()));
+    assert_eq!(audited(&http, &sidecar, "act-cut").len(), 1);
+}

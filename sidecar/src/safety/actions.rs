@@ -147,6 +147,41 @@ impl Actions {
             .await;
     }
 
+    /// At start: actions left `running` by a sidecar that stopped while making them (killed,
+    /// crashed, the machine lost power). Whether each change reached the cluster is unknown, so
+    /// each is marked `interrupted` and written to the audit log saying so, instead of
+    /// vanishing from it. Returns how many there were.
+    pub async fn audit_interrupted(&self) -> Result<usize, StoreError> {
+        let stopped = self.store.actions_in_state("running").await?;
+        for a in &stopped {
+            let why = "the sidecar stopped while this change was being made; whether it reached the cluster is unknown: check the object";
+            let result = serde_json::json!({"error": why});
+            self.store.set_action_state(&a.id, "interrupted", Some(&result)).await?;
+            let actor = match &a.investigation_id {
+                Some(i) if a.origin == "ai" => format!("ai:{i}"),
+                _ => a.origin.clone(),
+            };
+            let record = NewAuditRecord {
+                actor,
+                operation: a.operation.clone(),
+                context: Some(a.context.clone()),
+                kind: Some(a.kind.clone()),
+                namespace: a.namespace.clone(),
+                name: Some(a.name.clone()),
+                decision: "interrupted".into(),
+                reason: None,
+                before: None,
+                after: None,
+                result: Some(format!("interrupted: {why}")),
+                request_id: None,
+                action_id: Some(a.id.clone()),
+            };
+            self.store.append_audit(&record).await?;
+            tracing::warn!(action = %a.id, operation = %a.operation, context = %a.context, name = %a.name, "an action was interrupted by the sidecar stopping; audited as interrupted");
+        }
+        Ok(stopped.len())
+    }
+
     /// Decides on `action` against `target` for `actor` and acts on the decision.
     pub async fn submit(
         &self,
@@ -282,7 +317,13 @@ impl Actions {
         // A server-side dry run first: the API server validates the change (admission, schema,
         // quota) before anything is stored.
         let result = match ops::execute(&conn.client, &action, kind, ns, name, true).await {
-            Ok(_) => ops::execute(&conn.client, &action, kind, ns, name, false).await,
+            Ok(_) => {
+                // Marked before the change is made, and nothing is changed unless the mark is
+                // stored: if the sidecar is killed meanwhile, its next start finds the action
+                // and audits it as interrupted ([`Actions::audit_interrupted`]).
+                self.store.set_action_state(&record.id, "running", None).await?;
+                ops::execute(&conn.client, &action, kind, ns, name, false).await
+            }
             Err(e) => Err(e),
         };
         match result {

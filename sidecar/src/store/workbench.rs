@@ -35,7 +35,8 @@ pub struct ActionRecord {
     #[schema(value_type = Object)]
     pub params: serde_json::Value,
     pub risk: String,
-    /// proposed, pending_approval, approved, rejected, applied, failed, refused.
+    /// proposed, pending_approval, approved, rejected, running (the change is being made),
+    /// applied, failed, refused, interrupted (the sidecar stopped while it was running).
     pub state: String,
     #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
@@ -69,6 +70,8 @@ pub trait WorkbenchStore: Send + Sync {
 
     async fn insert_action(&self, action: &ActionRecord) -> Result<(), StoreError>;
     async fn get_action(&self, id: &str) -> Result<Option<ActionRecord>, StoreError>;
+    /// Every action in `state`, oldest first.
+    async fn actions_in_state(&self, state: &str) -> Result<Vec<ActionRecord>, StoreError>;
     async fn set_action_state(
         &self,
         id: &str,

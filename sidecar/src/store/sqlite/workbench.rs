@@ -118,6 +118,18 @@ impl WorkbenchStore for SqliteStore {
         .await
     }
 
+    async fn actions_in_state(&self, state: &str) -> Result<Vec<ActionRecord>, StoreError> {
+        let state = state.to_string();
+        self.with("actions_in_state", move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {ACTION_COLUMNS} FROM actions WHERE state = ?1 ORDER BY created_at"
+            ))?;
+            let rows = stmt.query_map([state], |r| action(r, 0))?;
+            rows.collect()
+        })
+        .await
+    }
+
     async fn set_action_state(
         &self,
         id: &str,

@@ -58,12 +58,15 @@ export function matchesText(r: AuditRecord, text: string): boolean {
   return fields.some((f) => typeof f === 'string' && f.toLowerCase().includes(q))
 }
 
-/** Decisions the safety gate writes; others that show up in the log are offered too. */
-export const KNOWN_DECISIONS = ['allowed', 'needs_approval', 'approved', 'refused', 'rejected']
+/**
+ * Decisions the safety gate writes (`interrupted`: the sidecar stopped while the change was being
+ * made, audited at its next start); others that show up in the log are offered too.
+ */
+export const KNOWN_DECISIONS = ['allowed', 'needs_approval', 'approved', 'refused', 'rejected', 'interrupted']
 
 export function decisionTone(d: string): string {
   if (d === 'allowed' || d === 'approved') return 'pill-ok'
-  if (d === 'needs_approval') return 'pill-warn'
+  if (d === 'needs_approval' || d === 'interrupted') return 'pill-warn'
   if (d === 'refused' || d === 'rejected') return 'pill-bad'
   return 'pill-neutral'
 }
