@@ -34,7 +34,7 @@ pub fn is_disk_full(err: &std::io::Error) -> bool {
 /// What to tell a user whose write to `dir` failed for lack of space.
 pub fn disk_full_message(dir: &Path) -> String {
     format!(
-        "the disk holding {} is full, so nothing was saved or changed. Free some space there and try again; Kubilitics carries on as soon as there is room, without a restart",
+        "the disk holding {} is full, so nothing was saved or changed. Free some space there and try again",
         dir.display()
     )
 }

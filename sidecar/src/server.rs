@@ -54,7 +54,15 @@ pub enum ServeError {
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
     let context = context.into();
-    move |source| ServeError::Io { context, source }
+    move |source| {
+        // The usual cause at start-up, and the user's to fix: say so.
+        let context = if crate::files::is_disk_full(&source) {
+            format!("{context} (the disk is full: free some space there and start Kubilitics again)")
+        } else {
+            context
+        };
+        ServeError::Io { context, source }
+    }
 }
 
 /// Runs the server until a signal (or, with `exit_when_stdin_closes`, the end of standard input)
@@ -176,8 +184,15 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
 
     tracing::info!("shutting down: requests finished, closing the store");
     let _ = std::fs::remove_file(&server_file);
-    store.close().await?;
-    Ok(())
+    match store.close().await {
+        // The checkpoint needs room in the database file; the changes stay in its write-ahead
+        // log, which SQLite applies at the next start.
+        Err(StoreError::DiskFull { dir }) => {
+            tracing::warn!(dir = %dir.display(), "the disk is full: the database's write-ahead log is applied at the next start instead; nothing is lost");
+            Ok(())
+        }
+        other => other.map_err(ServeError::from),
+    }
 }
 
 /// The configuration with what the user chose in the UI (safety level, LLM provider, model,

@@ -277,3 +277,39 @@ fn an_investigation_ending_on_a_full_disk_shows_its_conclusion_and_is_stored_onc
     poll(30, || stored_state(&d, &id), |state| state == "concluded");
     assert_eq!(investigation(&d, &id)["root_cause"]["code"], "OOM_KILLED");
 }
+
+/// `kubilitics serve` on a home of `size` on a tmpfs, first filled with `fill_kib` KiB; its exit
+/// status and standard error.
+fn serve_on_small_disk(size: &str, fill_kib: u32) -> (std::process::ExitStatus, String) {
+    let dir = common::home();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let script = format!(
+        r#"mount -t tmpfs -o size={size} kubilitics-home "$KUBILITICS_HOME" && head -c {fill_kib}K /dev/zero > "$KUBILITICS_HOME/filler"; exec "$0" serve"#
+    );
+    let out = common::with_clean_env(Command::new("unshare"), &home)
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c", &script])
+        .arg(common::binary())
+        .output()
+        .unwrap();
+    (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_sidecar_starting_on_a_full_disk_says_so_and_what_to_do() {
+    // No room for even the session token.
+    let (status, stderr) = serve_on_small_disk("8k", 64);
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("session.token")
+            && stderr.contains("the disk is full: free some space there and start Kubilitics again"),
+        "{stderr}"
+    );
+    // Room for the token, not for the database.
+    let (status, stderr) = serve_on_small_disk("8k", 0);
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is full, so nothing was saved or changed. Free some space there and try again"),
+        "{stderr}"
+    );
+}

@@ -80,7 +80,10 @@ impl ApiError {
     /// A write refused for lack of disk space (507 Insufficient Storage): the user can act on
     /// it, so the message says where and what to do.
     pub fn disk_full(message: impl Into<String>) -> ApiError {
-        let message = message.into();
+        let message = format!(
+            "{}; Kubilitics carries on as soon as there is room, without a restart",
+            message.into()
+        );
         tracing::error!(error = %message, "a write failed: the disk is full");
         ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", message)
     }

@@ -34,9 +34,16 @@ impl SqliteStore {
         let store = Self::open_unmigrated(cfg)?;
         {
             let mut conn = store.conn.lock().expect("store lock");
-            migrations::sqlite()
-                .to_latest(&mut conn)
-                .map_err(|e| StoreError::Migration(e.to_string()))?;
+            migrations::sqlite().to_latest(&mut conn).map_err(|e| match e {
+                rusqlite_migration::Error::RusqliteError { ref err, .. }
+                    if err.sqlite_error_code() == Some(ErrorCode::DiskFull) =>
+                {
+                    StoreError::DiskFull {
+                        dir: parent_dir(&store.path),
+                    }
+                }
+                other => StoreError::Migration(other.to_string()),
+            })?;
         }
         Ok(store)
     }
@@ -261,6 +268,7 @@ fn check_health(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 /// path yet); anything else is an open error.
 fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull { dir: parent_dir(path) },
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
             path: path.to_path_buf(),
             backup: PathBuf::new(),
