@@ -1,9 +1,9 @@
 //! A full disk, for real: the sidecar's home (`~/.kubilitics`: database, log, imported
 //! kubeconfigs) on a small tmpfs in a private mount namespace (`unshare`, which needs no
 //! privilege beyond user namespaces), filled by the test while the sidecar runs against the
-//! built-in sandbox cluster. What a user must see: a clear error saying where and what to do,
-//! nothing half-written, no change to the cluster without its audit record, and everything
-//! working again once space is freed, without a restart.
+//! built-in sandbox cluster, or before it starts. What a user must see: a clear error saying
+//! where and what to do, nothing half-written, no change to the cluster without its audit
+//! record, and everything working again once space is freed, without a restart.
 
 mod common;
 mod in_process;
@@ -84,7 +84,7 @@ impl OnSmallDisk {
             if self.request("GET", &path, None).1["sync"]["state"] == "synced" {
                 return;
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(100));
         }
         panic!("the sandbox's deployments did not sync in 30 s");
     }
