@@ -265,7 +265,7 @@ fn check_health(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 }
 
 /// A "not a database" or "corrupt" error becomes [`StoreError::Corrupt`] (without a backup
-/// path yet); anything else is an open error.
+/// path yet), a full disk [`StoreError::DiskFull`]; anything else is an open error.
 fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DiskFull) => StoreError::DiskFull { dir: parent_dir(path) },
