@@ -1,7 +1,7 @@
 //! Small file helpers shared by the modules that write private files.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes a file readable by its owner only, all or nothing: the bytes go to a new file beside
 /// `path` (created with mode 0600, so its content is never visible to others, not even for a
@@ -9,20 +9,25 @@ use std::path::Path;
 /// disk, most often) the temporary file is removed and `path` keeps what it held before, or
 /// stays absent: a reader never finds a half-written certificate, token or kubeconfig.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     // tempfile creates the file with mode 0600 on Unix.
     let mut file = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
-        .tempfile_in(dir)?;
+        .tempfile_in(&dir)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Whether `err` says the disk (or the user's quota on it) has no room left.

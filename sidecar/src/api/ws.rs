@@ -589,13 +589,7 @@ mod tests {
     #[tokio::test]
     async fn a_view_hears_its_connection_ended_while_the_old_cache_is_still_held() {
         let home = tempfile::tempdir().unwrap();
-        let sqlite = crate::config::Sqlite {
-            path: home.path().join("data.db").display().to_string(),
-            journal_mode: "WAL".into(),
-            cache_size: 1000,
-            busy_timeout: 5000,
-            synchronous: "NORMAL".into(),
-        };
+        let sqlite = crate::store::sqlite::test_config(home.path());
         let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::open(&sqlite).unwrap());
         let clusters = Arc::new(crate::cluster::manager::ClusterManager::empty(store));
         let deltas = Arc::new(Deltas::new());

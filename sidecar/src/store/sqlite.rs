@@ -17,6 +17,7 @@ use super::{
     AuditPage, AuditRecord, MigrationStatus, NewAuditRecord, Setting, Store, StoreError, migrations, save_copy,
 };
 use crate::config;
+use crate::files;
 use crate::telemetry::metrics;
 
 mod ai;
@@ -35,12 +36,8 @@ impl SqliteStore {
         {
             let mut conn = store.conn.lock().expect("store lock");
             migrations::sqlite().to_latest(&mut conn).map_err(|e| match e {
-                rusqlite_migration::Error::RusqliteError { ref err, .. }
-                    if err.sqlite_error_code() == Some(ErrorCode::DiskFull) =>
-                {
-                    StoreError::DiskFull {
-                        dir: parent_dir(&store.path),
-                    }
+                rusqlite_migration::Error::RusqliteError { ref err, .. } => {
+                    disk_full(err, &store.path).unwrap_or_else(|| StoreError::Migration(e.to_string()))
                 }
                 other => StoreError::Migration(other.to_string()),
             })?;
@@ -55,9 +52,7 @@ impl SqliteStore {
             path: path.clone(),
             reason,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
-        }
+        std::fs::create_dir_all(files::parent_dir(&path)).map_err(|e| open_err(e.to_string()))?;
         let existed = path.exists();
         let conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
         if existed {
@@ -130,8 +125,7 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let conn = self.conn.clone();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             metrics::DB_CONNECTIONS_ACTIVE.inc();
             let result = {
@@ -142,13 +136,23 @@ impl SqliteStore {
             metrics::DB_QUERY_DURATION
                 .with_label_values(&[operation])
                 .observe(started.elapsed().as_secs_f64());
-            result.map_err(|source| match source.sqlite_error_code() {
-                Some(ErrorCode::DiskFull) => StoreError::DiskFull { dir: parent_dir(&path) },
-                _ => StoreError::Query { operation, source },
-            })
+            result
         })
         .await
-        .map_err(|e| StoreError::Worker(e.to_string()))?
+        .map_err(|e| StoreError::Worker(e.to_string()))?;
+        result.map_err(|source| disk_full(&source, &self.path).unwrap_or(StoreError::Query { operation, source }))
+    }
+}
+
+/// A database in `dir` with the defaults' settings, for tests.
+#[cfg(test)]
+pub(crate) fn test_config(dir: &Path) -> config::Sqlite {
+    config::Sqlite {
+        path: dir.join("data.db").display().to_string(),
+        journal_mode: "WAL".into(),
+        cache_size: 1000,
+        busy_timeout: 5000,
+        synchronous: "NORMAL".into(),
     }
 }
 
@@ -267,8 +271,10 @@ fn check_health(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 /// A "not a database" or "corrupt" error becomes [`StoreError::Corrupt`] (without a backup
 /// path yet), a full disk [`StoreError::DiskFull`]; anything else is an open error.
 fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
+    if let Some(full) = disk_full(&e, path) {
+        return full;
+    }
     match e.sqlite_error_code() {
-        Some(ErrorCode::DiskFull) => StoreError::DiskFull { dir: parent_dir(path) },
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
             path: path.to_path_buf(),
             backup: PathBuf::new(),
@@ -299,12 +305,11 @@ fn free_bytes(_: &Path) -> Option<u64> {
     None
 }
 
-/// The directory holding the database file, for messages about its disk.
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+/// `SQLITE_FULL` on the database at `path` as [`StoreError::DiskFull`], naming its directory.
+fn disk_full(e: &rusqlite::Error, path: &Path) -> Option<StoreError> {
+    (e.sqlite_error_code() == Some(ErrorCode::DiskFull)).then(|| StoreError::DiskFull {
+        dir: files::parent_dir(path),
+    })
 }
 
 fn current_version(conn: &Connection) -> Result<usize, StoreError> {
@@ -336,7 +341,7 @@ impl Store for SqliteStore {
     }
 
     fn low_on_space(&self) -> bool {
-        free_bytes(&parent_dir(&self.path)).is_some_and(|free| free < LOW_ON_SPACE)
+        free_bytes(&files::parent_dir(&self.path)).is_some_and(|free| free < LOW_ON_SPACE)
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<Setting>, StoreError> {
@@ -475,31 +480,21 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    fn cfg(dir: &Path) -> config::Sqlite {
-        config::Sqlite {
-            path: dir.join("data.db").display().to_string(),
-            journal_mode: "WAL".into(),
-            cache_size: 1000,
-            busy_timeout: 5000,
-            synchronous: "NORMAL".into(),
-        }
-    }
-
     #[tokio::test]
     async fn settings_round_trip_and_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&cfg(dir.path())).unwrap();
+        let store = SqliteStore::open(&test_config(dir.path())).unwrap();
         store.put_setting("theme", &serde_json::json!("dark")).await.unwrap();
         store.close().await.unwrap();
         drop(store);
-        let store = SqliteStore::open(&cfg(dir.path())).unwrap();
+        let store = SqliteStore::open(&test_config(dir.path())).unwrap();
         assert_eq!(store.get_setting("theme").await.unwrap().unwrap().value, "dark");
     }
 
     #[tokio::test]
     async fn a_full_disk_keeps_what_was_stored_and_says_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&cfg(dir.path())).unwrap();
+        let store = SqliteStore::open(&test_config(dir.path())).unwrap();
         store.put_setting("theme", &serde_json::json!("dark")).await.unwrap();
         store.pretend_disk_full(true).await;
         let big = serde_json::json!("x".repeat(64 * 1024));
@@ -524,7 +519,7 @@ mod tests {
     #[tokio::test]
     async fn audit_log_lists_newest_first_with_total() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&cfg(dir.path())).unwrap();
+        let store = SqliteStore::open(&test_config(dir.path())).unwrap();
         for name in ["a", "b", "c"] {
             let rec = NewAuditRecord {
                 actor: "user".into(),
@@ -560,7 +555,7 @@ mod tests {
     #[test]
     fn a_file_that_is_not_a_database_is_refused_and_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let c = cfg(dir.path());
+        let c = test_config(dir.path());
         std::fs::write(
             &c.path,
             b"this is not sqlite, but it is someone's data; keep it safe. ".repeat(100),
@@ -577,7 +572,7 @@ mod tests {
     #[test]
     fn a_database_from_a_newer_release_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let c = cfg(dir.path());
+        let c = test_config(dir.path());
         drop(SqliteStore::open(&c).unwrap());
         Connection::open(&c.path)
             .unwrap()
@@ -591,7 +586,7 @@ mod tests {
     #[test]
     fn migrations_go_down_to_zero_and_up_again() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&cfg(dir.path())).unwrap();
+        let store = SqliteStore::open(&test_config(dir.path())).unwrap();
         assert!(store.migration_status().unwrap().iter().all(|m| m.applied));
         store.migrate_to(0).unwrap();
         assert!(store.migration_status().unwrap().iter().all(|m| !m.applied));

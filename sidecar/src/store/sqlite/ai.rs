@@ -332,14 +332,8 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = crate::config::Sqlite {
-            path: dir.path().join("t.db").display().to_string(),
-            journal_mode: "wal".into(),
-            cache_size: -2000,
-            busy_timeout: 5000,
-            synchronous: "normal".into(),
-        };
-        (dir, SqliteStore::open(&cfg).unwrap())
+        let store = SqliteStore::open(&crate::store::sqlite::test_config(dir.path())).unwrap();
+        (dir, store)
     }
 
     fn row(id: &str, at: &str, state: &str, ns: &str) -> InvestigationRow {

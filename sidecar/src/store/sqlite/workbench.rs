@@ -222,14 +222,7 @@ mod tests {
     use super::*;
 
     fn store(dir: &std::path::Path) -> SqliteStore {
-        let cfg = crate::config::Sqlite {
-            path: dir.join("t.db").display().to_string(),
-            journal_mode: "wal".into(),
-            cache_size: -2000,
-            busy_timeout: 5000,
-            synchronous: "normal".into(),
-        };
-        SqliteStore::open(&cfg).unwrap()
+        SqliteStore::open(&crate::store::sqlite::test_config(dir)).unwrap()
     }
 
     #[tokio::test]
