@@ -598,16 +598,15 @@ impl Engine {
 
     pub async fn list(&self, filter: &InvestigationFilter) -> Result<(Vec<Investigation>, u64), EngineError> {
         let (rows, total) = self.inner.store.list_investigations(filter).await?;
-        let unsaved = self.inner.unsaved.lock().expect("unsaved lock").clone();
-        Ok((
-            rows.into_iter()
-                .filter_map(|r| match unsaved.get(&r.id) {
-                    Some(d) => Some(d.clone()),
-                    None => serde_json::from_value(r.document).ok(),
-                })
-                .collect(),
-            total,
-        ))
+        let unsaved = self.inner.unsaved.lock().expect("unsaved lock");
+        let items = rows
+            .into_iter()
+            .filter_map(|r| match unsaved.get(&r.id) {
+                Some(d) => Some(d.clone()),
+                None => serde_json::from_value(r.document).ok(),
+            })
+            .collect();
+        Ok((items, total))
     }
 
     /// Every stored investigation, oldest first.

@@ -69,13 +69,14 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     )
 }
 
-/// Unhealthy only when the database is; any other dependency down makes it degraded.
+/// Unhealthy only when the database is; any dependency down or degraded (the database on a
+/// full disk too) makes it degraded.
 fn overall(d: &Dependencies) -> (StatusCode, &'static str) {
     if d.database == DependencyState::Unhealthy {
         return (StatusCode::SERVICE_UNAVAILABLE, "unhealthy");
     }
-    let others = [d.database, d.kubernetes_api, d.ai_service, d.redis_cache];
-    if others
+    let all = [d.database, d.kubernetes_api, d.ai_service, d.redis_cache];
+    if all
         .iter()
         .any(|s| matches!(s, DependencyState::Unhealthy | DependencyState::Degraded))
     {

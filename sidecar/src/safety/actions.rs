@@ -153,30 +153,18 @@ impl Actions {
     /// vanishing from it. Returns how many there were.
     pub async fn audit_interrupted(&self) -> Result<usize, StoreError> {
         let stopped = self.store.actions_in_state("running").await?;
+        let why = "the sidecar stopped while this change was being made; whether it reached the cluster is unknown: check the object";
         for a in &stopped {
-            let why = "the sidecar stopped while this change was being made; whether it reached the cluster is unknown: check the object";
-            let result = serde_json::json!({"error": why});
-            self.store.set_action_state(&a.id, "interrupted", Some(&result)).await?;
             let actor = match &a.investigation_id {
                 Some(i) if a.origin == "ai" => format!("ai:{i}"),
                 _ => a.origin.clone(),
             };
-            let record = NewAuditRecord {
-                actor,
-                operation: a.operation.clone(),
-                context: Some(a.context.clone()),
-                kind: Some(a.kind.clone()),
-                namespace: a.namespace.clone(),
-                name: Some(a.name.clone()),
-                decision: "interrupted".into(),
-                reason: None,
-                before: None,
-                after: None,
-                result: Some(format!("interrupted: {why}")),
-                request_id: None,
-                action_id: Some(a.id.clone()),
-            };
-            self.store.append_audit(&record).await?;
+            // The audit record first: should the state not be stored, the next start audits the
+            // action again rather than not at all.
+            let result = Some(format!("interrupted: {why}"));
+            self.audit(a, &actor, ("interrupted", None), None, result, None).await;
+            let error = serde_json::json!({"error": why});
+            self.store.set_action_state(&a.id, "interrupted", Some(&error)).await?;
             tracing::warn!(action = %a.id, operation = %a.operation, context = %a.context, name = %a.name, "an action was interrupted by the sidecar stopping; audited as interrupted");
         }
         Ok(stopped.len())
@@ -562,14 +550,7 @@ mod tests {
     #[tokio::test]
     async fn an_audit_record_refused_by_a_full_disk_is_written_when_there_is_room() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&crate::config::Sqlite {
-            path: dir.path().join("kubilitics.db").display().to_string(),
-            journal_mode: "WAL".into(),
-            cache_size: 1000,
-            busy_timeout: 5000,
-            synchronous: "NORMAL".into(),
-        })
-        .unwrap();
+        let store = SqliteStore::open(&crate::store::sqlite::test_config(dir.path())).unwrap();
         let record = NewAuditRecord {
             actor: "user:ada".into(),
             operation: "scale_deployment".into(),
