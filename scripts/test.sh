@@ -14,7 +14,7 @@ results="$(mktemp "${TMPDIR:-/tmp}/kubilitics-test.XXXXXX")"
 trap 'rm -f "$results"' EXIT
 record() { "$@" 2>&1 | tee -a "$results"; }
 step "setting up (idempotent)"
-apt_install build-essential pkg-config ca-certificates curl
+apt_install build-essential pkg-config ca-certificates curl postgresql
 rust_components
 ensure_kubectl
 ensure_go

@@ -7,43 +7,83 @@ use std::path::{Path, PathBuf};
 use crate::ai::llm::keys;
 use crate::cli::{ConfigCommand, DbCommand, EvalFlags, LlmKeyCommand, MigrateArgs};
 use crate::config::{Loaded, show};
-use crate::store::{StoreError, sqlite};
+use crate::store::{MigrationStatus, PostgresStore, StoreError, sqlite};
 
 pub fn db(loaded: &Loaded, command: &DbCommand) -> Result<String, StoreError> {
-    if loaded.config.database.kind != "sqlite" {
-        return Err(StoreError::Unsupported(
-            "this command (use pg_dump and the PostgreSQL tools)",
+    let database = &loaded.config.database;
+    match (database.kind.as_str(), command) {
+        ("postgresql", DbCommand::Migrate(args)) => migrate_postgresql(&database.postgresql, args),
+        ("postgresql", DbCommand::Backup { .. }) => Err(StoreError::Unsupported(
+            "db backup (use pg_dump, as the runbook's backup steps say)",
             "postgresql",
-        ));
-    }
-    let cfg = &loaded.config.database.sqlite;
-    match command {
-        DbCommand::Migrate(args) => migrate(cfg, args),
-        DbCommand::Backup { path } => {
+        )),
+        (_, DbCommand::Migrate(args)) => migrate_sqlite(&database.sqlite, args),
+        (_, DbCommand::Backup { path }) => {
+            let cfg = &database.sqlite;
             sqlite::backup(Path::new(&cfg.path), path)?;
             Ok(format!("backed up {} to {}\n", cfg.path, path.display()))
         }
     }
 }
 
-fn migrate(cfg: &crate::config::Sqlite, args: &MigrateArgs) -> Result<String, StoreError> {
-    let store = sqlite::SqliteStore::open_unmigrated(cfg)?;
-    let mut out = String::new();
+/// What `db migrate` was asked to do, whichever the store.
+enum Step {
+    Rollback,
+    To(usize),
+    Nothing,
+}
+
+fn step(args: &MigrateArgs) -> Step {
     if args.rollback {
-        let now = store.rollback()?;
-        out.push_str(&format!("rolled back; schema version is now {now}\n"));
+        Step::Rollback
     } else if let Some(v) = args.version {
-        store.migrate_to(v)?;
-        out.push_str(&format!("schema version is now {v}\n"));
-    } else if !args.status {
-        store.migrate_to(crate::store::migrations::latest())?;
-        out.push_str("migrated to the latest schema\n");
+        Step::To(v)
+    } else if args.status {
+        Step::Nothing
+    } else {
+        Step::To(crate::store::migrations::latest())
     }
-    for m in store.migration_status()? {
+}
+
+fn migrate_sqlite(cfg: &crate::config::Sqlite, args: &MigrateArgs) -> Result<String, StoreError> {
+    let store = sqlite::SqliteStore::open_unmigrated(cfg)?;
+    let done = match step(args) {
+        Step::Rollback => Some(store.rollback()?),
+        Step::To(v) => store.migrate_to(v).map(|()| Some(v))?,
+        Step::Nothing => None,
+    };
+    Ok(report(args, done, &store.migration_status()?))
+}
+
+fn migrate_postgresql(cfg: &crate::config::Postgresql, args: &MigrateArgs) -> Result<String, StoreError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Worker(e.to_string()))?;
+    runtime.block_on(async {
+        let store = PostgresStore::open_unmigrated(cfg).await?;
+        let done = match step(args) {
+            Step::Rollback => Some(store.rollback().await?),
+            Step::To(v) => store.migrate_to(v).await.map(|()| Some(v))?,
+            Step::Nothing => None,
+        };
+        Ok(report(args, done, &store.migration_status().await?))
+    })
+}
+
+/// What happened (`done`: the version now in force), then every migration's state.
+fn report(args: &MigrateArgs, done: Option<usize>, status: &[MigrationStatus]) -> String {
+    let mut out = match (done, args.rollback, args.version) {
+        (Some(now), true, _) => format!("rolled back; schema version is now {now}\n"),
+        (Some(v), false, Some(_)) => format!("schema version is now {v}\n"),
+        (Some(_), false, None) => "migrated to the latest schema\n".to_string(),
+        (None, ..) => String::new(),
+    };
+    for m in status {
         let state = if m.applied { "applied" } else { "pending" };
         out.push_str(&format!("{:>4}  {:<10} {state}\n", m.version, m.name));
     }
-    Ok(out)
+    out
 }
 
 pub fn config(loaded: &Loaded, command: &ConfigCommand) -> String {

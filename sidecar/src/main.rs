@@ -157,7 +157,7 @@ fn serve_exit_code(e: &ServeError) -> u8 {
 
 fn store_exit_code(e: &StoreError) -> u8 {
     match e {
-        StoreError::Unsupported(..) => EXIT_CONFIG,
+        StoreError::Unsupported(..) | StoreError::Config(_) => EXIT_CONFIG,
         _ => EXIT_DATABASE,
     }
 }

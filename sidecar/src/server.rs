@@ -14,7 +14,7 @@ use axum_server::tls_rustls::RustlsConfig;
 
 use crate::api::{self, AppState};
 use crate::config::{self, ConfigError, Loaded};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
 use crate::telemetry::{logging, metrics};
 use crate::tls::{self, TlsError};
 
@@ -39,10 +39,8 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "database.type is '{kind}', but this build keeps its data in SQLite only; set database.type: sqlite \
-         (or KUBILITICS_DATABASE_TYPE=sqlite), or remove it, in ~/.kubilitics/config.yaml"
-    )]
+    /// Only reachable if the settings table admits a type this match does not know.
+    #[error("database.type is '{kind}'; this build knows sqlite and postgresql")]
     UnsupportedStore { kind: String },
     #[error("{context}: {source}")]
     Io {
@@ -85,9 +83,7 @@ pub async fn serve(loaded: Loaded, exit_when_stdin_closes: bool) -> Result<(), S
     }
     metrics::init();
 
-    let store = open_store(&config)?;
-    metrics::DB_CONNECTIONS_MAX.set(1);
-    metrics::DB_CONNECTIONS_IDLE.set(1);
+    let store = open_store(&config).await?;
     let config = with_ui_choices(config, &mut values, &*store).await?;
 
     let tls_config = if config.server.tls.enabled {
@@ -219,11 +215,19 @@ async fn with_ui_choices(
     Ok(config::Config::from_values(values)?)
 }
 
-fn open_store(config: &config::Config) -> Result<Arc<dyn Store>, ServeError> {
+async fn open_store(config: &config::Config) -> Result<Arc<dyn Store>, ServeError> {
     match config.database.kind.as_str() {
         "sqlite" => {
             let store = SqliteStore::open(&config.database.sqlite)?;
             tracing::info!(path = %store.path().display(), "database ready");
+            metrics::DB_CONNECTIONS_MAX.set(1);
+            metrics::DB_CONNECTIONS_IDLE.set(1);
+            Ok(Arc::new(store))
+        }
+        "postgresql" => {
+            let store = PostgresStore::open(&config.database.postgresql).await?;
+            tracing::info!(database = store.target(), "database ready");
+            metrics::DB_CONNECTIONS_MAX.set(i64::from(config.database.postgresql.pool.size));
             Ok(Arc::new(store))
         }
         other => Err(ServeError::UnsupportedStore {

@@ -49,17 +49,6 @@ fn every_bad_value_class_stops_start_up_with_exit_2_naming_the_key() {
 }
 
 #[test]
-fn a_postgresql_store_is_refused_at_start_up_with_what_to_set_instead() {
-    let out = run(home().path(), &[("KUBILITICS_DATABASE_TYPE", "postgresql")], &["serve"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("database.type is 'postgresql'") && stderr.contains("KUBILITICS_DATABASE_TYPE=sqlite"),
-        "{stderr}"
-    );
-}
-
-#[test]
 fn an_unreadable_config_file_stops_start_up_with_exit_2() {
     let home = home();
     std::fs::create_dir(home.path().join("config.yaml")).unwrap();

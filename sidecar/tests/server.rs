@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::{Sidecar, client, command, home};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn tls_sidecar(home: &std::path::Path) -> Sidecar {
     let mut cmd = command(home);
@@ -57,7 +57,12 @@ fn api_needs_the_token_and_errors_have_one_shape() {
 
     let ok = http.get(&url).bearer_auth(sidecar.token()).send().unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(ok.json::<Value>().unwrap()["version"], env!("CARGO_PKG_VERSION"));
+    let version = ok.json::<Value>().unwrap();
+    assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        version["database"],
+        json!({"backend": "sqlite", "location": home.path().join("data.db").display().to_string()})
+    );
 
     let unknown = http
         .get(format!("{}/api/v1/nothing-here", sidecar.url))

@@ -144,6 +144,10 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match err {
             StoreError::DiskFull { .. } => ApiError::disk_full(err.to_string()),
+            StoreError::Unavailable { .. } => {
+                tracing::error!(error = %err, "the database is unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", err.to_string())
+            }
             _ => ApiError::internal("the database operation", &err),
         }
     }

@@ -2,6 +2,7 @@
 //! are generated from it.
 
 use axum::Json;
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -86,13 +87,27 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
 #[derive(Serialize, ToSchema)]
 pub struct Version {
     pub version: String,
+    pub database: DatabaseInfo,
+}
+
+/// Where this sidecar keeps its data: chosen by the deployment (database.type), not from the UI.
+#[derive(Serialize, ToSchema)]
+pub struct DatabaseInfo {
+    /// `sqlite` or `postgresql`.
+    pub backend: String,
+    /// The SQLite file, or `user@host:port/database` (never a password).
+    pub location: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/version", tag = "system", security(("bearer" = [])),
     responses((status = 200, body = Version)))]
-pub async fn version() -> Json<Version> {
+pub async fn version(State(state): State<super::AppState>) -> Json<Version> {
     Json(Version {
         version: env!("CARGO_PKG_VERSION").to_string(),
+        database: DatabaseInfo {
+            backend: state.store.backend().to_string(),
+            location: state.store.location(),
+        },
     })
 }
 

@@ -96,6 +96,7 @@ pub struct Postgresql {
     pub user: String,
     pub password: String,
     pub ssl_mode: String,
+    pub ssl_root_cert: String,
     pub pool: Pool,
 }
 

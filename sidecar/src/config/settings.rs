@@ -298,7 +298,14 @@ pub const SETTINGS: &[Setting] = &[
         &[],
         Kind::Enum(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
         "require",
-        "PostgreSQL TLS mode",
+        "PostgreSQL TLS mode, as libpq's sslmode: require encrypts, verify-ca also checks the CA, verify-full also the host name",
+    ),
+    s(
+        "database.postgresql.ssl_root_cert",
+        &[],
+        Kind::Path,
+        "",
+        "PEM file of the CA that signed the PostgreSQL server's certificate (besides the system's); with require, the chain is then checked as with verify-ca",
     ),
     s(
         "database.postgresql.pool.size",

@@ -7,6 +7,7 @@
 pub mod ai;
 pub mod kept;
 pub mod migrations;
+pub mod postgres;
 pub mod sqlite;
 pub mod workbench;
 
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use workbench::{ActionRecord, ApprovalRecord, ExecApproval, WorkbenchStore};
 
@@ -56,6 +58,25 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A PostgreSQL server that cannot be reached or cannot take writes now (down, refusing
+    /// our credentials, out of disk): nothing of the request was kept; trying again later works.
+    #[error(
+        "the PostgreSQL database {target} is unavailable: {reason}. Check that the server runs and that database.postgresql.* (or KUBILITICS_DATABASE_URL) points at it"
+    )]
+    Unavailable { target: String, reason: String },
+    #[error(
+        "the PostgreSQL database {target} has schema version {found}, newer than this Kubilitics knows ({known}); a newer release migrated it. Upgrade Kubilitics (every replica)"
+    )]
+    NewerSchema { target: String, found: usize, known: usize },
+    #[error("database query failed in {operation}: {source}")]
+    Postgres {
+        operation: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A database setting that cannot be used as written.
+    #[error("{0}")]
+    Config(String),
     #[error("{0} is not supported by the {1} store")]
     Unsupported(&'static str, &'static str),
     #[error("the database worker stopped: {0}")]
@@ -117,6 +138,14 @@ pub enum AuditPage {
     Before(i64),
 }
 
+impl StoreError {
+    /// Whether the same write can succeed later without anyone changing anything but the
+    /// database's room or reachability: records that must not be lost are retried.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::DiskFull { .. } | StoreError::Unavailable { .. })
+    }
+}
+
 #[async_trait]
 pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     /// A cheap round trip, for /health.
@@ -138,8 +167,11 @@ pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     /// Flushes what is pending and releases the database (on shutdown).
     async fn close(&self) -> Result<(), StoreError>;
 
-    /// The backend's name, for messages and /health.
+    /// The backend's name (`sqlite`, `postgresql`), for messages and the About screen.
     fn backend(&self) -> &'static str;
+
+    /// Where the data is: a file, or `user@host:port/database` (never a password).
+    fn location(&self) -> String;
 }
 
 /// Copies `path` (and its WAL and shared-memory files) next to it, named for why, before a

@@ -2,6 +2,10 @@
 //! home, wait for its "listening" log line, and talk to it over real HTTP(S).
 #![allow(dead_code)]
 
+/// A real PostgreSQL server for the store's tests (unix only: it runs the server as a child).
+#[cfg(unix)]
+pub mod postgres;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{SqliteStore, json_value};
+use super::{SqliteStore, json_value, utc};
 use crate::store::StoreError;
 use crate::store::ai::{
     AiStore, ChatMessageRow, DayUsage, InsightFilter, InsightRow, InvestigationFilter, InvestigationRow, UsageRecord,
@@ -255,7 +255,7 @@ impl AiStore for SqliteStore {
                 "INSERT INTO llm_usage (at, provider, model, operation, investigation_id, conversation_id, prompt_tokens, completion_tokens, cost_usd)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
-                    row.at,
+                    utc(&row.at),
                     row.provider,
                     row.model,
                     row.operation,
@@ -272,7 +272,7 @@ impl AiStore for SqliteStore {
     }
 
     async fn usage_since(&self, since: &str) -> Result<UsageTotals, StoreError> {
-        let since = since.to_string();
+        let since = utc(since);
         self.with("usage_since", move |c| {
             c.query_row(&format!("{USAGE_TOTALS} WHERE at >= ?1"), params![since], usage_totals)
         })
@@ -280,7 +280,7 @@ impl AiStore for SqliteStore {
     }
 
     async fn usage_by_day(&self, since: &str) -> Result<Vec<DayUsage>, StoreError> {
-        let since = since.to_string();
+        let since = utc(since);
         self.with("usage_by_day", move |c| {
             // `at` is RFC 3339 in UTC, so its first ten characters are the UTC day.
             let mut stmt = c.prepare(
@@ -324,246 +324,4 @@ fn usage_totals(r: &rusqlite::Row<'_>) -> rusqlite::Result<UsageTotals> {
         cost_usd: r.get(1)?,
         calls: r.get::<_, i64>(2)? as u64,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&crate::store::sqlite::test_config(dir.path())).unwrap();
-        (dir, store)
-    }
-
-    fn row(id: &str, at: &str, state: &str, ns: &str) -> InvestigationRow {
-        InvestigationRow {
-            id: id.into(),
-            created_at: at.into(),
-            updated_at: at.into(),
-            context: "c".into(),
-            target_kind: Some("Pod".into()),
-            target_namespace: Some(ns.into()),
-            target_name: Some("p".into()),
-            question: None,
-            state: state.into(),
-            root_cause_code: None,
-            document: serde_json::json!({"investigation_id": id}),
-        }
-    }
-
-    #[tokio::test]
-    async fn investigations_filter_page_and_count() {
-        let (_d, s) = store();
-        s.put_investigation(&row("a", "2026-01-01T00:00:00Z", "concluded", "shop"))
-            .await
-            .unwrap();
-        s.put_investigation(&row("b", "2026-01-02T00:00:00Z", "failed", "shop"))
-            .await
-            .unwrap();
-        s.put_investigation(&row("c", "2026-01-03T00:00:00Z", "concluded", "web"))
-            .await
-            .unwrap();
-        let all = InvestigationFilter {
-            limit: 10,
-            ..Default::default()
-        };
-        let (items, total) = s.list_investigations(&all).await.unwrap();
-        assert_eq!(total, 3);
-        assert_eq!(items[0].id, "c");
-        let f = InvestigationFilter {
-            state: Some("concluded".into()),
-            namespace: Some("shop".into()),
-            limit: 10,
-            offset: 0,
-        };
-        let (items, total) = s.list_investigations(&f).await.unwrap();
-        assert_eq!((items.len(), total), (1, 1));
-        let page = InvestigationFilter {
-            limit: 1,
-            offset: 1,
-            ..Default::default()
-        };
-        assert_eq!(s.list_investigations(&page).await.unwrap().0[0].id, "b");
-        assert_eq!(
-            s.get_investigation("a").await.unwrap().unwrap().document["investigation_id"],
-            "a"
-        );
-    }
-
-    #[tokio::test]
-    async fn insights_dedup_and_resolve() {
-        let (_d, s) = store();
-        let mut i = InsightRow {
-            id: "1".into(),
-            fingerprint: "F".into(),
-            context: "c".into(),
-            code: "OOM_KILLED".into(),
-            severity: "critical".into(),
-            kind: None,
-            namespace: None,
-            name: None,
-            summary: "s".into(),
-            evidence: serde_json::json!([]),
-            first_seen: "t1".into(),
-            last_seen: "t1".into(),
-            resolved_at: None,
-        };
-        assert!(s.upsert_insight(&i).await.unwrap(), "a new insight is a change");
-        i.id = "2".into();
-        i.last_seen = "t2".into();
-        assert!(
-            !s.upsert_insight(&i).await.unwrap(),
-            "seen again, saying the same: no change"
-        );
-        i.severity = "warning".into();
-        assert!(s.upsert_insight(&i).await.unwrap(), "a new severity is a change");
-        i.severity = "critical".into();
-        assert!(s.upsert_insight(&i).await.unwrap());
-        let open = InsightFilter {
-            state: Some("open".into()),
-            limit: 10,
-            ..Default::default()
-        };
-        let all = InsightFilter {
-            limit: 10,
-            ..Default::default()
-        };
-        let (items, total) = s.list_insights(&open).await.unwrap();
-        assert_eq!(total, 1);
-        assert_eq!(
-            (items[0].first_seen.as_str(), items[0].last_seen.as_str()),
-            ("t1", "t2")
-        );
-        assert_eq!(s.resolve_insights_except("c", &[], "t3").await.unwrap(), 1);
-        assert_eq!(s.list_insights(&open).await.unwrap().1, 0);
-        assert_eq!(
-            s.list_insights(&all).await.unwrap().0[0].resolved_at.as_deref(),
-            Some("t3")
-        );
-        // Seen again: open again, first_seen kept.
-        i.last_seen = "t4".into();
-        assert!(s.upsert_insight(&i).await.unwrap(), "reopening is a change");
-        let again = s.list_insights(&open).await.unwrap().0;
-        assert_eq!(
-            (again[0].first_seen.as_str(), again[0].resolved_at.as_deref()),
-            ("t1", None)
-        );
-    }
-
-    #[tokio::test]
-    async fn a_namespace_scan_resolves_only_that_namespaces_insights() {
-        let (_d, s) = store();
-        let row = |fp: &str, ns: Option<&str>| InsightRow {
-            id: fp.into(),
-            fingerprint: fp.into(),
-            context: "c".into(),
-            code: "OOM_KILLED".into(),
-            severity: "critical".into(),
-            kind: Some("Deployment".into()),
-            namespace: ns.map(str::to_string),
-            name: Some("x".into()),
-            summary: "s".into(),
-            evidence: serde_json::json!([]),
-            first_seen: "t1".into(),
-            last_seen: "t1".into(),
-            resolved_at: None,
-        };
-        for (fp, ns) in [("a1", Some("a")), ("a2", Some("a")), ("b1", Some("b")), ("n1", None)] {
-            s.upsert_insight(&row(fp, ns)).await.unwrap();
-        }
-        assert_eq!(
-            s.resolve_insights_in("c", Some("a"), &["a1".into()], "t2")
-                .await
-                .unwrap(),
-            1
-        );
-        assert_eq!(s.resolve_insights_in("c", None, &[], "t2").await.unwrap(), 1);
-        let f = |state: &str| InsightFilter {
-            state: Some(state.into()),
-            limit: 10,
-            ..Default::default()
-        };
-        let open: Vec<String> = s
-            .list_insights(&f("open"))
-            .await
-            .unwrap()
-            .0
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        assert_eq!(open.len(), 2);
-        assert!(open.contains(&"a1".to_string()) && open.contains(&"b1".to_string()));
-        let by_ns = InsightFilter {
-            namespace: Some("a".into()),
-            limit: 10,
-            ..Default::default()
-        };
-        let (items, total) = s.list_insights(&by_ns).await.unwrap();
-        assert_eq!(total, 2);
-        assert!(items[0].resolved_at.is_none(), "open insights come first");
-    }
-
-    #[tokio::test]
-    async fn usage_sums_since_and_per_conversation() {
-        let (_d, s) = store();
-        for (at, t, conversation) in [
-            ("2026-01-01T00:00:00Z", 10, Some("c1")),
-            ("2026-02-01T00:00:00Z", 20, None),
-            ("2026-02-02T00:00:00Z", 30, Some("c1")),
-            ("2026-02-03T00:00:00Z", 40, Some("c2")),
-        ] {
-            s.record_usage(&UsageRecord {
-                at: at.into(),
-                provider: "openai".into(),
-                model: "m".into(),
-                operation: "investigate".into(),
-                investigation_id: None,
-                conversation_id: conversation.map(str::to_string),
-                prompt_tokens: t,
-                completion_tokens: 1,
-                cost_usd: 0.5,
-            })
-            .await
-            .unwrap();
-        }
-        let u = s.usage_since("2026-01-15T00:00:00Z").await.unwrap();
-        assert_eq!((u.tokens, u.calls), (21 + 31 + 41, 3));
-        let days = s.usage_by_day("2026-01-15T00:00:00Z").await.unwrap();
-        assert_eq!(
-            days.iter()
-                .map(|d| (d.day.as_str(), d.tokens, d.calls))
-                .collect::<Vec<_>>(),
-            [("2026-02-01", 21, 1), ("2026-02-02", 31, 1), ("2026-02-03", 41, 1)],
-            "one row per day with usage, from `since` on"
-        );
-        let c1 = s.usage_of_conversation("c1").await.unwrap();
-        assert_eq!((c1.tokens, c1.calls, c1.cost_usd), (11 + 31, 2, 1.0));
-        assert_eq!(s.usage_of_conversation("nobody").await.unwrap().calls, 0);
-
-        // A second call late on the same UTC day adds to that day.
-        s.record_usage(&UsageRecord {
-            at: "2026-02-03T23:59:59+00:00".into(),
-            provider: "openai".into(),
-            model: "m".into(),
-            operation: "chat".into(),
-            investigation_id: None,
-            conversation_id: None,
-            prompt_tokens: 9,
-            completion_tokens: 0,
-            cost_usd: 0.25,
-        })
-        .await
-        .unwrap();
-        let last = s.usage_by_day("2026-02-03T00:00:00Z").await.unwrap();
-        assert_eq!(
-            last,
-            [DayUsage {
-                day: "2026-02-03".into(),
-                tokens: 41 + 9,
-                cost_usd: 0.75,
-                calls: 2
-            }]
-        );
-    }
 }

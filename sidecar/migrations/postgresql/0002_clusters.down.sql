@@ -1,0 +1,3 @@
+DROP TABLE exec_approvals;
+DROP TABLE contexts;
+DROP TABLE kubeconfigs;

@@ -1,0 +1,2 @@
+DROP INDEX llm_usage_conversation;
+ALTER TABLE llm_usage DROP COLUMN conversation_id;
