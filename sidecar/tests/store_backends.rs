@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use common::postgres::Postgres;
@@ -16,17 +18,27 @@ use kubilitics::store::{
 };
 use serde_json::json;
 
-/// A store and what keeps it alive (its directory or its server).
+/// Opens another store on a backend's data.
+type Reopen = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>> + Send + Sync>;
+
+/// A store, how to open another on the same data (as the next sidecar to start, or another
+/// replica, would), and what keeps the data alive (its directory or its server).
 struct Backend {
     store: Arc<dyn Store>,
+    another: Reopen,
     _keep: Box<dyn std::any::Any + Send>,
 }
 
 fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&sqlite_config(dir.path())).unwrap();
+    let config = sqlite_config(dir.path());
+    let store = SqliteStore::open(&config).unwrap();
     Backend {
         store: Arc::new(store),
+        another: Box::new(move || {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config).unwrap());
+            Box::pin(std::future::ready(store))
+        }),
         _keep: Box::new(dir),
     }
 }
@@ -43,9 +55,14 @@ fn sqlite_config(dir: &std::path::Path) -> config::Sqlite {
 
 async fn postgresql() -> Backend {
     let server = tokio::task::spawn_blocking(Postgres::start).await.unwrap();
-    let store = PostgresStore::open(&server.store_config()).await.unwrap();
+    let config = server.store_config();
+    let store = PostgresStore::open(&config).await.unwrap();
     Backend {
         store: Arc::new(store),
+        another: Box::new(move || {
+            let config = config.clone();
+            Box::pin(async move { Arc::new(PostgresStore::open(&config).await.unwrap()) as Arc<dyn Store> })
+        }),
         _keep: Box::new(server),
     }
 }
@@ -56,14 +73,12 @@ macro_rules! on_both_stores {
         mod $check {
             #[tokio::test]
             async fn sqlite() {
-                let b = super::sqlite();
-                super::$check(&*b.store).await;
+                super::$check(&super::sqlite()).await;
             }
 
             #[tokio::test]
             async fn postgresql() {
-                let b = super::postgresql().await;
-                super::$check(&*b.store).await;
+                super::$check(&super::postgresql().await).await;
             }
         }
     )*};
@@ -74,7 +89,7 @@ on_both_stores!(
     the_audit_log_pages_newest_first_and_stays_stable_while_written,
     exec_approvals_are_per_exact_command,
     an_approval_is_decided_once_and_keeps_both_reasons,
-    actions_are_found_by_state_oldest_first,
+    actions_a_stopped_sidecar_left_running_are_interrupted_and_audited_once,
     investigations_filter_page_and_count,
     insights_are_deduplicated_resolved_and_reopened,
     a_namespace_scan_resolves_only_that_namespaces_insights,
@@ -82,7 +97,8 @@ on_both_stores!(
     chat_history_is_the_last_messages_oldest_first,
 );
 
-async fn settings_are_kept_as_json_and_listed_by_key(s: &dyn Store) {
+async fn settings_are_kept_as_json_and_listed_by_key(b: &Backend) {
+    let s = &*b.store;
     s.put_setting("theme", &json!("dark")).await.unwrap();
     s.put_setting("window", &json!({"w": 1200, "h": 800})).await.unwrap();
     let again = s.put_setting("theme", &json!("light")).await.unwrap();
@@ -96,7 +112,8 @@ async fn settings_are_kept_as_json_and_listed_by_key(s: &dyn Store) {
     s.ping().await.unwrap();
 }
 
-async fn the_audit_log_pages_newest_first_and_stays_stable_while_written(s: &dyn Store) {
+async fn the_audit_log_pages_newest_first_and_stays_stable_while_written(b: &Backend) {
+    let s = &*b.store;
     let record = |name: &str| NewAuditRecord {
         actor: "user".into(),
         operation: "delete_pod".into(),
@@ -125,7 +142,8 @@ async fn the_audit_log_pages_newest_first_and_stays_stable_while_written(s: &dyn
     assert_eq!((names(&next), total), (vec!["a".to_string()], 4));
 }
 
-async fn exec_approvals_are_per_exact_command(s: &dyn Store) {
+async fn exec_approvals_are_per_exact_command(b: &Backend) {
+    let s = &*b.store;
     let a = ExecApproval {
         context: "prod".into(),
         kubeconfig_path: "/k".into(),
@@ -159,7 +177,8 @@ fn action(id: &str, created_at: &str, state: &str) -> ActionRecord {
     }
 }
 
-async fn an_approval_is_decided_once_and_keeps_both_reasons(s: &dyn Store) {
+async fn an_approval_is_decided_once_and_keeps_both_reasons(b: &Backend) {
+    let s = &*b.store;
     let a = action("act-1", "2026-11-28T10:00:00.000Z", "pending_approval");
     s.insert_action(&a).await.unwrap();
     let why = "namespace 'kube-system' is protected (ai.safety_policy.protected_namespaces)";
@@ -188,37 +207,75 @@ async fn an_approval_is_decided_once_and_keeps_both_reasons(s: &dyn Store) {
     assert!(s.get_approval("apr-nope").await.unwrap().is_none());
 }
 
-async fn actions_are_found_by_state_oldest_first(s: &dyn Store) {
-    s.insert_action(&action("late", "2026-11-28T10:00:02.000Z", "running"))
+async fn actions_a_stopped_sidecar_left_running_are_interrupted_and_audited_once(b: &Backend) {
+    let first = &*b.store;
+    for (id, at, state) in [
+        ("late", "2026-11-28T10:00:02.000Z", "approved"),
+        ("early", "2026-11-28T10:00:01.000Z", "approved"),
+        ("done", "2026-11-28T10:00:00.000Z", "approved"),
+    ] {
+        first.insert_action(&action(id, at, state)).await.unwrap();
+    }
+    first.set_action_state("late", "running", None).await.unwrap();
+    first
+        .set_action_state("early", "running", Some(&json!({"step": 1})))
         .await
         .unwrap();
-    s.insert_action(&action("early", "2026-11-28T10:00:01.000Z", "running"))
+    first
+        .set_action_state("done", "applied", Some(&json!({"scaled": 3})))
         .await
         .unwrap();
-    s.insert_action(&action("done", "2026-11-28T10:00:00.000Z", "applied"))
-        .await
-        .unwrap();
-    let running: Vec<String> = s
-        .actions_in_state("running")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
-    assert_eq!(running, ["early", "late"]);
-
-    // A state change keeps the result unless a new one is given.
-    s.set_action_state("early", "applied", Some(&json!({"deleted": true})))
-        .await
-        .unwrap();
-    s.set_action_state("early", "interrupted", None).await.unwrap();
-    let early = s.get_action("early").await.unwrap().unwrap();
+    // The first sidecar stops without finishing; the next one to start finds what it left.
+    first.close().await.unwrap();
+    let next = (b.another)().await;
+    let error = json!({"error": "stopped"});
+    let mut interrupted = Vec::new();
+    // A stopped PostgreSQL session's lock is given back as its server process ends: soon.
+    for _ in 0..50 {
+        interrupted = next.interrupt_orphaned(&error, interrupted_record).await.unwrap();
+        if !interrupted.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ids: Vec<&str> = interrupted.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["early", "late"], "oldest first; not the applied one");
+    let early = next.get_action("early").await.unwrap().unwrap();
     assert_eq!(
         (early.state.as_str(), early.result),
-        ("interrupted", Some(json!({"deleted": true})))
+        ("interrupted", Some(error.clone()))
     );
-    assert!(early.updated_at > early.created_at);
-    assert!(s.get_action("nope").await.unwrap().is_none());
+    assert_eq!(next.get_action("done").await.unwrap().unwrap().state, "applied");
+    let (audit, _) = next.list_audit(10, AuditPage::Offset(0)).await.unwrap();
+    let audited: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|r| (r.record.action_id.as_deref().unwrap(), r.record.decision.as_str()))
+        .collect();
+    assert_eq!(audited, [("late", "interrupted"), ("early", "interrupted")]);
+
+    // Once: and what the sidecar itself is running is not its own orphan.
+    next.insert_action(&action("mine", "2026-11-28T10:00:03.000Z", "approved"))
+        .await
+        .unwrap();
+    next.set_action_state("mine", "running", None).await.unwrap();
+    assert!(
+        next.interrupt_orphaned(&error, interrupted_record)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(next.list_audit(10, AuditPage::Offset(0)).await.unwrap().1, 2);
+}
+
+fn interrupted_record(a: &ActionRecord) -> NewAuditRecord {
+    NewAuditRecord {
+        actor: a.origin.clone(),
+        operation: a.operation.clone(),
+        name: Some(a.name.clone()),
+        decision: "interrupted".into(),
+        action_id: Some(a.id.clone()),
+        ..Default::default()
+    }
 }
 
 fn investigation(id: &str, at: &str, state: &str, ns: &str) -> InvestigationRow {
@@ -237,7 +294,8 @@ fn investigation(id: &str, at: &str, state: &str, ns: &str) -> InvestigationRow 
     }
 }
 
-async fn investigations_filter_page_and_count(s: &dyn Store) {
+async fn investigations_filter_page_and_count(b: &Backend) {
+    let s = &*b.store;
     s.put_investigation(&investigation("a", "2026-01-01T00:00:00.000Z", "reasoning", "shop"))
         .await
         .unwrap();
@@ -296,7 +354,8 @@ fn insight(fingerprint: &str, ns: Option<&str>, at: &str) -> InsightRow {
     }
 }
 
-async fn insights_are_deduplicated_resolved_and_reopened(s: &dyn Store) {
+async fn insights_are_deduplicated_resolved_and_reopened(b: &Backend) {
+    let s = &*b.store;
     let (t1, t2, t3, t4) = (
         "2026-11-28T10:00:01.000Z",
         "2026-11-28T10:00:02.000Z",
@@ -356,7 +415,8 @@ async fn insights_are_deduplicated_resolved_and_reopened(s: &dyn Store) {
     );
 }
 
-async fn a_namespace_scan_resolves_only_that_namespaces_insights(s: &dyn Store) {
+async fn a_namespace_scan_resolves_only_that_namespaces_insights(b: &Backend) {
+    let s = &*b.store;
     let t1 = "2026-11-28T10:00:01.000Z";
     for (fp, ns) in [("a1", Some("a")), ("a2", Some("a")), ("b1", Some("b")), ("n1", None)] {
         s.upsert_insight(&insight(fp, ns, t1)).await.unwrap();
@@ -417,7 +477,8 @@ fn usage(at: &str, tokens: u64, conversation: Option<&str>, cost_usd: f64) -> Us
     }
 }
 
-async fn usage_sums_since_per_day_and_per_conversation(s: &dyn Store) {
+async fn usage_sums_since_per_day_and_per_conversation(b: &Backend) {
+    let s = &*b.store;
     for (at, t, conversation) in [
         ("2026-01-01T00:00:00Z", 10, Some("c1")),
         ("2026-02-01T00:00:00Z", 20, None),
@@ -457,7 +518,8 @@ async fn usage_sums_since_per_day_and_per_conversation(s: &dyn Store) {
     );
 }
 
-async fn chat_history_is_the_last_messages_oldest_first(s: &dyn Store) {
+async fn chat_history_is_the_last_messages_oldest_first(b: &Backend) {
+    let s = &*b.store;
     use kubilitics::store::ai::ChatMessageRow;
     for (n, conversation) in [(1, "a"), (2, "b"), (3, "a"), (4, "a")] {
         s.append_chat(&ChatMessageRow {

@@ -9,7 +9,7 @@ mod common;
 use common::postgres::Postgres;
 use common::{Sidecar, client, command, home};
 use kubilitics::config;
-use kubilitics::store::{PostgresStore, Store, StoreError, migrations};
+use kubilitics::store::{ActionRecord, NewAuditRecord, PostgresStore, Store, StoreError, WorkbenchStore, migrations};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -130,8 +130,10 @@ fn db_migrate_moves_the_postgresql_schema_and_a_newer_one_is_refused() {
     let (_, out, _) = run(kubilitics_on(home.path(), &url), &["db", "migrate", "--rollback"]);
     assert_eq!(out.lines().filter(|l| l.ends_with("pending")).count(), 1, "{out}");
     assert_eq!(
-        pg.psql("SELECT count(*) FROM information_schema.columns WHERE column_name = 'requested_because'")
-            .trim(),
+        pg.psql(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'actions' AND column_name = 'runner'"
+        )
+        .trim(),
         "0",
         "the last migration's column is gone"
     );
@@ -314,4 +316,73 @@ async fn each_tls_mode_checks_the_server_as_libpq_does() {
     // Plain text where the server allows it; and the kept setting is there either way.
     let plain = connect(&cfg("127.0.0.1", "disable", None)).await.unwrap();
     assert_eq!(plain.get_setting("tls").await.unwrap().unwrap().value, true);
+}
+
+fn running_action(id: &str) -> ActionRecord {
+    ActionRecord {
+        id: id.into(),
+        created_at: "2026-11-28T10:00:00.000Z".into(),
+        updated_at: "2026-11-28T10:00:00.000Z".into(),
+        origin: "user".into(),
+        investigation_id: None,
+        operation: "scale_deployment".into(),
+        context: "prod".into(),
+        kind: "Deployment".into(),
+        namespace: Some("shop".into()),
+        name: "web".into(),
+        params: json!({"type": "scale", "replicas": 3}),
+        risk: "medium".into(),
+        state: "approved".into(),
+        result: None,
+    }
+}
+
+fn interrupted(a: &ActionRecord) -> NewAuditRecord {
+    NewAuditRecord {
+        actor: a.origin.clone(),
+        operation: a.operation.clone(),
+        decision: "interrupted".into(),
+        action_id: Some(a.id.clone()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_replica_starting_leaves_alone_what_a_running_replica_is_changing() {
+    let pg = tokio::task::spawn_blocking(start).await.unwrap();
+    let cfg = pg.store_config();
+    let busy = PostgresStore::open(&cfg).await.unwrap();
+    busy.insert_action(&running_action("act-busy")).await.unwrap();
+    busy.set_action_state("act-busy", "running", None).await.unwrap();
+
+    // Two replicas start while the first is mid-change: neither takes its action.
+    let (a, b) = (
+        PostgresStore::open(&cfg).await.unwrap(),
+        PostgresStore::open(&cfg).await.unwrap(),
+    );
+    let error = json!({"error": "stopped"});
+    assert!(a.interrupt_orphaned(&error, interrupted).await.unwrap().is_empty());
+    assert_eq!(busy.get_action("act-busy").await.unwrap().unwrap().state, "running");
+
+    // The first replica dies (its connections go, with its session lock). The two others
+    // recover at the same moment: the action is interrupted and audited once.
+    drop(busy);
+    let mut found = 0;
+    for _ in 0..50 {
+        let (x, y) = tokio::join!(
+            a.interrupt_orphaned(&error, interrupted),
+            b.interrupt_orphaned(&error, interrupted)
+        );
+        found += x.unwrap().len() + y.unwrap().len();
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, 1);
+    assert_eq!(a.get_action("act-busy").await.unwrap().unwrap().state, "interrupted");
+    assert_eq!(
+        pg.psql("SELECT count(*) FROM audit_log WHERE action_id = 'act-busy' AND decision = 'interrupted'"),
+        "1"
+    );
 }

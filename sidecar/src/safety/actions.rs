@@ -113,6 +113,28 @@ impl Record {
     }
 }
 
+const INTERRUPTED: &str =
+    "the sidecar stopped while this change was being made; whether it reached the cluster is unknown: check the object";
+
+/// The audit record of an action a stopped sidecar left running.
+fn interrupted_record(a: &ActionRecord) -> NewAuditRecord {
+    NewAuditRecord {
+        actor: match &a.investigation_id {
+            Some(i) if a.origin == "ai" => format!("ai:{i}"),
+            _ => a.origin.clone(),
+        },
+        operation: a.operation.clone(),
+        context: Some(a.context.clone()),
+        kind: Some(a.kind.clone()),
+        namespace: a.namespace.clone(),
+        name: Some(a.name.clone()),
+        decision: "interrupted".into(),
+        result: Some(format!("interrupted: {INTERRUPTED}")),
+        action_id: Some(a.id.clone()),
+        ..Default::default()
+    }
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -152,19 +174,9 @@ impl Actions {
     /// each is marked `interrupted` and written to the audit log saying so, instead of
     /// vanishing from it. Returns how many there were.
     pub async fn audit_interrupted(&self) -> Result<usize, StoreError> {
-        let stopped = self.store.actions_in_state("running").await?;
-        let why = "the sidecar stopped while this change was being made; whether it reached the cluster is unknown: check the object";
+        let error = serde_json::json!({ "error": INTERRUPTED });
+        let stopped = self.store.interrupt_orphaned(&error, interrupted_record).await?;
         for a in &stopped {
-            let actor = match &a.investigation_id {
-                Some(i) if a.origin == "ai" => format!("ai:{i}"),
-                _ => a.origin.clone(),
-            };
-            // The audit record first: should the state not be stored, the next start audits the
-            // action again rather than not at all.
-            let result = Some(format!("interrupted: {why}"));
-            self.audit(a, &actor, ("interrupted", None), None, result, None).await;
-            let error = serde_json::json!({"error": why});
-            self.store.set_action_state(&a.id, "interrupted", Some(&error)).await?;
             tracing::warn!(action = %a.id, operation = %a.operation, context = %a.context, name = %a.name, "an action was interrupted by the sidecar stopping; audited as interrupted");
         }
         Ok(stopped.len())

@@ -31,6 +31,11 @@ pub const SQLITE: &[(&str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_approval_request_reason.up.sql"),
         include_str!("../../migrations/sqlite/0005_approval_request_reason.down.sql"),
     ),
+    (
+        "action_runner",
+        include_str!("../../migrations/sqlite/0006_action_runner.up.sql"),
+        include_str!("../../migrations/sqlite/0006_action_runner.down.sql"),
+    ),
 ];
 
 /// The same steps for PostgreSQL (timestamptz, jsonb, identity columns).
@@ -59,6 +64,11 @@ pub const POSTGRESQL: &[(&str, &str, &str)] = &[
         "approval_request_reason",
         include_str!("../../migrations/postgresql/0005_approval_request_reason.up.sql"),
         include_str!("../../migrations/postgresql/0005_approval_request_reason.down.sql"),
+    ),
+    (
+        "action_runner",
+        include_str!("../../migrations/postgresql/0006_action_runner.up.sql"),
+        include_str!("../../migrations/postgresql/0006_action_runner.down.sql"),
     ),
 ];
 

@@ -174,6 +174,11 @@ pub trait Store: ai::AiStore + WorkbenchStore + Send + Sync {
     fn location(&self) -> String;
 }
 
+/// A name for this sidecar process, written on the actions it marks running: unique per start.
+fn new_runner() -> String {
+    format!("run-{}", uuid::Uuid::new_v4().simple())
+}
+
 /// Copies `path` (and its WAL and shared-memory files) next to it, named for why, before a
 /// start-up that refuses the database; returns the copy's path.
 pub(crate) fn save_copy(path: &Path, why: &str) -> std::io::Result<PathBuf> {

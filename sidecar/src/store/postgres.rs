@@ -7,12 +7,13 @@
 //! Errors say what to do: a server that cannot be reached, or whose disk is full, is
 //! [`StoreError::Unavailable`] (503 to API clients, retried for records that must not be lost).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{
-    Hook, HookError, Manager, ManagerConfig, Metrics, Object, Pool, PoolError, RecyclingMethod, Runtime,
+    ClientWrapper, Hook, HookError, Manager, ManagerConfig, Metrics, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{GenericClient, Row};
@@ -34,14 +35,34 @@ pub struct PostgresStore {
     pool: Pool,
     /// `user@host:port/database`, for messages (never the password).
     target: String,
+    /// This process, as the actions it marks running name it.
+    runner: Arc<str>,
+    /// A connection kept out of the pool, holding the session lock that tells other replicas
+    /// this runner is alive ([`runner_key`]); dropped on close, which releases the lock.
+    liveness: Arc<Mutex<Option<ClientWrapper>>>,
 }
 
 impl PostgresStore {
     /// Connects and migrates to the latest schema.
+    /// Connects, migrates to the latest schema, and takes this runner's liveness lock.
     pub async fn open(cfg: &config::Postgresql) -> Result<PostgresStore, StoreError> {
         let store = Self::open_unmigrated(cfg).await?;
         store.migrate_to(migrations::latest()).await?;
+        store.hold_liveness_lock().await?;
         Ok(store)
+    }
+
+    /// Holds `pg_advisory_lock(runner_key(runner))` for as long as this store is open, on a
+    /// connection of its own: while it is held, no other replica takes this runner's running
+    /// actions for interrupted ([`WorkbenchStore::interrupt_orphaned`]).
+    async fn hold_liveness_lock(&self) -> Result<(), StoreError> {
+        let client = Object::take(self.conn().await?);
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&runner_key(&self.runner)])
+            .await
+            .map_err(|e| self.error("liveness_lock", e))?;
+        *self.liveness.lock().expect("liveness lock") = Some(client);
+        Ok(())
     }
 
     /// Connects and checks that the schema is not newer than this build knows, without changing
@@ -82,7 +103,12 @@ impl PostgresStore {
             .build()
             .map_err(|e| StoreError::Config(format!("the PostgreSQL connection pool: {e}")))?;
         aged.close_idle(pool.clone());
-        let store = PostgresStore { pool, target };
+        let store = PostgresStore {
+            pool,
+            target,
+            runner: super::new_runner().into(),
+            liveness: Arc::default(),
+        };
         let found = store.current_version().await?;
         if found > migrations::latest() {
             return Err(StoreError::NewerSchema {
@@ -262,6 +288,42 @@ fn detail(e: &tokio_postgres::Error) -> String {
     text
 }
 
+/// The advisory-lock key of a runner: 64 bits of its name's SHA-256, so that two runners
+/// sharing a key (and one seeming alive while the other runs) is not a practical concern.
+fn runner_key(runner: &str) -> i64 {
+    let digest = ring::digest::digest(&ring::digest::SHA256, runner.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_ref()[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Appends `r` to the audit log; returns its id.
+async fn insert_audit(c: &impl GenericClient, r: &NewAuditRecord) -> Result<i64, tokio_postgres::Error> {
+    let row = c
+        .query_one(
+            "INSERT INTO audit_log (at, actor, operation, context, kind, namespace, name, decision, reason,
+                                    before, after, result, request_id, action_id)
+             VALUES (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            &[
+                &r.actor,
+                &r.operation,
+                &r.context,
+                &r.kind,
+                &r.namespace,
+                &r.name,
+                &r.decision,
+                &r.reason,
+                &r.before,
+                &r.after,
+                &r.result,
+                &r.request_id,
+                &r.action_id,
+            ],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 fn non_zero(seconds: u64) -> Option<Duration> {
     (seconds > 0).then(|| Duration::from_secs(seconds))
 }
@@ -393,32 +455,7 @@ impl Store for PostgresStore {
     }
 
     async fn append_audit(&self, r: &NewAuditRecord) -> Result<i64, StoreError> {
-        self.with("append_audit", async |c| {
-            let row = c
-                .query_one(
-                    "INSERT INTO audit_log (at, actor, operation, context, kind, namespace, name, decision, reason,
-                                            before, after, result, request_id, action_id)
-                     VALUES (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-                    &[
-                        &r.actor,
-                        &r.operation,
-                        &r.context,
-                        &r.kind,
-                        &r.namespace,
-                        &r.name,
-                        &r.decision,
-                        &r.reason,
-                        &r.before,
-                        &r.after,
-                        &r.result,
-                        &r.request_id,
-                        &r.action_id,
-                    ],
-                )
-                .await?;
-            Ok(row.get(0))
-        })
-        .await
+        self.with("append_audit", async |c| insert_audit(c, r).await).await
     }
 
     async fn list_audit(&self, limit: u32, page: AuditPage) -> Result<(Vec<AuditRecord>, u64), StoreError> {
@@ -442,7 +479,9 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) -> Result<(), StoreError> {
-        // The server keeps nothing pending; closing ends the idle sweep and every connection.
+        // The server keeps nothing pending; closing ends the idle sweep and every connection,
+        // and gives up the liveness lock: this runner's running actions are now orphans.
+        self.liveness.lock().expect("liveness lock").take();
         self.pool.close();
         Ok(())
     }

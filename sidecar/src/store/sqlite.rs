@@ -27,6 +27,8 @@ mod workbench;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// This process, as the actions it marks running name it.
+    runner: Arc<str>,
 }
 
 impl SqliteStore {
@@ -67,6 +69,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            runner: super::new_runner().into(),
         })
     }
 
@@ -313,6 +316,32 @@ fn current_version(conn: &Connection) -> Result<usize, StoreError> {
     })
 }
 
+/// Appends `r` to the audit log; returns its id.
+fn insert_audit(c: &Connection, r: &NewAuditRecord) -> rusqlite::Result<i64> {
+    c.execute(
+        "INSERT INTO audit_log (at, actor, operation, context, kind, namespace, name, decision, reason,
+                                before, after, result, request_id, action_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            now(),
+            r.actor,
+            r.operation,
+            r.context,
+            r.kind,
+            r.namespace,
+            r.name,
+            r.decision,
+            r.reason,
+            json_text(&r.before),
+            json_text(&r.after),
+            r.result,
+            r.request_id,
+            r.action_id
+        ],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -401,31 +430,7 @@ impl Store for SqliteStore {
 
     async fn append_audit(&self, record: &NewAuditRecord) -> Result<i64, StoreError> {
         let r = record.clone();
-        self.with("append_audit", move |c| {
-            c.execute(
-                "INSERT INTO audit_log (at, actor, operation, context, kind, namespace, name, decision, reason,
-                                        before, after, result, request_id, action_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    now(),
-                    r.actor,
-                    r.operation,
-                    r.context,
-                    r.kind,
-                    r.namespace,
-                    r.name,
-                    r.decision,
-                    r.reason,
-                    json_text(&r.before),
-                    json_text(&r.after),
-                    r.result,
-                    r.request_id,
-                    r.action_id
-                ],
-            )?;
-            Ok(c.last_insert_rowid())
-        })
-        .await
+        self.with("append_audit", move |c| insert_audit(c, &r)).await
     }
 
     async fn list_audit(&self, limit: u32, page: AuditPage) -> Result<(Vec<AuditRecord>, u64), StoreError> {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::StoreError;
+use super::{NewAuditRecord, StoreError};
 
 /// An exec / auth-provider command the user approved for one context of one kubeconfig file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -70,8 +70,16 @@ pub trait WorkbenchStore: Send + Sync {
 
     async fn insert_action(&self, action: &ActionRecord) -> Result<(), StoreError>;
     async fn get_action(&self, id: &str) -> Result<Option<ActionRecord>, StoreError>;
-    /// Every action in `state`, oldest first.
-    async fn actions_in_state(&self, state: &str) -> Result<Vec<ActionRecord>, StoreError>;
+    /// Actions left `running` by a sidecar that is no longer running (killed, crashed, the
+    /// machine lost power), oldest first: each is set to `interrupted` with `result` and
+    /// audited with the record `audit` makes of it, in one transaction, so both happen or
+    /// neither. Actions another replica is making while it runs are left alone (PostgreSQL: each
+    /// sidecar holds a session lock while it runs; a SQLite file has one sidecar at a time).
+    async fn interrupt_orphaned(
+        &self,
+        result: &serde_json::Value,
+        audit: for<'a> fn(&'a ActionRecord) -> NewAuditRecord,
+    ) -> Result<Vec<ActionRecord>, StoreError>;
     async fn set_action_state(
         &self,
         id: &str,

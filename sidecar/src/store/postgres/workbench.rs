@@ -1,11 +1,13 @@
 //! [`WorkbenchStore`] for PostgreSQL.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use tokio_postgres::Row;
 
-use super::{PostgresStore, opt_rfc3339, rfc3339, time};
-use crate::store::StoreError;
+use super::{PostgresStore, insert_audit, opt_rfc3339, rfc3339, runner_key, time};
 use crate::store::workbench::{ActionRecord, ApprovalRecord, ExecApproval, WorkbenchStore};
+use crate::store::{NewAuditRecord, StoreError};
 
 const ACTION_COLUMNS: &str = "id, created_at, updated_at, origin, investigation_id, operation, context, kind, namespace, name, params, risk, state, result";
 const APPROVAL_COLUMNS: &str =
@@ -90,7 +92,8 @@ impl WorkbenchStore for PostgresStore {
         self.with("insert_action", async |c| {
             c.execute(
                 &format!(
-                    "INSERT INTO actions ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                    "INSERT INTO actions ({ACTION_COLUMNS}, runner)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 ),
                 &[
                     &a.id,
@@ -107,6 +110,7 @@ impl WorkbenchStore for PostgresStore {
                     &a.risk,
                     &a.state,
                     &a.result,
+                    &&*self.runner,
                 ],
             )
             .await
@@ -125,17 +129,61 @@ impl WorkbenchStore for PostgresStore {
         .await
     }
 
-    async fn actions_in_state(&self, state: &str) -> Result<Vec<ActionRecord>, StoreError> {
-        self.with("actions_in_state", async |c| {
-            let rows = c
-                .query(
-                    &format!("SELECT {ACTION_COLUMNS} FROM actions WHERE state = $1 ORDER BY created_at"),
-                    &[&state],
-                )
-                .await?;
-            Ok(rows.iter().map(|r| action(r, 0)).collect())
-        })
-        .await
+    async fn interrupt_orphaned(
+        &self,
+        result: &serde_json::Value,
+        audit: for<'a> fn(&'a ActionRecord) -> NewAuditRecord,
+    ) -> Result<Vec<ActionRecord>, StoreError> {
+        let fail = |e| self.error("interrupt_orphaned", e);
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(fail)?;
+        // Rows another replica is recovering at this moment are skipped, not waited for.
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT {ACTION_COLUMNS}, runner FROM actions WHERE state = 'running' AND runner IS DISTINCT FROM $1
+                     ORDER BY created_at FOR UPDATE SKIP LOCKED"
+                ),
+                &[&&*self.runner],
+            )
+            .await
+            .map_err(fail)?;
+        let mut stopped: HashMap<Option<String>, bool> = HashMap::new();
+        let mut orphans = Vec::new();
+        for row in &rows {
+            let runner: Option<String> = row.get(14);
+            let gone = match stopped.get(&runner) {
+                Some(gone) => *gone,
+                None => {
+                    // A runner that holds its lock is alive. Taking it for the transaction
+                    // also keeps a replica recovering at the same moment off its actions.
+                    let gone = match &runner {
+                        None => true, // marked running before runners were recorded
+                        Some(r) => tx
+                            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&runner_key(r)])
+                            .await
+                            .map_err(fail)?
+                            .get(0),
+                    };
+                    stopped.insert(runner, gone);
+                    gone
+                }
+            };
+            if !gone {
+                continue;
+            }
+            let a = action(row, 0);
+            insert_audit(&*tx, &audit(&a)).await.map_err(fail)?;
+            tx.execute(
+                "UPDATE actions SET state = 'interrupted', result = $2, updated_at = now(), runner = $3 WHERE id = $1",
+                &[&a.id, result, &&*self.runner],
+            )
+            .await
+            .map_err(fail)?;
+            orphans.push(a);
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(orphans)
     }
 
     async fn set_action_state(
@@ -146,8 +194,8 @@ impl WorkbenchStore for PostgresStore {
     ) -> Result<(), StoreError> {
         self.with("set_action_state", async |c| {
             c.execute(
-                "UPDATE actions SET state = $2, result = COALESCE($3, result), updated_at = now() WHERE id = $1",
-                &[&id, &state, &result],
+                "UPDATE actions SET state = $2, result = COALESCE($3, result), updated_at = now(), runner = $4 WHERE id = $1",
+                &[&id, &state, &result, &&*self.runner],
             )
             .await
             .map(|_| ())

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{SqliteStore, json_value, now};
-use crate::store::StoreError;
+use super::{SqliteStore, insert_audit, json_value, now};
 use crate::store::workbench::{ActionRecord, ApprovalRecord, ExecApproval, WorkbenchStore};
+use crate::store::{NewAuditRecord, StoreError};
 
 const ACTION_COLUMNS: &str = "id, created_at, updated_at, origin, investigation_id, operation, context, kind, namespace, name, params, risk, state, result";
 
@@ -79,10 +79,10 @@ impl WorkbenchStore for SqliteStore {
     }
 
     async fn insert_action(&self, a: &ActionRecord) -> Result<(), StoreError> {
-        let a = a.clone();
+        let (a, runner) = (a.clone(), self.runner.clone());
         self.with("insert_action", move |c| {
             c.execute(
-                &format!("INSERT INTO actions ({ACTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+                &format!("INSERT INTO actions ({ACTION_COLUMNS}, runner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
                 params![
                     a.id,
                     a.created_at,
@@ -97,7 +97,8 @@ impl WorkbenchStore for SqliteStore {
                     a.params.to_string(),
                     a.risk,
                     a.state,
-                    a.result.as_ref().map(|v| v.to_string())
+                    a.result.as_ref().map(|v| v.to_string()),
+                    &*runner
                 ],
             )
             .map(|_| ())
@@ -118,14 +119,30 @@ impl WorkbenchStore for SqliteStore {
         .await
     }
 
-    async fn actions_in_state(&self, state: &str) -> Result<Vec<ActionRecord>, StoreError> {
-        let state = state.to_string();
-        self.with("actions_in_state", move |c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {ACTION_COLUMNS} FROM actions WHERE state = ?1 ORDER BY created_at"
-            ))?;
-            let rows = stmt.query_map([state], |r| action(r, 0))?;
-            rows.collect()
+    async fn interrupt_orphaned(
+        &self,
+        result: &serde_json::Value,
+        audit: for<'a> fn(&'a ActionRecord) -> NewAuditRecord,
+    ) -> Result<Vec<ActionRecord>, StoreError> {
+        let (result, runner) = (result.to_string(), self.runner.clone());
+        self.with("interrupt_orphaned", move |c| {
+            let tx = c.transaction()?;
+            // Any other runner's: one sidecar serves a SQLite file, so theirs has stopped.
+            let orphans = tx
+                .prepare(&format!(
+                    "SELECT {ACTION_COLUMNS} FROM actions WHERE state = 'running' AND runner IS NOT ?1 ORDER BY created_at"
+                ))?
+                .query_map([&*runner], |r| action(r, 0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for a in &orphans {
+                insert_audit(&tx, &audit(a))?;
+                tx.execute(
+                    "UPDATE actions SET state = 'interrupted', result = ?2, updated_at = ?3, runner = ?4 WHERE id = ?1",
+                    params![a.id, result, now(), &*runner],
+                )?;
+            }
+            tx.commit()?;
+            Ok(orphans)
         })
         .await
     }
@@ -137,10 +154,11 @@ impl WorkbenchStore for SqliteStore {
         result: Option<&serde_json::Value>,
     ) -> Result<(), StoreError> {
         let (id, state, result) = (id.to_string(), state.to_string(), result.map(|v| v.to_string()));
+        let runner = self.runner.clone();
         self.with("set_action_state", move |c| {
             c.execute(
-                "UPDATE actions SET state = ?2, result = COALESCE(?3, result), updated_at = ?4 WHERE id = ?1",
-                params![id, state, result, now()],
+                "UPDATE actions SET state = ?2, result = COALESCE(?3, result), updated_at = ?4, runner = ?5 WHERE id = ?1",
+                params![id, state, result, now(), &*runner],
             )
             .map(|_| ())
         })
