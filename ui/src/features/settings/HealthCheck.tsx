@@ -10,7 +10,7 @@ const LABELS: Record<string, string> = {
 
 const ADVICE: Record<string, string> = {
   kubernetes_api: 'Pick or import a context under Settings › Contexts, or try the sandbox cluster.',
-  database: 'Check disk space and ~/.kubilitics/data.db; the sidecar log says what failed.',
+  database: 'SQLite: check the free space of the disk holding it; PostgreSQL: check that the server runs and takes the configured user (Settings › Database says which is in use). The sidecar log says what failed.',
   ai_service: 'Investigations still work with the built-in analyzers; set an LLM provider under Settings › AI for more.',
   redis_cache: 'Only used when cache.type is redis; check that Redis is running at the configured URL.',
 }

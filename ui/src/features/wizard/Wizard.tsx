@@ -88,7 +88,7 @@ export default function Wizard() {
             {step === 'database' ? 'Finish' : 'Continue'}
           </button>
         </div>
-        <p className="muted small">You can change all of this later in Settings.</p>
+        <p className="muted small">You can revisit every step later in Settings.</p>
       </section>
     </div>
   )
